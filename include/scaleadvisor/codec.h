@@ -1,0 +1,31 @@
+/*
+ * codec.h - JSON text <-> model structs, at the edge. cJSON stays inside
+ * src/codec/; other modules see only validated structs and text.
+ */
+#ifndef SCALEADVISOR_CODEC_H
+#define SCALEADVISOR_CODEC_H
+
+#include <stddef.h>
+
+#include "scaleadvisor/buf.h"
+#include "scaleadvisor/model.h"
+
+/* Parse the context JSON of ../shared/interface.md (len bytes of text).
+ * Every field is checked (types, ranges: replicas >= 0, min >= 1,
+ * max >= min, percentages finite and >= 0, history evenly spaced and
+ * oldest first); unknown keys are ignored. On error: SA_ERR_PARSE or
+ * SA_ERR_SCHEMA with a message naming the field, e.g.
+ * "deployment.max_replicas: must be >= min_replicas". out must be
+ * initialised; on success it owns the history (sa_context_release). */
+SA_MUST_CHECK sa_err sa_codec_context_parse(const char *text, size_t len, sa_context *out,
+                                            sa_errbuf *eb);
+/* The context as JSON (same shape as parsed). */
+SA_MUST_CHECK sa_err sa_codec_context_json(const sa_context *c, sa_buf *out);
+
+/* The recommendation object of ../shared/interface.md, appended to out.
+ * Absent recommendations are null; llm_status.error "" is null. */
+SA_MUST_CHECK sa_err sa_codec_result_json(const sa_result *r, sa_buf *out);
+/* One sa_rec as a JSON object (or null when !present). */
+SA_MUST_CHECK sa_err sa_codec_rec_json(const sa_rec *r, sa_buf *out);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * forecast.h - Holt-Winters family forecaster (pure: no I/O, no clock).
+ *
+ * Two ways in:
+ *  - batch: sa_forecast_run() fits on a whole series and returns the point
+ *    forecast and prediction interval for steps 1..h (the `forecast` CLI
+ *    and the benchmark);
+ *  - online: sa_fc_model_fit() returns a fitted model whose state is
+ *    advanced one sample at a time in O(1) with sa_fc_model_update(), and
+ *    refitted on a schedule (the service and the predictive policy).
+ *
+ * Input values are finite; NaN marks a missing sample (interpolated up to
+ * SA_FC_MAX_GAP consecutive values, more is an error). Thread-safe: no
+ * shared state.
+ */
+#ifndef SCALEADVISOR_FORECAST_H
+#define SCALEADVISOR_FORECAST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scaleadvisor/err.h"
+
+#define SA_FC_MAX_GAP 12
+#define SA_FC_WHY_MAX 256
+
+typedef enum {
+    SA_FC_AUTO = 0,
+    SA_FC_ADDITIVE,       /* Holt-Winters, additive seasonality */
+    SA_FC_MULTIPLICATIVE, /* Holt-Winters, multiplicative seasonality */
+    SA_FC_DAMPED,         /* Holt-Winters additive, damped trend */
+    SA_FC_DOUBLE,         /* double seasonal (period and period2) */
+    SA_FC_HOLT,           /* Holt's linear trend, no season */
+    SA_FC_SES,            /* simple exponential smoothing */
+    SA_FC_SNAIVE          /* seasonal naive */
+} sa_fc_method;
+
+/* "auto", "additive", "multiplicative", "damped", "double", "holt", "ses",
+ * "snaive". */
+const char *sa_fc_method_name(sa_fc_method m);
+SA_MUST_CHECK sa_err sa_fc_method_parse(const char *s, sa_fc_method *out);
+
+typedef struct {
+    sa_fc_method method; /* default SA_FC_AUTO */
+    size_t period;       /* seasonal period in samples; 0 = detect from ACF */
+    size_t period2;      /* second period (e.g. weekly); 0 = 7*period if the
+                            series covers two of them and auto finds it helps */
+    double level;        /* interval level in (0,1), default 0.95 */
+    size_t horizon;      /* steps to forecast, >= 1 */
+} sa_fc_options;
+
+void sa_fc_options_init(sa_fc_options *o);
+
+typedef struct {
+    sa_fc_method method; /* the model used (auto resolved) */
+    size_t period;       /* the period used (detected or given); 0 = none */
+    double alpha, beta, gamma, phi; /* NaN where the model has none */
+    double sigma;        /* one-step residual standard deviation */
+    size_t n_filled;     /* missing values interpolated */
+    char why[SA_FC_WHY_MAX]; /* why this model (auto) and any fallback note */
+    size_t horizon;
+    double *mean;  /* [horizon], owned */
+    double *lower; /* [horizon], owned */
+    double *upper; /* [horizon], owned */
+} sa_fc_result;
+
+/* Fit on y[0..n-1] and forecast o->horizon steps. On success out is filled
+ * (release with sa_fc_result_release). Errors: SA_ERR_INVALID (too short,
+ * non-finite value: message names the 0-based index, gap too long, bad
+ * options), SA_ERR_NOMEM. */
+SA_MUST_CHECK sa_err sa_forecast_run(const double *y, size_t n, const sa_fc_options *o,
+                                     sa_fc_result *out, sa_errbuf *eb);
+void sa_fc_result_release(sa_fc_result *r);
+
+/* Online model. */
+typedef struct sa_fc_model sa_fc_model;
+
+/* Fit a model on y[0..n-1] (options as above; horizon ignored). Caller
+ * frees with sa_fc_model_destroy. */
+SA_MUST_CHECK sa_err sa_fc_model_fit(const double *y, size_t n, const sa_fc_options *o,
+                                     sa_fc_model **out, sa_errbuf *eb);
+void sa_fc_model_destroy(sa_fc_model *m);
+/* Advance the state by one observation in O(1); NaN = missing (the state
+ * advances on its own forecast). */
+void sa_fc_model_update(sa_fc_model *m, double y);
+/* Forecast steps 1..h from the current state into caller arrays [h]
+ * (lower/upper may be NULL) at interval level in (0,1). */
+void sa_fc_model_forecast(const sa_fc_model *m, size_t h, double level, double *mean,
+                          double *lower, double *upper);
+/* Method, period and parameters of the fitted model (arrays left NULL). */
+void sa_fc_model_describe(const sa_fc_model *m, sa_fc_result *out);
+
+/* Seasonal period of y by autocorrelation, within [min_p, max_p]; 0 when
+ * no significant season. */
+size_t sa_fc_detect_period(const double *y, size_t n, size_t min_p, size_t max_p);
+
+#endif

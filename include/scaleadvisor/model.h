@@ -1,0 +1,201 @@
+/*
+ * model.h - the plain value types that flow through the control loop:
+ * the context a source produces for one deployment, a recommendation from
+ * one source (rule, predictive, llm), the constraints, and the decision.
+ *
+ * These are value structs with fixed-size text fields, so pure modules
+ * (rules, forecast, decide) can fill them without allocating. The only
+ * owned pointer is sa_context.history: release with sa_context_release.
+ * Missing numeric metrics are NaN ("unknown"), never 0.
+ */
+#ifndef SCALEADVISOR_MODEL_H
+#define SCALEADVISOR_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scaleadvisor/err.h"
+
+#define SA_NAME_MAX 254       /* DNS-1123 subdomain (253) + NUL */
+#define SA_REASONING_MAX 1024 /* bytes of reasoning text kept, NUL included */
+#define SA_FACTORS_MAX 8
+#define SA_FACTOR_MAX 160
+#define SA_MODEL_MAX 96
+#define SA_REASONS_MAX 12
+#define SA_REASON_MAX 160
+#define SA_STATUS_MAX 192
+
+typedef enum {
+    SA_ACTION_MAINTAIN = 0,
+    SA_ACTION_SCALE_UP,
+    SA_ACTION_SCALE_DOWN,
+    SA_ACTION_AT_MAX
+} sa_action;
+
+typedef enum { SA_SOURCE_RULE = 0, SA_SOURCE_PREDICTIVE, SA_SOURCE_LLM, SA_SOURCE_SAFETY } sa_source;
+
+typedef enum { SA_LEVEL_LOW = 0, SA_LEVEL_MEDIUM, SA_LEVEL_HIGH } sa_level; /* risk, cost */
+typedef enum { SA_PERF_NEUTRAL = 0, SA_PERF_POSITIVE, SA_PERF_NEGATIVE } sa_perf;
+typedef enum {
+    SA_TIMING_IMMEDIATE = 0,
+    SA_TIMING_WITHIN_5M,  /* "within_5_minutes" */
+    SA_TIMING_WITHIN_15M, /* "within_15_minutes" */
+    SA_TIMING_NEXT_REVIEW /* "next_review": nothing to do now */
+} sa_timing;
+
+typedef enum { SA_VERDICT_ACCEPTED = 0, SA_VERDICT_CLAMPED, SA_VERDICT_REJECTED } sa_verdict;
+
+typedef enum { SA_PRESET_BALANCED = 0, SA_PRESET_CONSERVATIVE, SA_PRESET_AGGRESSIVE } sa_preset;
+
+/* Wire names ("scale_up", "llm", "low", "positive", "immediate",
+ * "accepted", "balanced"). Never NULL. */
+const char *sa_action_name(sa_action a);
+const char *sa_source_name(sa_source s);
+const char *sa_level_name(sa_level l);
+const char *sa_perf_name(sa_perf p);
+const char *sa_timing_name(sa_timing t);
+const char *sa_verdict_name(sa_verdict v);
+const char *sa_preset_name(sa_preset p);
+/* Inverse lookups: SA_OK and *out set, or SA_ERR_INVALID. Exact match. */
+SA_MUST_CHECK sa_err sa_action_parse(const char *s, sa_action *out);
+SA_MUST_CHECK sa_err sa_source_parse(const char *s, sa_source *out);
+SA_MUST_CHECK sa_err sa_level_parse(const char *s, sa_level *out);
+SA_MUST_CHECK sa_err sa_perf_parse(const char *s, sa_perf *out);
+SA_MUST_CHECK sa_err sa_timing_parse(const char *s, sa_timing *out);
+SA_MUST_CHECK sa_err sa_verdict_parse(const char *s, sa_verdict *out);
+SA_MUST_CHECK sa_err sa_preset_parse(const char *s, sa_preset *out);
+
+/* One observation of a deployment. NaN = not measured. */
+typedef struct {
+    int64_t timestamp;     /* epoch seconds */
+    double cpu_percent;    /* CPU used / CPU requested, averaged over ready pods, % */
+    double memory_percent; /* memory used / requested, % */
+    double request_rate;   /* requests per second for the whole deployment */
+    int replicas;          /* spec replicas at that time; -1 = unknown */
+} sa_sample;
+
+/* What a source reports for one deployment in one cycle, and the input of
+ * `scaleadvisor advise`. */
+typedef struct {
+    char name[SA_NAME_MAX];
+    char namespace_[SA_NAME_MAX];
+    int current_replicas;
+    int min_replicas; /* >= 1 */
+    int max_replicas; /* >= min_replicas */
+    double target_cpu_percent; /* utilisation target, (0, 100]; default 70 */
+    sa_preset preset;
+
+    /* metrics now; NaN when unknown */
+    double cpu_percent;
+    double memory_percent;
+    double request_rate;
+    int ready_pods; /* -1 = unknown */
+    int64_t observed_at; /* epoch seconds of these metrics; 0 = unknown */
+
+    /* history, oldest first, evenly spaced; owned (free with release) */
+    sa_sample *history;
+    size_t n_history;
+
+    /* HPA status, if the deployment has one */
+    bool has_hpa;
+    double hpa_target_cpu_percent;
+    int hpa_current_replicas;
+    int hpa_desired_replicas;
+} sa_context;
+
+/* Defaults: replicas 1..10, target 70, NaN metrics, no history, no HPA. */
+void sa_context_init(sa_context *c);
+/* Free the history; c is re-initialised. NULL is harmless. */
+void sa_context_release(sa_context *c);
+/* Deep copy (history included) into dst (initialised or released). */
+SA_MUST_CHECK sa_err sa_context_copy(sa_context *dst, const sa_context *src);
+
+/* One source's recommendation, the same shape for rule, predictive, llm. */
+typedef struct {
+    bool present; /* false: this source gave no recommendation */
+    sa_action action;
+    int target_replicas;
+    double confidence; /* [0, 1] */
+    char reasoning[SA_REASONING_MAX];
+    size_t n_factors;
+    char factors[SA_FACTORS_MAX][SA_FACTOR_MAX];
+    sa_level risk;
+    sa_level cost;
+    sa_perf performance;
+    sa_timing timing;
+    char model[SA_MODEL_MAX]; /* LLM model id; "" for rule sources */
+} sa_rec;
+
+void sa_rec_init(sa_rec *r);
+/* Append a factor (truncated to SA_FACTOR_MAX); ignored past SA_FACTORS_MAX. */
+void sa_rec_add_factor(sa_rec *r, const char *fmt, ...) SA_PRINTF(2, 3);
+/* Set reasoning with printf formatting (truncated). */
+void sa_rec_set_reasoning(sa_rec *r, const char *fmt, ...) SA_PRINTF(2, 3);
+
+/* Hard constraints, resolved from the preset and the deployment's bounds. */
+typedef struct {
+    int min_replicas;
+    int max_replicas;
+    int max_step_up;            /* pods per decision, absolute cap */
+    double max_step_up_ratio;   /* and relative: max(R*ratio, max_step_up) */
+    int max_step_down;          /* pods per decision */
+    double max_step_down_ratio; /* max(R*ratio, max_step_down), at least 1 */
+    double tolerance_up;        /* HPA-style tolerance, ratio above 1 */
+    double tolerance_down;      /* ratio below 1 */
+    int64_t downscale_window_s; /* scale-down stabilisation window */
+    int64_t cooldown_up_s;      /* no second scale-up within this time */
+    int64_t cooldown_down_s;    /* no scale-down within this time after any action */
+    double min_confidence;      /* LLM / predictive below this are rejected */
+    int64_t max_metric_age_s;   /* older metrics are stale */
+} sa_constraints;
+
+/* Fill c from a preset and the deployment bounds. */
+void sa_constraints_preset(sa_constraints *c, sa_preset p, int min_replicas, int max_replicas);
+
+typedef struct {
+    sa_verdict verdict;
+    size_t n_reasons;
+    char reasons[SA_REASONS_MAX][SA_REASON_MAX];
+} sa_validation;
+
+void sa_validation_add(sa_validation *v, const char *fmt, ...) SA_PRINTF(2, 3);
+
+typedef struct {
+    sa_source source;
+    sa_action action;
+    int target_replicas;
+    bool applied;
+    bool dry_run;
+    sa_validation validation;
+} sa_decision;
+
+typedef struct {
+    bool used;                /* a valid LLM answer was had */
+    char model[SA_MODEL_MAX]; /* model that answered (or was last tried) */
+    char error[SA_STATUS_MAX];/* "" = null; else "disabled", "timeout", ... */
+    int64_t prompt_tokens;
+    int64_t completion_tokens;
+    double latency_ms;
+} sa_llm_status;
+
+/* The recommendation object of the API and `advise`. */
+typedef struct {
+    char deployment[SA_NAME_MAX];
+    char namespace_[SA_NAME_MAX];
+    int64_t generated_at; /* epoch seconds */
+    int current_replicas;
+    int min_replicas;
+    int max_replicas;
+    int hpa_desired_replicas; /* -1 = no HPA */
+    sa_rec llm;
+    sa_rec predictive;
+    sa_rec rule;
+    sa_llm_status llm_status;
+    sa_decision decision;
+    char degraded[SA_STATUS_MAX]; /* "" = healthy; else why metrics are unusable */
+} sa_result;
+
+void sa_result_init(sa_result *r);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * rules.h - reactive rules (pure: no I/O, no clock, time is an argument).
+ *
+ * sa_hpa_*: the Kubernetes HPA algorithm exactly as ../shared/replay-spec.md
+ * defines it (tolerance, scale-down stabilisation over the proposals of the
+ * window, scale-up limit max(2R, R+4), clamp). The replay `hpa` policy and
+ * the service's reactive rule both call it.
+ *
+ * sa_rules_evaluate: the service's reactive rule source: the HPA step on
+ * CPU plus a memory-pressure rule, emitting a full sa_rec.
+ */
+#ifndef SCALEADVISOR_RULES_H
+#define SCALEADVISOR_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scaleadvisor/model.h"
+
+#define SA_HPA_WINDOW_MAX 512 /* proposals remembered for stabilisation */
+
+typedef struct {
+    double t;     /* seconds, any epoch */
+    int proposal; /* replica count proposed at t */
+} sa_hpa_entry;
+
+/* Stabilisation memory: a ring of recent proposals. Zero-init or
+ * sa_hpa_state_init. Plain value, copyable. */
+typedef struct {
+    size_t head, n;
+    sa_hpa_entry e[SA_HPA_WINDOW_MAX];
+} sa_hpa_state;
+
+typedef struct {
+    double target_utilization; /* (0, 1], e.g. 0.7 */
+    double tolerance_up;       /* 0.1: no change while ratio <= 1 + tol */
+    double tolerance_down;     /* 0.1: no change while ratio >= 1 - tol */
+    double downscale_window_s; /* 300 */
+    int min_replicas;
+    int max_replicas;
+} sa_hpa_params;
+
+void sa_hpa_state_init(sa_hpa_state *s);
+/* Defaults of replay-spec.md: 0.7, 0.1, 0.1, 300, 1, 100. */
+void sa_hpa_params_init(sa_hpa_params *p);
+
+/* One HPA decision at time t. demand: load in replica units (sum of the
+ * ready pods' utilisation, i.e. u * ready); ready: ready pods; replicas:
+ * current R. Returns the new desired R, within [min, max]. Updates s.
+ * *proposal_out (may be NULL) receives the raw proposal before
+ * stabilisation and limits. */
+int sa_hpa_step(sa_hpa_state *s, const sa_hpa_params *p, double t, double demand, int ready,
+                int replicas, int *proposal_out);
+
+/* Memory pressure: above this memory %, the rule asks for more replicas. */
+#define SA_RULES_MEMORY_HIGH 85.0
+
+/* The reactive rule for one deployment at time now (epoch s): HPA on
+ * CPU % vs ctx->target_cpu_percent with c's tolerances and window, and the
+ * memory-pressure rule; the larger target wins. Fills a full recommendation
+ * (action, target, confidence, reasoning, factors, risk, cost, performance,
+ * timing). When CPU is unknown and memory is fine, recommends maintain.
+ * Updates s. */
+void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
+                       int64_t now, sa_rec *out);
+
+/* Action word for moving from `current` to `target` within max. */
+sa_action sa_action_for(int current, int target, int max_replicas);
+
+#endif

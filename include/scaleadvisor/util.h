@@ -1,0 +1,43 @@
+/*
+ * util.h - small checked helpers: number and boolean parsing with range
+ * checks, bounded string copy, time formatting and clocks.
+ */
+#ifndef SCALEADVISOR_UTIL_H
+#define SCALEADVISOR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scaleadvisor/err.h"
+
+#define SA_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whole string must be a base-10 integer in [min, max]; leading/trailing
+ * blanks are refused. Returns SA_ERR_INVALID otherwise (out untouched). */
+SA_MUST_CHECK sa_err sa_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+SA_MUST_CHECK sa_err sa_parse_int(const char *s, int min, int max, int *out);
+/* Whole string must be a finite number in [min, max]. */
+SA_MUST_CHECK sa_err sa_parse_double(const char *s, double min, double max, double *out);
+/* true/false, 1/0, yes/no, on/off (case-insensitive). */
+SA_MUST_CHECK sa_err sa_parse_bool(const char *s, bool *out);
+
+/* Copy src into dst[size] with truncation and NUL termination. Returns
+ * strlen(src) so callers can detect truncation (result >= size). */
+size_t sa_strlcpy(char *dst, const char *src, size_t size);
+
+/* Format epoch seconds as "YYYY-MM-DDTHH:MM:SSZ" into out[32]. */
+void sa_time_iso8601(int64_t epoch_s, char out[32]);
+/* Parse epoch seconds (integer or decimal) or ISO-8601 UTC
+ * ("YYYY-MM-DDTHH:MM:SS[.fff]Z", "YYYY-MM-DD HH:MM:SS", optional Z/+00:00). */
+SA_MUST_CHECK sa_err sa_parse_time(const char *s, double *epoch_s);
+
+/* Wall clock, epoch seconds. */
+double sa_now(void);
+/* Monotonic clock in milliseconds, for budgets and durations. */
+double sa_mono_ms(void);
+
+/* Constant-time comparison of two strings (length leaks, contents don't). */
+bool sa_secure_streq(const char *a, const char *b);
+
+#endif

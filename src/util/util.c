@@ -1,0 +1,157 @@
+/*
+ * util.c - checked parsing, bounded copies, time formatting and clocks.
+ * Parsers accept the whole string or nothing: "12abc", " 12" and "" fail.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "scaleadvisor/util.h"
+#include "scaleadvisor/banned.h"
+
+sa_err sa_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return SA_ERR_INVALID;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return SA_ERR_INVALID;
+    *out = (int64_t)v;
+    return SA_OK;
+}
+
+sa_err sa_parse_int(const char *s, int min, int max, int *out)
+{
+    int64_t v;
+    if (sa_parse_i64(s, min, max, &v) != SA_OK)
+        return SA_ERR_INVALID;
+    *out = (int)v;
+    return SA_OK;
+}
+
+sa_err sa_parse_double(const char *s, double min, double max, double *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return SA_ERR_INVALID;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno == ERANGE || *end || !isfinite(v) || v < min || v > max)
+        return SA_ERR_INVALID;
+    *out = v;
+    return SA_OK;
+}
+
+sa_err sa_parse_bool(const char *s, bool *out)
+{
+    static const char *yes[] = {"true", "1", "yes", "on"};
+    static const char *no[] = {"false", "0", "no", "off"};
+    if (!s)
+        return SA_ERR_INVALID;
+    for (size_t i = 0; i < SA_ARRAY_LEN(yes); i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = true;
+            return SA_OK;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = false;
+            return SA_OK;
+        }
+    }
+    return SA_ERR_INVALID;
+}
+
+size_t sa_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (size) {
+        size_t k = n < size - 1 ? n : size - 1;
+        memcpy(dst, src, k);
+        dst[k] = '\0';
+    }
+    return n;
+}
+
+void sa_time_iso8601(int64_t epoch_s, char out[32])
+{
+    time_t t = (time_t)epoch_s;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 32, "%lld", (long long)epoch_s);
+}
+
+static int days_from_civil(int y, unsigned m, unsigned d)
+{
+    /* Howard Hinnant's algorithm: days since 1970-01-01 (proleptic Gregorian). */
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int)doe - 719468;
+}
+
+sa_err sa_parse_time(const char *s, double *epoch_s)
+{
+    if (!s || !*s)
+        return SA_ERR_INVALID;
+    if (strchr(s, '-') == NULL || s[0] == '-')
+        return sa_parse_double(s, -1e12, 1e12, epoch_s);
+    int y, mo, d, h = 0, mi = 0, n = 0;
+    double sec = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return SA_ERR_INVALID;
+    const char *p = s + n;
+    if (*p == 'T' || *p == ' ') {
+        int n2 = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n2) != 2 || n2 != 5)
+            return SA_ERR_INVALID;
+        p += 1 + n2;
+        if (*p == ':') {
+            char *end;
+            if (!isdigit((unsigned char)p[1]))
+                return SA_ERR_INVALID;
+            sec = strtod(p + 1, &end);
+            p = end;
+        }
+    }
+    if (*p == 'Z')
+        p++;
+    else if (strcmp(p, "+00:00") == 0)
+        p += 6;
+    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec < 0 || sec >= 61)
+        return SA_ERR_INVALID;
+    *epoch_s = (double)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400.0 + h * 3600.0 +
+               mi * 60.0 + sec;
+    return SA_OK;
+}
+
+double sa_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double sa_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+bool sa_secure_streq(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = (unsigned char)(la != lb);
+    for (size_t i = 0; i < la; i++)
+        diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+    return diff == 0 && lb != 0;
+}

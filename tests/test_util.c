@@ -1,0 +1,119 @@
+/*
+ * test_util.c - parsing, buffers, time and the model name tables.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sa_test.h"
+#include "scaleadvisor/buf.h"
+#include "scaleadvisor/model.h"
+#include "scaleadvisor/util.h"
+#include "scaleadvisor/banned.h"
+
+static void parse_int_strict(void **st)
+{
+    (void)st;
+    int v = 7;
+    assert_int_equal(sa_parse_int("42", 0, 100, &v), SA_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(sa_parse_int("", 0, 100, &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_int(" 4", 0, 100, &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_int("4x", 0, 100, &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_int("101", 0, 100, &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_int("-1", 0, 100, &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_int("99999999999999999999", 0, 100, &v), SA_ERR_INVALID);
+    assert_int_equal(v, 42);
+}
+
+static void parse_double_and_bool(void **st)
+{
+    (void)st;
+    double d = 0;
+    bool b = false;
+    assert_int_equal(sa_parse_double("0.25", 0, 1, &d), SA_OK);
+    SA_ASSERT_NEAR(d, 0.25, 0);
+    assert_int_equal(sa_parse_double("nan", 0, 1, &d), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_double("inf", 0, 1e300, &d), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_double("1.5", 0, 1, &d), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_bool("TRUE", &b), SA_OK);
+    assert_true(b);
+    assert_int_equal(sa_parse_bool("off", &b), SA_OK);
+    assert_false(b);
+    assert_int_equal(sa_parse_bool("maybe", &b), SA_ERR_INVALID);
+}
+
+static void buf_cap_frees(void **st)
+{
+    (void)st;
+    sa_buf b;
+    sa_buf_init(&b, 8);
+    assert_int_equal(sa_buf_puts(&b, "1234"), SA_OK);
+    assert_int_equal(sa_buf_puts(&b, "5678"), SA_OK);
+    assert_string_equal(b.data, "12345678");
+    assert_int_equal(sa_buf_puts(&b, "9"), SA_ERR_TOOBIG);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    sa_buf_release(&b);
+}
+
+static void buf_json_escapes(void **st)
+{
+    (void)st;
+    sa_buf b;
+    sa_buf_init(&b, 1024);
+    assert_int_equal(sa_buf_json_str(&b, "a\"b\\c\n<script>\x01"), SA_OK);
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u003cscript\\u003e\\u0001\"");
+    sa_buf_release(&b);
+}
+
+static void time_round_trip(void **st)
+{
+    (void)st;
+    double t = 0;
+    char s[32];
+    assert_int_equal(sa_parse_time("1995-07-01T04:00:00Z", &t), SA_OK);
+    SA_ASSERT_NEAR(t, 804571200.0, 0);
+    sa_time_iso8601((int64_t)t, s);
+    assert_string_equal(s, "1995-07-01T04:00:00Z");
+    assert_int_equal(sa_parse_time("1700000000", &t), SA_OK);
+    SA_ASSERT_NEAR(t, 1700000000.0, 0);
+    assert_int_equal(sa_parse_time("1970-01-01 00:05:00", &t), SA_OK);
+    SA_ASSERT_NEAR(t, 300.0, 0);
+    assert_int_equal(sa_parse_time("2024-13-01T00:00:00Z", &t), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_time("yesterday", &t), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_time("2024-01-01T00:00:00Zjunk", &t), SA_ERR_INVALID);
+}
+
+static void secure_streq(void **st)
+{
+    (void)st;
+    assert_true(sa_secure_streq("token-123", "token-123"));
+    assert_false(sa_secure_streq("token-123", "token-124"));
+    assert_false(sa_secure_streq("token", "token-123"));
+    assert_false(sa_secure_streq("", ""));
+}
+
+static void model_names_round_trip(void **st)
+{
+    (void)st;
+    for (int a = SA_ACTION_MAINTAIN; a <= SA_ACTION_AT_MAX; a++) {
+        sa_action back;
+        assert_int_equal(sa_action_parse(sa_action_name((sa_action)a), &back), SA_OK);
+        assert_int_equal((int)back, a);
+    }
+    sa_action x;
+    assert_int_equal(sa_action_parse("SCALE_UP", &x), SA_ERR_INVALID);
+    assert_string_equal(sa_source_name(SA_SOURCE_SAFETY), "safety");
+    assert_string_equal(sa_timing_name(SA_TIMING_IMMEDIATE), "immediate");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_int_strict),     cmocka_unit_test(parse_double_and_bool),
+        cmocka_unit_test(buf_cap_frees),        cmocka_unit_test(buf_json_escapes),
+        cmocka_unit_test(time_round_trip),      cmocka_unit_test(secure_streq),
+        cmocka_unit_test(model_names_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
