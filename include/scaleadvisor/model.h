@@ -102,6 +102,10 @@ typedef struct {
     double hpa_target_cpu_percent;
     int hpa_current_replicas;
     int hpa_desired_replicas;
+
+    /* "" = metrics usable; else why they are not (source error, stale, no
+     * data). A degraded context never leads to a scale-down. */
+    char degraded[SA_STATUS_MAX];
 } sa_context;
 
 /* Defaults: replicas 1..10, target 70, NaN metrics, no history, no HPA. */
@@ -179,6 +183,22 @@ typedef struct {
     double latency_ms;
 } sa_llm_status;
 
+/* What the forecast says about the next horizon, for the LLM prompt, the
+ * API and the dashboard. Values in the unit of `metric`. */
+typedef struct {
+    bool present;
+    char metric[32];      /* "cpu_percent" or "request_rate" */
+    char method[16];      /* forecaster model used, e.g. "additive" */
+    double horizon_s;     /* how far ahead the figures look */
+    double now;           /* last observed value */
+    double mean;          /* mean forecast over the horizon */
+    double peak;          /* highest point forecast over the horizon */
+    double peak_upper;    /* highest upper band value over the horizon */
+    double trough;        /* lowest point forecast */
+    double trend_per_hour;/* slope of the point forecast */
+    double accuracy;      /* 1 - WAPE of recent one-step forecasts, [0,1]; NaN = unknown */
+} sa_forecast_summary;
+
 /* The recommendation object of the API and `advise`. */
 typedef struct {
     char deployment[SA_NAME_MAX];
@@ -193,6 +213,7 @@ typedef struct {
     sa_rec rule;
     sa_llm_status llm_status;
     sa_decision decision;
+    sa_forecast_summary forecast;
     char degraded[SA_STATUS_MAX]; /* "" = healthy; else why metrics are unusable */
 } sa_result;
 

@@ -1,0 +1,58 @@
+/*
+ * http.h - the HTTP server (libmicrohttpd): dashboard files from web/, the
+ * JSON API of ../shared/interface.md, /metrics, /healthz, /readyz.
+ *
+ * The server knows nothing of the control loop: it reads and acts through
+ * a backend vtable that the service provides (and tests fake). Every
+ * backend call may come from any of the server's threads at once.
+ */
+#ifndef SCALEADVISOR_HTTP_H
+#define SCALEADVISOR_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scaleadvisor/buf.h"
+#include "scaleadvisor/err.h"
+
+typedef struct {
+    void *ctx;
+    /* Append a JSON array of the latest recommendation objects, filtered
+     * (NULL = any) by namespace and deployment name. */
+    sa_err (*recommendations)(void *ctx, const char *ns, const char *name, sa_buf *out);
+    /* Append the history object of one deployment since `since` (epoch s):
+     * {"deployment":..,"samples":[..],"forecast":[..],"decisions":[..]}.
+     * SA_ERR_NOTFOUND for an unknown deployment. */
+    sa_err (*history)(void *ctx, const char *ns, const char *name, int64_t since, int limit,
+                      sa_buf *out);
+    /* Evaluate one deployment now; append its recommendation object.
+     * SA_ERR_NOTFOUND for an unknown deployment. */
+    sa_err (*evaluate)(void *ctx, const char *ns, const char *name, sa_buf *out, sa_errbuf *eb);
+    /* Append the service status object (mode, source, llm state, paused). */
+    sa_err (*status)(void *ctx, sa_buf *out);
+    /* Pause or resume actuation (emergency stop = pause with stop=true). */
+    sa_err (*set_paused)(void *ctx, bool paused, bool emergency_stop, sa_errbuf *eb);
+    /* Readiness: true once the first cycle has completed. */
+    bool (*ready)(void *ctx);
+    /* Append the service's own metrics in Prometheus text format. */
+    sa_err (*metrics)(void *ctx, sa_buf *out);
+} sa_http_backend;
+
+typedef struct {
+    const char *host;      /* "127.0.0.1" */
+    int port;              /* 0 = ephemeral; read the bound port back */
+    const char *web_dir;   /* directory of the dashboard files */
+    const char *api_token; /* "" or NULL = mutating endpoints refused */
+} sa_http_options;
+
+typedef struct sa_http sa_http;
+
+/* Start serving on its own threads. Caller frees with sa_http_destroy. */
+SA_MUST_CHECK sa_err sa_http_create(const sa_http_options *o, const sa_http_backend *be,
+                                    sa_http **out, sa_errbuf *eb);
+/* The bound port (useful with port 0). */
+int sa_http_port(const sa_http *h);
+/* Stop accepting, finish in-flight requests, free. NULL is harmless. */
+void sa_http_destroy(sa_http *h);
+
+#endif
