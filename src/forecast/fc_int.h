@@ -49,6 +49,10 @@ size_t fc_scratch_size(const fc_spec *sp);
  * (NaN = missing: the state advances on its own forecast). */
 double fc_step(const fc_spec *sp, fc_state *st, double x);
 
+/* Run the recursion over clean y[start..n-1] from st (updated); returns
+ * the sum of squared one-step errors. Same states as fc_step. */
+double fc_sse_run(const fc_spec *sp, fc_state *st, const double *y, size_t start, size_t n);
+
 /* Forecast steps 1..h from st into mean[h]. */
 void fc_point(const fc_spec *sp, const fc_state *st, size_t h, double *mean);
 

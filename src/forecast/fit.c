@@ -13,7 +13,7 @@
 #include "scaleadvisor/banned.h"
 
 #define NM_MAX_EVALS 400
-#define NM_TOL 1e-8
+#define NM_TOL 1e-6
 
 int fc_fitter_init(fc_fitter *f, const fc_spec *sp, const double *y, size_t n, int r_mode)
 {
@@ -51,12 +51,8 @@ void fc_fitter_release(fc_fitter *f)
 double fc_fitter_sse(fc_fitter *f, const fc_spec *sp)
 {
     fc_state *st = &f->work;
-    double sse = 0;
     fc_state_copy(sp, st, &f->init);
-    for (size_t i = f->start; i < f->n; i++) {
-        double e = f->y[i] - fc_step(sp, st, f->y[i]);
-        sse += e * e;
-    }
+    double sse = fc_sse_run(sp, st, f->y, f->start, f->n);
     return isfinite(sse) ? sse : HUGE_VAL;
 }
 
@@ -135,7 +131,7 @@ static double nelder_mead(fc_fitter *f, fc_spec *sp, const pmap *pm, double *x, 
         for (size_t i = 1; i <= k; i++)
             for (size_t d = 0; d < k; d++)
                 size = fmax(size, fabs(P[i][d] - P[0][d]));
-        if (F[k] - F[0] <= NM_TOL * (fabs(F[0]) + 1e-300) || size < 1e-5)
+        if (F[k] - F[0] <= NM_TOL * (fabs(F[0]) + 1e-300) || size < 1e-3)
             break;
         for (size_t d = 0; d < k; d++) {
             c[d] = 0;

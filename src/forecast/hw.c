@@ -368,3 +368,92 @@ double fc_qnorm(double p)
     double u = e * sqrt(2 * M_PI) * exp(x * x / 2);
     return x - u / (1 + x * u / 2);
 }
+
+/* The fitting loops: the recursions of fc_step in error-correction form
+ * (l' = l + b + alpha e, ...), specialised per kind so that the loop-carried
+ * dependency is two floating-point operations deep. Input is clean. */
+static double sse_additive(const fc_spec *sp, fc_state *st, const double *y, size_t i, size_t n)
+{
+    /* carried: u = l + phi b (the next non-seasonal forecast), pb = phi b */
+    const double a = sp->alpha, phi = sp->phi, ab = a * sp->beta;
+    const double c1 = a + phi * ab, c2 = phi * ab, ga = sp->gamma * (1 - a);
+    double pb = phi * st->b, u = st->l + pb, sse = 0, *s = st->s;
+    size_t p = st->pos, m = sp->m;
+    for (; i < n; i++) {
+        double S = s[p], e = (y[i] - S) - u, v = u + phi * pb;
+        sse += e * e;
+        u = v + c1 * e;
+        pb = phi * pb + c2 * e;
+        s[p] = S + ga * e;
+        if (++p == m)
+            p = 0;
+    }
+    st->l = u - pb;
+    st->b = pb / phi;
+    st->pos = p;
+    return sse;
+}
+
+static double sse_mult(const fc_spec *sp, fc_state *st, const double *y, size_t i, size_t n)
+{
+    const double a = sp->alpha, ab = sp->alpha * sp->beta, g = sp->gamma;
+    double u = st->l + st->b, b = st->b, sse = 0, *s = st->s;
+    size_t p = st->pos, m = sp->m;
+    for (; i < n; i++) {
+        double S = s[p], inv = S > 1e-12 ? 1 / S : 0, e = y[i] - u * S;
+        sse += e * e;
+        double l = u + a * inv * e;
+        b = b + ab * inv * e;
+        u = l + b;
+        if (l > 1e-12)
+            s[p] = g * y[i] / l + (1 - g) * S;
+        if (++p == m)
+            p = 0;
+    }
+    st->l = u - b;
+    st->b = b;
+    st->pos = p;
+    return sse;
+}
+
+static double sse_double(const fc_spec *sp, fc_state *st, const double *y, size_t i, size_t n)
+{
+    const double a = sp->alpha, ga = sp->gamma * (1 - a), wa = sp->omega * (1 - a);
+    double l = st->l, sse = 0, *s = st->s, *s2 = st->s2;
+    size_t p = st->pos, p2 = st->pos2, m = sp->m, m2 = sp->m2;
+    for (; i < n; i++) {
+        double S = s[p], S2 = s2[p2], e = (y[i] - S - S2) - l;
+        sse += e * e;
+        l += a * e;
+        s[p] = S + ga * e;
+        s2[p2] = S2 + wa * e;
+        if (++p == m)
+            p = 0;
+        if (++p2 == m2)
+            p2 = 0;
+    }
+    st->l = l;
+    st->pos = p;
+    st->pos2 = p2;
+    return sse;
+}
+
+double fc_sse_run(const fc_spec *sp, fc_state *st, const double *y, size_t start, size_t n)
+{
+    double sse = 0;
+    switch (sp->kind) {
+    case SA_FC_ADDITIVE:
+    case SA_FC_DAMPED:
+        return sse_additive(sp, st, y, start, n);
+    case SA_FC_MULTIPLICATIVE:
+        return sse_mult(sp, st, y, start, n);
+    case SA_FC_DOUBLE:
+        return sse_double(sp, st, y, start, n);
+    default:
+        for (size_t i = start; i < n; i++) {
+            double e = y[i] - fc_step(sp, st, y[i]);
+            sse += e * e;
+        }
+        return sse;
+    }
+}
