@@ -224,7 +224,7 @@ int main(int argc, char **argv)
             double n = (double)mean_all[mi].n;
             printf("  %-15s %7.3f %8.2f %6.1f%% %9.2f%s\n", sa_fc_method_name(models[mi]),
                    mean_all[mi].mase / n, mean_all[mi].smape / n, 100 * mean_all[mi].cov / n,
-                   mean_all[mi].ms / n, mean_all[mi].n < nfiles ? "  (not all series)" : "");
+                   mean_all[mi].ms / n, (size_t)mean_all[mi].n < nfiles ? "  (not all series)" : "");
         }
     printf("  R: snaive 1.285, HoltWinters 1.363, stlf 1.269 (MASE); goal <= 1.205\n");
     return 0;
