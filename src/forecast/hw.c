@@ -73,17 +73,15 @@ static size_t trend_ma(const double *y, size_t n, size_t m, double *tr, size_t *
     return lo;
 }
 
-/* Seasonal figure of period P from d[p] = y[p] - tr[p] (or ratio) over
+/* Seasonal figure of period P from y[p] - tr[p] (or the ratio) over the
  * defined p, centred (mean 0, or mean 1 when mult). */
-static void season_fig(const double *y, const double *tr, const double *fig1, size_t m1,
-                       size_t lo, size_t hi, size_t P, int mult, double *fig, double *cnt)
+static void season_fig(const double *y, const double *tr, size_t lo, size_t hi, size_t P,
+                       int mult, double *fig, double *cnt)
 {
     for (size_t i = 0; i < P; i++)
         fig[i] = cnt[i] = 0;
     for (size_t p = lo; p < hi; p++) {
         double d = mult ? y[p] / tr[p] : y[p] - tr[p];
-        if (fig1)
-            d -= fig1[p % m1];
         fig[p % P] += d;
         cnt[p % P] += 1;
     }
@@ -127,10 +125,50 @@ static int init_nonseasonal(const fc_spec *sp, const double *y, size_t n, fc_sta
     return 0;
 }
 
+/* Start values of the double seasonal model from day means: D_k the mean
+ * of day k (m samples), s the mean intra-day shape y - D, the weekly term
+ * the day-of-week effect of D plus the mean remaining intra-day shape at
+ * each position of the long season; the level is the first long season's
+ * mean. Uses the first min(n, 2 m2) samples (at least m2 + m). */
+static void init_double(const fc_spec *sp, const double *y, size_t n, fc_state *st,
+                        double *scratch)
+{
+    size_t m = sp->m, m2 = sp->m2, days = (n < 2 * m2 ? n : 2 * m2) / m, dpw = m2 / m;
+    double *D = scratch, *cnt = scratch + days, lev = 0, mean = 0;
+    for (size_t k = 0; k < days; k++) {
+        D[k] = 0;
+        for (size_t i = 0; i < m; i++)
+            D[k] += y[k * m + i];
+        D[k] /= (double)m;
+    }
+    for (size_t k = 0; k < dpw; k++)
+        lev += D[k] / (double)dpw;
+    for (size_t i = 0; i < m; i++) {
+        st->s[i] = 0;
+        for (size_t k = 0; k < days; k++)
+            st->s[i] += (y[k * m + i] - D[k]) / (double)days;
+    }
+    for (size_t p = 0; p < m2; p++)
+        st->s2[p] = cnt[p] = 0;
+    for (size_t q = 0; q < days * m; q++) {
+        size_t p = q % m2;
+        st->s2[p] += y[q] - lev - st->s[q % m];
+        cnt[p] += 1;
+    }
+    for (size_t p = 0; p < m2; p++) {
+        st->s2[p] = cnt[p] > 0 ? st->s2[p] / cnt[p] : 0;
+        mean += st->s2[p] / (double)m2;
+    }
+    for (size_t p = 0; p < m2; p++)
+        st->s2[p] -= mean;
+    st->l = lev + mean;
+    st->b = 0;
+}
+
 size_t fc_scratch_size(const fc_spec *sp)
 {
     size_t P = sp->kind == SA_FC_DOUBLE ? sp->m2 : sp->m;
-    return 3 * P + 1;
+    return 3 * P + 1; /* double: days + m2 <= 3 m2 */
 }
 
 int fc_init_state(const fc_spec *sp, const double *y, size_t n, int r_mode, fc_state *st,
@@ -152,13 +190,14 @@ int fc_init_state(const fc_spec *sp, const double *y, size_t n, int r_mode, fc_s
         for (size_t i = 0; i < n; i++)
             if (!(y[i] > 0))
                 return -1;
-    int dbl = sp->kind == SA_FC_DOUBLE;
-    size_t P = dbl ? sp->m2 : m, nd = 2 * P < n ? 2 * P : n, hi;
+    if (sp->kind == SA_FC_DOUBLE) {
+        init_double(sp, y, n, st, scratch);
+        return 0;
+    }
+    size_t nd = 2 * m, hi;
     double *tr = scratch, *cnt = scratch + nd;
     size_t lo = trend_ma(y, nd, m, tr, &hi);
-    season_fig(y, tr, NULL, m, lo, hi, m, mult, st->s, cnt);
-    if (dbl)
-        season_fig(y, tr, st->s, m, lo, hi, P, 0, st->s2, cnt);
+    season_fig(y, tr, lo, hi, m, mult, st->s, cnt);
     double c0, c1;
     trend_line(tr, lo, hi, &c0, &c1);
     if (r_mode) {
@@ -168,12 +207,6 @@ int fc_init_state(const fc_spec *sp, const double *y, size_t n, int r_mode, fc_s
         /* line at index -1 (j = -lo), so that index 0 is forecast as l + b */
         st->l = c0 - c1 * (double)lo;
         st->b = c1;
-    }
-    if (dbl) {
-        /* no trend in the double seasonal model: the level at index -1 is
-         * the first defined trend value */
-        st->l = tr[lo];
-        st->b = 0;
     }
     return 0;
 }
