@@ -30,6 +30,7 @@ typedef struct {
     bool ready_assumed;  /* ready_pods unknown: took current replicas */
     double demand;       /* replica units */
     double ratio;        /* utilisation / target */
+    double target;       /* CPU target %, 70 when the context has none usable */
     int proposal;        /* raw HPA proposal */
     int cpu_target;      /* after stabilisation and the scale-up limit */
     bool stabilised;     /* a scale-down was held back by the window */
@@ -50,16 +51,21 @@ static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_stat
         k->ready = r;
         k->ready_assumed = true;
     }
+    /* a context from the codec has a target in (0, 100]; guard the rest */
+    double target = isfinite(ctx->target_cpu_percent) && ctx->target_cpu_percent > 0.0
+                        ? ctx->target_cpu_percent
+                        : 70.0;
     sa_hpa_params p;
     sa_hpa_params_init(&p);
-    p.target_utilization = ctx->target_cpu_percent / 100.0;
+    p.target_utilization = target / 100.0;
     p.tolerance_up = c->tolerance_up;
     p.tolerance_down = c->tolerance_down;
     p.downscale_window_s = (double)c->downscale_window_s;
     p.min_replicas = 0;
     p.max_replicas = RULES_RAW_MAX;
     k->demand = ctx->cpu_percent / 100.0 * (double)k->ready;
-    k->ratio = ctx->cpu_percent / ctx->target_cpu_percent;
+    k->ratio = ctx->cpu_percent / target;
+    k->target = target;
     k->cpu_target = sa_hpa_step(s, &p, (double)now, k->demand, k->ready, r, &k->proposal);
     k->stabilised = k->proposal < r && k->cpu_target > k->proposal;
 }
@@ -143,7 +149,7 @@ static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints
 {
     if (k->cpu_known) {
         sa_rec_add_factor(out, "cpu %.1f%% vs target %.1f%% (ratio %.2f, tolerance -%.0f%%/+%.0f%%)",
-                          ctx->cpu_percent, ctx->target_cpu_percent, k->ratio,
+                          ctx->cpu_percent, k->target, k->ratio,
                           c->tolerance_down * 100.0, c->tolerance_up * 100.0);
         sa_rec_add_factor(out, "demand %.2f pod-equivalents on %d ready pods%s", k->demand,
                           k->ready, k->ready_assumed ? " (ready count unknown: assumed)" : "");
@@ -172,14 +178,14 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
         snprintf(cpu, sizeof cpu,
                  "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target, within tolerance "
                  "(-%.0f%%/+%.0f%%): HPA keeps %d.",
-                 ctx->cpu_percent, k->ready, k->ratio, ctx->target_cpu_percent,
+                 ctx->cpu_percent, k->ready, k->ratio, k->target,
                  c->tolerance_down * 100.0, c->tolerance_up * 100.0, r);
     else
         snprintf(cpu, sizeof cpu,
                  "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target: demand %.2f "
                  "pod-equivalents needs ceil(%.2f / %.2f) = %d pods; %s %d.",
-                 ctx->cpu_percent, k->ready, k->ratio, ctx->target_cpu_percent, k->demand,
-                 k->demand, ctx->target_cpu_percent / 100.0, k->proposal,
+                 ctx->cpu_percent, k->ready, k->ratio, k->target, k->demand,
+                 k->demand, k->target / 100.0, k->proposal,
                  k->stabilised     ? "scale-down stabilisation over the window holds at"
                  : k->cpu_target < k->proposal ? "the scale-up limit max(2R, R+4) allows"
                                                : "HPA asks for",
