@@ -47,6 +47,25 @@ static bool add_hdr(struct MHD_Response *resp, const char *k, const char *v)
     return MHD_add_response_header(resp, k, v) == MHD_YES;
 }
 
+/* Count the request when its response is queued (so a client that has
+ * the answer always finds it counted); the duration runs from the request
+ * line to this point. */
+static void record(sa_http_req *r, unsigned status)
+{
+    sa_http *h = r->h;
+    char code[8];
+    snprintf(code, sizeof code, "%u", status);
+    const char *route = sa_http_routes[r->route].label;
+    double secs = (sa_mono_ms() - r->t0_ms) / 1000.0;
+    /* Metric failures (cardinality cap) must not fail a request. */
+    if (sa_metrics_inc(h->m_requests, (const char *[]){route, r->method_label, code}, 1) !=
+            SA_OK ||
+        sa_metrics_observe(h->m_duration, (const char *[]){route}, secs) != SA_OK)
+        sa_log(SA_LOG_DEBUG, "http metrics not recorded", "route=%s", route);
+    sa_log(SA_LOG_DEBUG, "http request", "method=%s route=%s status=%u ms=%.1f",
+           r->method_label, route, status, secs * 1000.0);
+}
+
 enum MHD_Result sa_http_queue(struct MHD_Connection *c, sa_http_req *r, unsigned status,
                               struct MHD_Response *resp, bool cacheable)
 {
@@ -70,8 +89,10 @@ enum MHD_Result sa_http_queue(struct MHD_Connection *c, sa_http_req *r, unsigned
     if (ok)
         ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
-    if (ret == MHD_YES && r)
+    if (ret == MHD_YES && r) {
         r->status = status;
+        record(r, status);
+    }
     return ret;
 }
 
@@ -311,25 +332,12 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
                     enum MHD_RequestTerminationCode toe)
 {
+    (void)cls;
     (void)c;
     (void)toe;
-    sa_http *h = cls;
     sa_http_req *r = *req_cls;
     if (!r)
         return;
-    if (r->status) {
-        char code[8];
-        snprintf(code, sizeof code, "%u", r->status);
-        const char *route = sa_http_routes[r->route].label;
-        double secs = (sa_mono_ms() - r->t0_ms) / 1000.0;
-        /* Metric failures (cardinality cap) must not fail a request. */
-        if (sa_metrics_inc(h->m_requests, (const char *[]){route, r->method_label, code}, 1) !=
-                SA_OK ||
-            sa_metrics_observe(h->m_duration, (const char *[]){route}, secs) != SA_OK)
-            sa_log(SA_LOG_DEBUG, "http metrics not recorded", "route=%s", route);
-        sa_log(SA_LOG_DEBUG, "http request", "method=%s route=%s status=%u ms=%.1f",
-               r->method_label, route, r->status, secs * 1000.0);
-    }
     sa_buf_release(&r->body);
     free(r);
     *req_cls = NULL;
@@ -434,13 +442,13 @@ sa_err sa_http_create(const sa_http_options *o, const sa_http_backend *be, sa_ht
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     unsigned limit = (unsigned)(o->max_connections ? o->max_connections : 64);
     unsigned timeout = (unsigned)(o->timeout_s ? o->timeout_s : 30);
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, limit,
                             MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                             MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
-                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+                            MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_END);
     if (!h->d) {
         e = sa_fail(eb, SA_ERR_IO, "http: cannot listen on %s port %d (in use or not allowed)",
                     o->host && *o->host ? o->host : "127.0.0.1", o->port);
