@@ -116,6 +116,8 @@ struct MHD_Response *sa_http_json_response(sa_buf *b, const char *content_type)
 }
 
 static struct MHD_Response *error_response(const char *code, const char *fmt, va_list ap)
+    SA_PRINTF(2, 0);
+static struct MHD_Response *error_response(const char *code, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -343,6 +345,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) SA_PRINTF(2, 0);
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
