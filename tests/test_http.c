@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "sa_test.h"
@@ -1114,6 +1118,61 @@ static void test_concurrent_clients(void **state)
     resp_free(&r);
 }
 
+
+/* ---- connection limit and idle timeout ---- */
+
+/* An idle TCP connection to the server (nothing sent). */
+static int raw_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    struct timeval tv = {.tv_sec = 10};
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    return fd;
+}
+
+static void test_idle_timeout_and_connection_limit(void **state)
+{
+    fixture *fx = *state;
+    sa_http_destroy(fx->h);
+    sa_http_options o = {.host = "127.0.0.1", .web_dir = fx->web, .api_token = TOKEN,
+                         .max_connections = 2, .timeout_s = 3};
+    sa_http_backend be = fake_backend(&fx->f);
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_http_create(&o, &be, &fx->h, &eb), SA_OK);
+    fx->port = sa_http_port(fx->h);
+    /* two idle clients fill the server */
+    int a = raw_connect(fx->port), b = raw_connect(fx->port);
+    /* a third is closed at once, without an answer */
+    int c = raw_connect(fx->port);
+    const char rq[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    (void)send(c, rq, sizeof rq - 1, MSG_NOSIGNAL);
+    char buf[512];
+    ssize_t n = recv(c, buf, sizeof buf, 0);
+    assert_true(n <= 0);
+    close(c);
+    /* the idle ones are dropped by the 3 s timeout (recv waits up to 10 s) */
+    assert_true(recv(a, buf, sizeof buf, 0) <= 0);
+    assert_true(recv(b, buf, sizeof buf, 0) <= 0);
+    close(a);
+    close(b);
+    /* and the server answers again (the slots free up as the threads end) */
+    bool served = false;
+    for (int i = 0; i < 50 && !served; i++) {
+        int d = raw_connect(fx->port);
+        (void)send(d, rq, sizeof rq - 1, MSG_NOSIGNAL);
+        n = recv(d, buf, sizeof buf - 1, 0);
+        served = n > 12 && strncmp(buf, "HTTP/1.1 200", 12) == 0;
+        close(d);
+        if (!served)
+            usleep(100 * 1000);
+    }
+    assert_true(served);
+}
+
 /* ---- creation ---- */
 
 static void test_create_errors(void **state)
@@ -1196,6 +1255,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backend_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backend_without_callbacks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_clients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_timeout_and_connection_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_registry, setup, teardown),
     };
