@@ -32,9 +32,14 @@
 typedef struct {
     const char *ns, *name;
     int replicas;
+    const char *extra; /* more members, as the service would write them */
 } fake_dep;
 
-static const fake_dep deps[] = {{"shop", "web", 3}, {"shop", "api", 2}, {"ops", "web", 1}};
+static const fake_dep deps[] = {
+    {"shop", "web", 3, ""},
+    {"shop", "api", 2, ""},
+    {"ops", "web", 1, ",\"reasoning\":\"\\u003cb\\u003e [x], {y} \\\"q\\\"\",\"confidence\":0.85"},
+};
 
 typedef struct {
     pthread_mutex_t mu;
@@ -59,8 +64,8 @@ static sa_err dep_json(sa_buf *out, const fake_dep *d)
 {
     return sa_buf_printf(out,
                          "{\"deployment\":\"%s\",\"namespace\":\"%s\",\"current_replicas\":%d,"
-                         "\"decision\":{\"source\":\"rule\",\"verdict\":\"accepted\"}}",
-                         d->name, d->ns, d->replicas);
+                         "\"decision\":{\"source\":\"rule\",\"verdict\":\"accepted\"}%s}",
+                         d->name, d->ns, d->replicas, d->extra);
 }
 
 static sa_err fake_enter(fake *f, const char *ns, const char *name)
@@ -732,6 +737,14 @@ static void test_recommendation_by_server(void **state)
               "not_found");
     check_get(fx, "/api/autoscaling/recommendations/prod?deployment=web&namespace=shop", 404,
               "not_found");
+    /* the object comes back byte for byte as the service wrote it */
+    get(fx, "/api/autoscaling/recommendations/default?deployment=web&namespace=ops", &r);
+    expect(&r, 200, NULL);
+    assert_string_equal(body(&r), "{\"deployment\":\"web\",\"namespace\":\"ops\","
+                                  "\"current_replicas\":1,\"decision\":{\"source\":\"rule\","
+                                  "\"verdict\":\"accepted\"},\"reasoning\":\"\\u003cb\\u003e [x], "
+                                  "{y} \\\"q\\\"\",\"confidence\":0.85}");
+    resp_free(&r);
     /* without a deployment: the list of that cluster */
     get(fx, "/api/autoscaling/recommendations/default?namespace=ops", &r);
     expect(&r, 200, NULL);
@@ -1030,6 +1043,14 @@ static void test_backend_failures(void **state)
     expect(&r, 500, "internal");
     assert_null(strstr(body(&r), "injected")); /* internals stay in the log */
     resp_free(&r);
+    /* a service that says "no such deployment" for a filter */
+    fake_set(&fx->f, SA_ERR_NOTFOUND, true);
+    get(fx, "/api/autoscaling/recommendations?namespace=zzz", &r);
+    expect(&r, 200, NULL);
+    assert_string_equal(body(&r), "{\"recommendations\":[]}");
+    resp_free(&r);
+    check_get(fx, "/api/autoscaling/recommendations/default?deployment=web&namespace=zzz", 404,
+              "not_found");
     fake_set(&fx->f, SA_OK, true);
     check_get(fx, "/api/status", 200, NULL);
 }

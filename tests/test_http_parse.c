@@ -124,11 +124,44 @@ static void test_name_checks(void **state)
     assert_null(sa_http_mime("x.html.bak"));
 }
 
+static void array_case(const char *text, bool ok, size_t count, const char *first)
+{
+    size_t n = 99, off = 0, len = 0;
+    bool got = sa_http_json_array_first(text, strlen(text), &n, &off, &len);
+    if (got != ok)
+        fail_msg("%s: got %d", text, got);
+    if (!ok)
+        return;
+    assert_int_equal(n, count);
+    if (first) {
+        if (len != strlen(first) || strncmp(text + off, first, len) != 0)
+            fail_msg("%s: first element \"%.*s\", expected \"%s\"", text, (int)len, text + off,
+                     first);
+    }
+}
+
+static void test_json_array_first(void **state)
+{
+    (void)state;
+    array_case("[]", true, 0, NULL);
+    array_case(" [ \n ] ", true, 0, NULL);
+    array_case("[{\"a\":1}]", true, 1, "{\"a\":1}");
+    array_case("[ {\"a\":[1,2,{\"b\":\"],}\"}]} , 2 ]", true, 2,
+               "{\"a\":[1,2,{\"b\":\"],}\"}]}");
+    array_case("[\"x\\\"]\",\"y\"]", true, 2, "\"x\\\"]\"");
+    array_case("[1,2,3]", true, 3, "1");
+    array_case("{}", false, 0, NULL);
+    array_case("", false, 0, NULL);
+    array_case("[1,2", false, 0, NULL);
+    array_case("[\"abc", false, 0, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_target_parser),
         cmocka_unit_test(test_name_checks),
+        cmocka_unit_test(test_json_array_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

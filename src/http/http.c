@@ -296,8 +296,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->started = true;
         return on_head(h, c, r, method);
     }
-    if (r->status)
-        return MHD_YES; /* answered already (a GET with a body) */
+    if (r->status) { /* answered already (e.g. a GET with a body): drop the rest */
+        *upload_size = 0;
+        return MHD_YES;
+    }
     if (*upload_size) {
         if (!r->body_too_big && sa_buf_append(&r->body, upload, *upload_size) != SA_OK)
             r->body_too_big = true; /* keep reading and dropping; answer 413 at the end */

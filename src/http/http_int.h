@@ -64,4 +64,11 @@ bool sa_http_file_segment(const char *s);
  * we do not serve (the file is then "not found"). */
 const char *sa_http_mime(const char *name);
 
+/* Count the top-level elements of the JSON array text s[0..n) and locate
+ * the first one (offset and length, surrounding blanks excluded), so that
+ * it can be answered byte for byte as the service wrote it. The text must
+ * be valid JSON; false when it is not an array or ends early. */
+bool sa_http_json_array_first(const char *s, size_t n, size_t *count, size_t *off,
+                              size_t *len);
+
 #endif
