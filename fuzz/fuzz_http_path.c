@@ -4,7 +4,8 @@
  * report", it checks the invariants the static-file and API code rely on:
  * no accepted segment is empty, ".", "..", or holds '/', '\' or a NUL;
  * no accepted path segment decoded from an escape holds a dot; every
- * query key is non-empty and unique. Build: cmake -DSA_FUZZ=ON with clang.
+ * query key is non-empty and unique. Also drives the JSON array scanner.
+ * Build: see docs/http.md (clang, -DSA_FUZZ=ON).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,8 +35,20 @@ static void check_segment(const char *s)
     (void)sa_http_mime(s);
 }
 
+/* The array scanner that picks one deployment's object out of the
+ * service's list: never reads past the end, and what it returns lies
+ * inside the input. */
+static void check_array_scan(const uint8_t *data, size_t size)
+{
+    size_t n = 0, off = 0, len = 0;
+    if (sa_http_json_array_first((const char *)data, size, &n, &off, &len) &&
+        (off > size || len > size - off || (n == 0 && len != 0)))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_array_scan(data, size);
     sa_http_target t;
     sa_errbuf eb = {0};
     sa_err e = sa_http_target_parse((const char *)data, size, &t, &eb);
