@@ -91,8 +91,10 @@ static int cmp_double(const void *a, const void *b)
 
 static int usage(const char *msg)
 {
-    fprintf(stderr, "bench_http_load: %s\nusage: bench_http_load [--threads N] [--requests M] "
-                    "[--path P]\n", msg);
+    fprintf(stderr,
+            "bench_http_load: %s\nusage: bench_http_load [--threads N] [--requests M] "
+            "[--path P]\n",
+            msg);
     return 2;
 }
 

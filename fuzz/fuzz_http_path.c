@@ -19,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check_segment(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strchr(s, '/') ||
-        strchr(s, '\\'))
+    if (n == 0 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strchr(s, '/') || strchr(s, '\\'))
         abort();
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)

@@ -60,12 +60,12 @@ static void test_target_parser(void **state)
     assert_int_equal(sa_http_target_parse(raw, strlen(raw), &t, &eb), SA_OK);
     assert_string_equal(sa_http_target_param(&t, "since"), "2023-11-14T22:13:20.5Z");
 
-    const char *bad[] = {"",        "a",        "*",          "http://x/",   "/..",
-                         "/.",      "/a/../b",  "/a/./b",     "//",          "/a/",
-                         "/a//b",   "/%2e",     "/%2E%2E",    "/a%2fb",      "/a%5cb",
-                         "/a%00",   "/a%0a",    "/a%",        "/a%g0",       "/a%0",
-                         "/a b",    "/a\\b",    "/a#b",       "/\x7f",       "/\xc3\xa9",
-                         "/?=x",    "/?a=1&a=2", "/?a=%00",   "/?a=%1b",     "/?%3D=1&%3D=2"};
+    const char *bad[] = {"",      "a",         "*",       "http://x/", "/..",
+                         "/.",    "/a/../b",   "/a/./b",  "//",        "/a/",
+                         "/a//b", "/%2e",      "/%2E%2E", "/a%2fb",    "/a%5cb",
+                         "/a%00", "/a%0a",     "/a%",     "/a%g0",     "/a%0",
+                         "/a b",  "/a\\b",     "/a#b",    "/\x7f",     "/\xc3\xa9",
+                         "/?=x",  "/?a=1&a=2", "/?a=%00", "/?a=%1b",   "/?%3D=1&%3D=2"};
     for (size_t i = 0; i < SA_ARRAY_LEN(bad); i++)
         parse_bad(bad[i], strlen(bad[i]), SA_ERR_INVALID);
     parse_bad("/a\0b", 4, SA_ERR_INVALID); /* a raw NUL inside */
@@ -90,13 +90,16 @@ static void test_name_checks(void **state)
 {
     (void)state;
     const char *labels_ok[] = {"a", "shop", "kube-system", "a1", "0abc", "a-b-c"};
-    const char *labels_bad[] = {"", "-a", "a-", "A", "a_b", "a.b", "é", "a b",
-                                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    const char *labels_bad[] = {
+        "",  "-a",  "a-",
+        "A", "a_b", "a.b",
+        "é", "a b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
     for (size_t i = 0; i < SA_ARRAY_LEN(labels_ok); i++)
         assert_true(sa_http_dns_label(labels_ok[i]));
     for (size_t i = 0; i < SA_ARRAY_LEN(labels_bad); i++)
         assert_false(sa_http_dns_label(labels_bad[i]));
-    assert_true(sa_http_dns_label("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 63 */
+    assert_true(sa_http_dns_label(
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 63 */
     const char *sub_ok[] = {"web", "web.v2", "a.b.c", "web-1", "x"};
     const char *sub_bad[] = {"", ".web", "web.", "a..b", "Web", "web_1", "a.-b", "a/b"};
     for (size_t i = 0; i < SA_ARRAY_LEN(sub_ok); i++)
@@ -146,8 +149,7 @@ static void test_json_array_first(void **state)
     array_case("[]", true, 0, NULL);
     array_case(" [ \n ] ", true, 0, NULL);
     array_case("[{\"a\":1}]", true, 1, "{\"a\":1}");
-    array_case("[ {\"a\":[1,2,{\"b\":\"],}\"}]} , 2 ]", true, 2,
-               "{\"a\":[1,2,{\"b\":\"],}\"}]}");
+    array_case("[ {\"a\":[1,2,{\"b\":\"],}\"}]} , 2 ]", true, 2, "{\"a\":[1,2,{\"b\":\"],}\"}]}");
     array_case("[\"x\\\"]\",\"y\"]", true, 2, "\"x\\\"]\"");
     array_case("[1,2,3]", true, 3, "1");
     array_case("{}", false, 0, NULL);

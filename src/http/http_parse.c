@@ -128,8 +128,7 @@ sa_err sa_http_target_parse(const char *raw, size_t len, sa_http_target *t, sa_e
     t->nparam = 0;
     t->store[0] = '\0';
     if (len > SA_HTTP_MAX_URL)
-        return sa_fail(eb, SA_ERR_TOOBIG, "request target longer than %d bytes",
-                       SA_HTTP_MAX_URL);
+        return sa_fail(eb, SA_ERR_TOOBIG, "request target longer than %d bytes", SA_HTTP_MAX_URL);
     if (len == 0 || raw[0] != '/')
         return sa_fail(eb, SA_ERR_INVALID, "request target must be an absolute path");
     size_t qpos = len;

@@ -104,8 +104,7 @@ static enum MHD_Result backend_fail(struct MHD_Connection *c, sa_http_req *r, sa
         return sa_http_error(c, r, MHD_HTTP_CONFLICT, "conflict", "%s: %s", what,
                              detail && *detail ? detail : sa_strerror(e));
     default:
-        return sa_http_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-                             "%s failed", what);
+        return sa_http_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s failed", what);
     }
 }
 
@@ -158,12 +157,12 @@ static enum MHD_Result one_of(struct MHD_Connection *c, sa_http_req *r, const sa
         return backend_fail(c, r, SA_ERR_INTERNAL, "recommendations", "not a JSON array");
     if (n == 0)
         return sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found",
-                             "no watched deployment \"%s\"%s%s", name,
-                             ns ? " in namespace " : "", ns ? ns : "");
+                             "no watched deployment \"%s\"%s%s", name, ns ? " in namespace " : "",
+                             ns ? ns : "");
     if (n > 1)
-        return sa_http_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_request",
-                             "deployment \"%s\" exists in several namespaces; add ?namespace=",
-                             name);
+        return sa_http_error(
+            c, r, MHD_HTTP_BAD_REQUEST, "bad_request",
+            "deployment \"%s\" exists in several namespaces; add ?namespace=", name);
     sa_buf b;
     sa_buf_init(&b, SA_CAP_JSON_OUT);
     enum MHD_Result ret = sa_buf_append(&b, arr->data + off, len) == SA_OK
@@ -246,8 +245,8 @@ static enum MHD_Result get_history(sa_http *h, struct MHD_Connection *c, sa_http
     enum MHD_Result ret;
     sa_err e = h->be.history(h->be.ctx, ns, name, (int64_t)since, limit, &out);
     if (e == SA_ERR_NOTFOUND)
-        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found",
-                            "no watched deployment %s/%s", ns, name);
+        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found", "no watched deployment %s/%s",
+                            ns, name);
     else if (e != SA_OK)
         ret = backend_fail(c, r, e, "history", NULL);
     else
@@ -263,8 +262,8 @@ static enum MHD_Result get_status(sa_http *h, struct MHD_Connection *c, sa_http_
     sa_buf out;
     sa_buf_init(&out, SA_CAP_JSON_OUT);
     sa_err e = h->be.status(h->be.ctx, &out);
-    enum MHD_Result ret = e == SA_OK ? send_json(c, r, MHD_HTTP_OK, &out)
-                                     : backend_fail(c, r, e, "status", NULL);
+    enum MHD_Result ret =
+        e == SA_OK ? send_json(c, r, MHD_HTTP_OK, &out) : backend_fail(c, r, e, "status", NULL);
     sa_buf_release(&out);
     return ret;
 }
@@ -403,10 +402,13 @@ enum MHD_Result sa_http_serve_get(sa_http *h, struct MHD_Connection *c, sa_http_
     const char *bad = NULL;
     switch (r->route) {
     case R_INDEX:
-    case R_STATIC: return get_file(h, c, r);
+    case R_STATIC:
+        return get_file(h, c, r);
     case R_RECS:
-    case R_RECS_SERVER: return get_recs(h, c, r);
-    case R_HISTORY: return get_history(h, c, r);
+    case R_RECS_SERVER:
+        return get_recs(h, c, r);
+    case R_HISTORY:
+        return get_history(h, c, r);
     case R_STATUS:
     case R_HEALTHZ:
     case R_READYZ:
@@ -481,8 +483,8 @@ static enum MHD_Result post_evaluate(sa_http *h, struct MHD_Connection *c, sa_ht
     enum MHD_Result ret;
     sa_err e = h->be.evaluate(h->be.ctx, ns, name, &out, &eb);
     if (e == SA_ERR_NOTFOUND)
-        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found",
-                            "no watched deployment %s/%s", ns, name);
+        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found", "no watched deployment %s/%s",
+                            ns, name);
     else if (e != SA_OK)
         ret = backend_fail(c, r, e, "evaluate", eb.msg);
     else
@@ -501,7 +503,10 @@ static enum MHD_Result post_pause(sa_http *h, struct MHD_Connection *c, sa_http_
     sa_err e = h->be.set_paused(h->be.ctx, paused, stop, &eb);
     if (e != SA_OK)
         return backend_fail(c, r, e, stop ? "stop" : paused ? "pause" : "resume", eb.msg);
-    sa_log(SA_LOG_WARN, stop ? "emergency stop" : paused ? "actuation paused" : "actuation resumed",
+    sa_log(SA_LOG_WARN,
+           stop     ? "emergency stop"
+           : paused ? "actuation paused"
+                    : "actuation resumed",
            "reason=%s", *reason ? reason : "-");
     return get_status(h, c, r);
 }
