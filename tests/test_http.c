@@ -366,11 +366,38 @@ static void test_history(void **state)
     sa_ht_check_get(fx, "/api/autoscaling/deployments/shop/web/other", 404, "not_found");
 }
 
+/* Answers keep the connection open: a second request reuses it. */
+static void test_keep_alive(void **state)
+{
+    sa_ht_fixture *fx = *state;
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    const char *paths[] = {"/healthz", "/api/status", "/app.js", "/api/nope", "/healthz"};
+    for (size_t i = 0; i < SA_ARRAY_LEN(paths); i++) {
+        char url[128];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", fx->port, paths[i]);
+        sa_buf b;
+        sa_buf_init(&b, 1u << 16);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sa_ht_on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        assert_int_equal(curl_easy_perform(c), CURLE_OK);
+        long connects = -1;
+        assert_int_equal(curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects), CURLE_OK);
+        assert_int_equal(connects, i == 0 ? 1 : 0);
+        sa_buf_release(&b);
+    }
+    curl_easy_cleanup(c);
+}
+
 int main(void)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_keep_alive, sa_ht_setup, sa_ht_teardown),
         cmocka_unit_test_setup_teardown(test_security_headers_everywhere, sa_ht_setup,
                                         sa_ht_teardown),
         cmocka_unit_test_setup_teardown(test_health_ready_status, sa_ht_setup, sa_ht_teardown),

@@ -238,7 +238,7 @@ static const char *method_label(const char *m)
     return "other";
 }
 
-/* First call for a request: everything that needs only the head. */
+/* Everything that needs only the head; answers all but an accepted POST. */
 static enum MHD_Result on_head(sa_http *h, struct MHD_Connection *c, sa_http_req *r,
                                const char *method)
 {
@@ -276,6 +276,14 @@ static enum MHD_Result on_head(sa_http *h, struct MHD_Connection *c, sa_http_req
     return ok ? MHD_YES : ret; /* MHD_YES: go on reading the body */
 }
 
+/*
+ * libmicrohttpd calls this once with the head, once per body chunk, and
+ * once more at the end. A POST is checked on the first call, so a refused
+ * upload (token, size, type) is answered before its body is read (and the
+ * connection then closes). Every other method is answered on the last
+ * call: libmicrohttpd 0.9.75 closes the connection after a response queued
+ * on the first call, and answering later keeps it alive.
+ */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **req_cls)
@@ -288,9 +296,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_NO; /* the URI callback could not allocate: drop */
     if (!r->started) {
         r->started = true;
-        return on_head(h, c, r, method);
+        r->post = strcmp(method, "POST") == 0;
+        return r->post ? on_head(h, c, r, method) : MHD_YES;
     }
-    if (r->status) { /* answered already (e.g. a GET with a body): drop the rest */
+    if (r->status || (*upload_size && !r->post)) { /* answered, or a body we do not read */
         *upload_size = 0;
         return MHD_YES;
     }
@@ -300,6 +309,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (!r->post)
+        return on_head(h, c, r, method);
     if (r->body_too_big)
         return sa_http_error(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
                              "request body over %u bytes", SA_CAP_HTTP_BODY);
