@@ -276,13 +276,22 @@ static enum MHD_Result on_head(sa_http *h, struct MHD_Connection *c, sa_http_req
     return ok ? MHD_YES : ret; /* MHD_YES: go on reading the body */
 }
 
+/* Does the request announce a body? */
+static bool has_body(struct MHD_Connection *c)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") ||
+           (cl && strcmp(cl, "0") != 0);
+}
+
 /*
  * libmicrohttpd calls this once with the head, once per body chunk, and
  * once more at the end. A POST is checked on the first call, so a refused
  * upload (token, size, type) is answered before its body is read (and the
- * connection then closes). Every other method is answered on the last
- * call: libmicrohttpd 0.9.75 closes the connection after a response queued
- * on the first call, and answering later keeps it alive.
+ * connection then closes); so is any other request that carries a body,
+ * which we never read. Every other request is answered on the last call:
+ * libmicrohttpd 0.9.75 closes the connection after a response queued on
+ * the first call, and answering later keeps it alive.
  */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
@@ -297,7 +306,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!r->started) {
         r->started = true;
         r->post = strcmp(method, "POST") == 0;
-        return r->post ? on_head(h, c, r, method) : MHD_YES;
+        return r->post || has_body(c) ? on_head(h, c, r, method) : MHD_YES;
     }
     if (r->status || (*upload_size && !r->post)) { /* answered, or a body we do not read */
         *upload_size = 0;

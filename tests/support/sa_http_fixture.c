@@ -326,8 +326,13 @@ void sa_ht_do(int port, const sa_ht_req *q, sa_ht_resp *r)
                 c, CURLOPT_POSTFIELDSIZE_LARGE,
                 (curl_off_t)(q->body ? (q->body_len ? q->body_len : strlen(q->body)) : 0));
         }
-    } else if (strcmp(m, "GET") != 0) {
+    } else if (strcmp(m, "GET") != 0 || q->body) {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
+        if (q->body) {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                             (curl_off_t)(q->body_len ? q->body_len : strlen(q->body)));
+        }
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
     CURLcode cc = curl_easy_perform(c);
