@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 {
     int threads = 4, requests = 2000;
     const char *path = "/api/autoscaling/recommendations";
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* flag value pairs */
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--threads") == 0 && v) {
             if (sa_parse_int(v, 1, 32, &threads) != SA_OK)
@@ -115,7 +115,6 @@ int main(int argc, char **argv)
         } else {
             return usage("unknown or incomplete argument");
         }
-        i++;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return 1;
