@@ -439,6 +439,7 @@ typedef struct {
     sa_rec *rec;
     sa_llm_status *st;
     int sent;
+    sa_llm_outcome last; /* outcome of the last request */
 } step;
 
 static void set_err(step *s, const char *fmt, ...) SA_PRINTF(2, 3);
@@ -618,6 +619,7 @@ static next_step run_model(sa_llm *l, step *s, llm_model *m)
         pthread_mutex_lock(&l->mu);
         count_request(l, s->in->now, o, pt + ct, pt, ct, r.latency_ms);
         pthread_mutex_unlock(&l->mu);
+        s->last = o;
         s->st->prompt_tokens += pt;
         s->st->completion_tokens += ct;
         llm_http_reply_release(&r);
@@ -683,11 +685,20 @@ static bool pre_step(sa_llm *l, const sa_llm_input *in, sa_rec *rec, sa_llm_stat
     return true;
 }
 
+/* The breaker guards against an unreachable or failing service: only
+ * timeouts, transport errors, 5xx and 429 count against it. A reply that
+ * the service did give (a bad answer, a 4xx) neither opens nor closes it. */
+static bool service_fault(sa_llm_outcome o)
+{
+    return o == SA_LLM_OUT_TIMEOUT || o == SA_LLM_OUT_TRANSPORT || o == SA_LLM_OUT_HTTP_5XX ||
+           o == SA_LLM_OUT_RATE_LIMITED;
+}
+
 /* After the step (mutex held): breaker, cache, counters. */
 static void post_step(sa_llm *l, const step *s, bool ok)
 {
     double now = sa_mono_ms();
-    if (s->sent > 0)
+    if (s->sent > 0 && (ok || service_fault(s->last)))
         breaker_result(l, now, ok);
     else if (l->breaker == SA_BREAKER_HALF_OPEN)
         l->probe = false;
