@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "sa_test.h"
@@ -976,6 +977,45 @@ static void test_durations(void **state)
     assert_true(llm_parse_duration_ms("-3") < 0);
 }
 
+/* Fail the Nth cJSON allocation in turn: the parser reports, never crashes
+ * or leaks (LSan checks), and succeeds once allocations stop failing. */
+static long alloc_fail_at = -1, alloc_count = 0;
+
+static void *failing_malloc(size_t n)
+{
+    if (alloc_fail_at >= 0 && alloc_count++ == alloc_fail_at)
+        return NULL;
+    return malloc(n);
+}
+
+static void test_reply_parse_allocation_failures(void **state)
+{
+    (void)state;
+    char *body = groq_ok("openai/gpt-oss-120b", "```json\n" ANSWER_UP6 "\n```");
+    cJSON_Hooks hooks = {failing_malloc, free};
+    cJSON_InitHooks(&hooks);
+    bool succeeded = false;
+    for (long n = 0; n < 10000 && !succeeded; n++) {
+        alloc_fail_at = n;
+        alloc_count = 0;
+        sa_rec rec;
+        llm_reply_meta meta;
+        char why[SA_STATUS_MAX] = "";
+        sa_err e = llm_reply_parse(body, strlen(body), 3, 2, 10, &rec, &meta, why);
+        if (e == SA_OK) {
+            succeeded = true;
+            assert_int_equal(rec.target_replicas, 6);
+        } else {
+            assert_false(rec.present);
+            assert_true(why[0] != '\0');
+        }
+    }
+    cJSON_InitHooks(NULL);
+    alloc_fail_at = -1;
+    free(body);
+    assert_true(succeeded);
+}
+
 /* ---- no LLM answer moves the target past a constraint ---- */
 
 /* Serve `answer`, run advise and decide with state ds; return the decision. */
@@ -1167,6 +1207,7 @@ int main(void)
         T(test_breaker_opens_half_opens_closes),
         T(test_cache_and_economy),
         cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_reply_parse_allocation_failures),
         T(test_constraint_max_replicas),
         T(test_constraint_min_replicas),
         T(test_constraint_step_up),
