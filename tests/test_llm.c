@@ -5,6 +5,7 @@
  * counters, and that no answer moves the target past a constraint.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -977,6 +978,80 @@ static void test_durations(void **state)
     assert_true(llm_parse_duration_ms("-3") < 0);
 }
 
+/* One shared handle, many deployments on many threads at once. */
+typedef struct {
+    fixture *f;
+    int id;
+    int answered;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    sa_context ctx = w->f->ctx;
+    ctx.history = NULL;
+    ctx.n_history = 0;
+    snprintf(ctx.name, sizeof ctx.name, "web-%d", w->id);
+    for (int i = 0; i < 5; i++) {
+        ctx.cpu_percent = 150.0 + i;
+        sa_llm_input in = {.ctx = &ctx, .constraints = &w->f->c, .rule = &w->f->rule, .now = NOW};
+        sa_rec rec;
+        sa_llm_status st;
+        sa_llm_advise(w->f->llm, &in, &rec, &st);
+        w->answered += rec.present && st.used;
+        sa_buf out;
+        sa_buf_init(&out, 1u << 16);
+        if (sa_llm_metrics_prometheus(w->f->llm, NOW, &out) != SA_OK)
+            w->answered = -100;
+        sa_buf_release(&out);
+    }
+    return NULL;
+}
+
+static void test_concurrent_deployments(void **state)
+{
+    fixture *f = *state;
+    char *body = groq_ok("openai/gpt-oss-120b", ANSWER_UP6);
+    sa_fake_response r;
+    sa_fake_response_init(&r);
+    r.headers = RL_HEADERS;
+    r.body = body;
+    r.delay_ms = 20;
+    r.times = -1;
+    sa_fake_peer_push(f->peer, &r);
+    free(body);
+    pthread_t th[4];
+    worker w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){.f = f, .id = i};
+        assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].answered, 5);
+    }
+    sa_llm_stats s;
+    sa_llm_stats_get(f->llm, NOW, &s);
+    assert_int_equal(s.calls_total, 20);
+    assert_int_equal(s.steps_answered, 20);
+    assert_int_equal(s.prompt_tokens_total, 20 * 812);
+    assert_int_equal(s.by_outcome[SA_LLM_OUT_OK], 20);
+    assert_int_equal(s.breaker, SA_BREAKER_CLOSED);
+    sa_buf out;
+    sa_buf_init(&out, 1u << 16);
+    assert_int_equal(sa_llm_stats_json(&s, &out), SA_OK);
+    assert_non_null(strstr(out.data, "\"calls_total\":20"));
+    assert_non_null(strstr(out.data, "\"last_model\":\"openai/gpt-oss-120b\""));
+    assert_non_null(strstr(out.data, "\"last_error\":null"));
+    sa_buf_reset(&out);
+    assert_int_equal(sa_llm_metrics_prometheus(f->llm, NOW, &out), SA_OK);
+    assert_non_null(strstr(out.data, "scaleadvisor_llm_calls_total{outcome=\"ok\"} 20\n"));
+    assert_non_null(strstr(out.data, "scaleadvisor_llm_tokens_total{kind=\"completion\"} 4660\n"));
+    assert_non_null(strstr(out.data, "scaleadvisor_llm_calls_last_hour 20\n"));
+    assert_non_null(strstr(out.data, "scaleadvisor_llm_breaker_state{state=\"closed\"} 1\n"));
+    sa_buf_release(&out);
+}
+
 /* Fail the Nth cJSON allocation in turn: the parser reports, never crashes
  * or leaks (LSan checks), and succeeds once allocations stop failing. */
 static long alloc_fail_at = -1, alloc_count = 0;
@@ -1206,6 +1281,7 @@ int main(void)
         T(test_prompt_quotes_outside_text),
         T(test_breaker_opens_half_opens_closes),
         T(test_cache_and_economy),
+        T(test_concurrent_deployments),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_reply_parse_allocation_failures),
         T(test_constraint_max_replicas),

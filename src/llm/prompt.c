@@ -235,9 +235,10 @@ static sa_err constraints_text(sa_buf *b, const sa_llm_input *in)
     sa_err e = sa_buf_printf(b, "target_replicas must lie in [%d, %d]", c->min_replicas,
                              c->max_replicas);
     if (e == SA_OK && k) {
-        double up = fmax(ceil(c->current_replicas * k->max_step_up_ratio), k->max_step_up);
-        double down = fmax(fmax(floor(c->current_replicas * k->max_step_down_ratio),
-                                k->max_step_down), 1);
+        /* the same limits decide.c applies (it sits above us: not included) */
+        double r = c->current_replicas > 0 ? c->current_replicas : 0;
+        double up = fmax(floor(r * k->max_step_up_ratio + 1e-9), k->max_step_up);
+        double down = fmax(fmax(floor(r * k->max_step_down_ratio + 1e-9), k->max_step_down), 1);
         e = sa_buf_printf(b, "; at most +%.0f replicas per step up and -%.0f per step down; "
                              "scale-down stabilisation window %lld s; cooldown after scale-up "
                              "%lld s, before scale-down %lld s; answers with confidence below "
