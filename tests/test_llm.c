@@ -833,6 +833,10 @@ static void test_prompt_quotes_outside_text(void **state)
     assert_non_null(strstr(out.data, "peak 190.0"));
     assert_non_null(strstr(out.data, "upper band peak 230.0"));
     assert_non_null(strstr(out.data, "target_replicas must lie in [2, 10]"));
+    char limits[128]; /* the prompt states the limits decide will apply */
+    snprintf(limits, sizeof limits, "at most +%d replicas per step up and -%d per step down",
+             sa_decide_step_up(&f->c, 3), sa_decide_step_down(&f->c, 3));
+    assert_non_null(strstr(out.data, limits));
     assert_non_null(strstr(out.data, "Rule-based recommendation: scale_up"));
     sa_buf_release(&out);
     llm_prompts_release(&p);
