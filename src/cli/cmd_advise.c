@@ -24,12 +24,11 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scaleadvisor advise --context FILE.json|- [--env-file PATH] [--now EPOCH]\n"
-            "                           [--no-llm]\n"
-            "Prints one recommendation for the deployment described by the context JSON\n"
-            "(see docs/llm.md). Uses the LLM when GROQ_API_KEY is set and falls back to the\n"
-            "rules on any LLM failure. --now fixes the evaluation time (default: the clock).\n");
+    fprintf(f, "usage: scaleadvisor advise --context FILE.json|- [--env-file PATH] [--now EPOCH]\n"
+               "                           [--no-llm]\n"
+               "Prints one recommendation for the deployment described by the context JSON\n"
+               "(see docs/llm.md). Uses the LLM when GROQ_API_KEY is set and falls back to the\n"
+               "rules on any LLM failure. --now fixes the evaluation time (default: the clock).\n");
 }
 
 typedef struct {
@@ -179,8 +178,8 @@ int sa_cmd_advise(int argc, char **argv)
         goto out;
     }
     if (sa_codec_context_parse(text.data, text.len, &ctx, &eb) != SA_OK) {
-        fprintf(stderr, "scaleadvisor advise: %s: %s\n", !strcmp(o.context, "-") ? "stdin" : o.context,
-                eb.msg);
+        fprintf(stderr, "scaleadvisor advise: %s: %s\n",
+                !strcmp(o.context, "-") ? "stdin" : o.context, eb.msg);
         goto out;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);

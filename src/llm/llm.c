@@ -27,9 +27,9 @@
 
 typedef struct {
     char name[SA_MODEL_MAX];
-    bool strict;        /* json_schema strict, else json_object */
-    bool reasoning;     /* send reasoning_effort */
-    double skip_until;  /* mono ms; not found / decommissioned */
+    bool strict;       /* json_schema strict, else json_object */
+    bool reasoning;    /* send reasoning_effort */
+    double skip_until; /* mono ms; not found / decommissioned */
 } llm_model;
 
 typedef struct {
@@ -77,9 +77,9 @@ struct sa_llm {
     llm_minute hour[60];
 };
 
-static const char *const outcome_names[] = {"ok",       "cached",    "invalid",
+static const char *const outcome_names[] = {"ok",           "cached",   "invalid",
                                             "rate_limited", "http_4xx", "http_5xx",
-                                            "transport", "timeout",  "skipped"};
+                                            "transport",    "timeout",  "skipped"};
 
 const char *sa_llm_outcome_name(sa_llm_outcome o)
 {
@@ -89,10 +89,13 @@ const char *sa_llm_outcome_name(sa_llm_outcome o)
 const char *sa_breaker_state_name(sa_breaker_state s)
 {
     switch (s) {
-    case SA_BREAKER_OPEN: return "open";
-    case SA_BREAKER_HALF_OPEN: return "half_open";
+    case SA_BREAKER_OPEN:
+        return "open";
+    case SA_BREAKER_HALF_OPEN:
+        return "half_open";
     case SA_BREAKER_CLOSED:
-    default: return "closed";
+    default:
+        return "closed";
     }
 }
 
@@ -155,8 +158,7 @@ static sa_err parse_models(sa_llm *l, const char *list, const char *format, sa_e
     return SA_OK;
 }
 
-sa_err sa_llm_create(const sa_config *cfg, const sa_llm_tuning *tuning, sa_llm **out,
-                     sa_errbuf *eb)
+sa_err sa_llm_create(const sa_config *cfg, const sa_llm_tuning *tuning, sa_llm **out, sa_errbuf *eb)
 {
     sa_err e = SA_OK;
     sa_llm *l = calloc(1, sizeof *l);
@@ -234,14 +236,16 @@ static sa_breaker_state breaker_now(sa_llm *l, double now)
 static bool breaker_allow(sa_llm *l, double now)
 {
     switch (breaker_now(l, now)) {
-    case SA_BREAKER_CLOSED: return true;
+    case SA_BREAKER_CLOSED:
+        return true;
     case SA_BREAKER_HALF_OPEN:
         if (l->probe)
             return false;
         l->probe = true;
         return true;
     case SA_BREAKER_OPEN:
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -306,8 +310,8 @@ static uint64_t fingerprint(const sa_llm_input *in)
     uint64_t h = fnv(1469598103934665603ull, s, n > 0 ? (size_t)n : 0);
     const sa_rec *r[2] = {in->rule, in->predictive};
     for (int i = 0; i < 2; i++) {
-        n = snprintf(s, sizeof s, "|%d:%d:%d", r[i] && r[i]->present,
-                     r[i] ? (int)r[i]->action : 0, r[i] ? r[i]->target_replicas : 0);
+        n = snprintf(s, sizeof s, "|%d:%d:%d", r[i] && r[i]->present, r[i] ? (int)r[i]->action : 0,
+                     r[i] ? r[i]->target_replicas : 0);
         h = fnv(h, s, (size_t)n);
     }
     if (in->forecast && in->forecast->present) {
@@ -322,10 +326,10 @@ static uint64_t fingerprint(const sa_llm_input *in)
 static int band_of(const sa_llm_input *in)
 {
     const sa_context *c = in->ctx;
-    double v = in->forecast && in->forecast->present &&
-                       strcmp(in->forecast->metric, "cpu_percent") == 0
-                   ? in->forecast->peak
-                   : c->cpu_percent;
+    double v =
+        in->forecast && in->forecast->present && strcmp(in->forecast->metric, "cpu_percent") == 0
+            ? in->forecast->peak
+            : c->cpu_percent;
     double t = c->target_cpu_percent > 0 ? c->target_cpu_percent : 70.0;
     if (!isfinite(v))
         return -1;
@@ -426,7 +430,6 @@ static void note_error(sa_llm *l, int64_t now, const char *err)
     l->st.last_error_at = now;
 }
 
-
 /* ---- one step ---- */
 
 typedef enum { NEXT_DONE, NEXT_RETRY, NEXT_MODEL, NEXT_STOP } next_step;
@@ -507,15 +510,14 @@ static void sleep_ms(double ms)
         ;
 }
 
-static next_step on_success(step *s, const llm_model *m, const llm_http_reply *r,
-                            sa_llm_outcome *o, int64_t *pt, int64_t *ct)
+static next_step on_success(step *s, const llm_model *m, const llm_http_reply *r, sa_llm_outcome *o,
+                            int64_t *pt, int64_t *ct)
 {
     llm_reply_meta meta;
     char why[SA_STATUS_MAX] = "";
     const sa_context *c = s->in->ctx;
-    sa_err e = llm_reply_parse(r->body.data ? r->body.data : "", r->body.len,
-                               c->current_replicas, c->min_replicas, c->max_replicas, s->rec,
-                               &meta, why);
+    sa_err e = llm_reply_parse(r->body.data ? r->body.data : "", r->body.len, c->current_replicas,
+                               c->min_replicas, c->max_replicas, s->rec, &meta, why);
     *pt = meta.prompt_tokens;
     *ct = meta.completion_tokens;
     if (e != SA_OK) {

@@ -10,33 +10,35 @@
 
 sa_err sa_llm_stats_json(const sa_llm_stats *s, sa_buf *out)
 {
-    sa_err e = sa_buf_printf(out,
-                             "{\"enabled\":%s,\"key_set\":%s,\"auth_stopped\":%s,\"breaker\":\"%s\","
-                             "\"last_error\":",
-                             s->enabled ? "true" : "false", s->key_set ? "true" : "false",
-                             s->auth_stopped ? "true" : "false", sa_breaker_state_name(s->breaker));
+    sa_err e =
+        sa_buf_printf(out,
+                      "{\"enabled\":%s,\"key_set\":%s,\"auth_stopped\":%s,\"breaker\":\"%s\","
+                      "\"last_error\":",
+                      s->enabled ? "true" : "false", s->key_set ? "true" : "false",
+                      s->auth_stopped ? "true" : "false", sa_breaker_state_name(s->breaker));
     if (e == SA_OK)
         e = s->last_error[0] ? sa_buf_json_str(out, s->last_error) : sa_buf_puts(out, "null");
     if (e == SA_OK)
-        e = sa_buf_printf(out, ",\"last_error_at\":%lld,\"last_model\":", (long long)s->last_error_at);
+        e = sa_buf_printf(out,
+                          ",\"last_error_at\":%lld,\"last_model\":", (long long)s->last_error_at);
     if (e == SA_OK)
         e = s->last_model[0] ? sa_buf_json_str(out, s->last_model) : sa_buf_puts(out, "null");
     if (e == SA_OK)
-        e = sa_buf_printf(out,
-                          ",\"steps_total\":%llu,\"steps_answered\":%llu,\"calls_total\":%llu,"
-                          "\"calls_last_hour\":%llu,\"prompt_tokens_total\":%llu,"
-                          "\"completion_tokens_total\":%llu,\"tokens_last_hour\":%llu,"
-                          "\"latency_ms_avg\":%.1f,\"latency_ms_last\":%.1f,\"by_outcome\":{",
-                          (unsigned long long)s->steps_total, (unsigned long long)s->steps_answered,
-                          (unsigned long long)s->calls_total,
-                          (unsigned long long)s->calls_last_hour,
-                          (unsigned long long)s->prompt_tokens_total,
-                          (unsigned long long)s->completion_tokens_total,
-                          (unsigned long long)s->tokens_last_hour,
-                          s->latency_count ? s->latency_ms_sum / (double)s->latency_count : 0.0,
-                          s->latency_ms_last);
+        e = sa_buf_printf(
+            out,
+            ",\"steps_total\":%llu,\"steps_answered\":%llu,\"calls_total\":%llu,"
+            "\"calls_last_hour\":%llu,\"prompt_tokens_total\":%llu,"
+            "\"completion_tokens_total\":%llu,\"tokens_last_hour\":%llu,"
+            "\"latency_ms_avg\":%.1f,\"latency_ms_last\":%.1f,\"by_outcome\":{",
+            (unsigned long long)s->steps_total, (unsigned long long)s->steps_answered,
+            (unsigned long long)s->calls_total, (unsigned long long)s->calls_last_hour,
+            (unsigned long long)s->prompt_tokens_total,
+            (unsigned long long)s->completion_tokens_total, (unsigned long long)s->tokens_last_hour,
+            s->latency_count ? s->latency_ms_sum / (double)s->latency_count : 0.0,
+            s->latency_ms_last);
     for (int i = 0; e == SA_OK && i < SA_LLM_OUT_COUNT; i++)
-        e = sa_buf_printf(out, "%s\"%s\":%llu", i ? "," : "", sa_llm_outcome_name((sa_llm_outcome)i),
+        e = sa_buf_printf(out, "%s\"%s\":%llu", i ? "," : "",
+                          sa_llm_outcome_name((sa_llm_outcome)i),
                           (unsigned long long)s->by_outcome[i]);
     if (e == SA_OK)
         e = sa_buf_puts(out, "}}");
@@ -68,7 +70,8 @@ sa_err sa_llm_metrics_prometheus(sa_llm *l, int64_t now, sa_buf *out)
                              "# TYPE scaleadvisor_llm_calls_total counter\n");
     for (int i = 0; e == SA_OK && i < SA_LLM_OUT_COUNT; i++)
         e = sa_buf_printf(out, "scaleadvisor_llm_calls_total{outcome=\"%s\"} %llu\n",
-                          sa_llm_outcome_name((sa_llm_outcome)i), (unsigned long long)s.by_outcome[i]);
+                          sa_llm_outcome_name((sa_llm_outcome)i),
+                          (unsigned long long)s.by_outcome[i]);
     if (e == SA_OK)
         e = sa_buf_printf(
             out,
