@@ -238,7 +238,7 @@ static void parameters_recovered(void **st)
     fc_spec sp = {.kind = SA_FC_ADDITIVE, .m = m, .phi = 1};
     fc_fitter f;
     assert_int_equal(fc_fitter_init(&f, &sp, y, n, 0), 0);
-    double sse = fc_fitter_optimise(&f, &sp);
+    double sse = fc_fitter_optimise(&f, &sp, 0);
     SA_ASSERT_NEAR(sp.alpha, 0.4, 0.06);
     SA_ASSERT_NEAR(sp.beta, 0.02, 0.03);
     SA_ASSERT_NEAR(sp.gamma, 0.3, 0.1);
@@ -264,7 +264,7 @@ static void parameters_recovered(void **st)
     }
     fc_spec ses = {.kind = SA_FC_SES, .phi = 1};
     assert_int_equal(fc_fitter_init(&f, &ses, z, 3000, 0), 0);
-    (void)fc_fitter_optimise(&f, &ses);
+    (void)fc_fitter_optimise(&f, &ses, 0);
     SA_ASSERT_NEAR(ses.alpha, 0.7, 0.05);
     fc_fitter_release(&f);
     free(z);

@@ -72,6 +72,7 @@ typedef struct {
     fc_state init;   /* start values */
     fc_state work;   /* scratch state */
     double *buf;     /* backing memory of both states and the scratch */
+    size_t evals;    /* objective evaluations so far */
 } fc_fitter;
 
 /* Set up a fitter (allocates; 0 on success, -1 too short/not positive,
@@ -82,8 +83,10 @@ void fc_fitter_release(fc_fitter *f);
  * state in f->work. */
 double fc_fitter_sse(fc_fitter *f, const fc_spec *sp);
 /* Fit sp's free parameters by bounded Nelder-Mead with restarts; returns
- * the SSE; f->work holds the final state of the fitted model. */
-double fc_fitter_optimise(fc_fitter *f, fc_spec *sp);
+ * the SSE; f->work holds the final state of the fitted model. With warm,
+ * sp's parameters (a previous optimum on a similar window) are the start
+ * and a single small simplex refines them. */
+double fc_fitter_optimise(fc_fitter *f, fc_spec *sp, int warm);
 
 /* Inverse of the standard normal CDF. */
 double fc_qnorm(double p);

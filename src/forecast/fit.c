@@ -50,6 +50,7 @@ void fc_fitter_release(fc_fitter *f)
 
 double fc_fitter_sse(fc_fitter *f, const fc_spec *sp)
 {
+    f->evals++;
     fc_state *st = &f->work;
     fc_state_copy(sp, st, &f->init);
     double sse = fc_sse_run(sp, st, f->y, f->start, f->n);
@@ -185,23 +186,30 @@ static double nelder_mead(fc_fitter *f, fc_spec *sp, const pmap *pm, double *x, 
     return F[best];
 }
 
-double fc_fitter_optimise(fc_fitter *f, fc_spec *sp)
+double fc_fitter_optimise(fc_fitter *f, fc_spec *sp, int warm)
 {
     pmap pm;
+    double x[4], best[4], fbest = HUGE_VAL;
+    size_t evals = 0;
     pmap_make(sp, &pm);
     if (pm.k == 0)
         return fc_fitter_sse(f, sp);
+    if (warm) {
+        /* near a previous optimum (a slightly shorter window): one small
+         * simplex around it */
+        for (size_t i = 0; i < pm.k; i++)
+            best[i] = *pm.field[i];
+        clamp(&pm, best);
+        (void)nelder_mead(f, sp, &pm, best, 0.02, &evals);
+        return eval_at(f, sp, &pm, best);
+    }
     /* start points: R's default and a few spread over the box */
     static const double starts[][4] = {{0.3, 0.1, 0.1, 0.9},
                                        {0.6, 0.01, 0.3, 0.95},
                                        {0.1, 0.01, 0.05, 0.9},
                                        {0.9, 0.001, 0.6, 0.85}};
-    double x[4], best[4], fbest = HUGE_VAL;
-    size_t evals = 0;
     for (size_t s = 0; s < sizeof starts / sizeof starts[0]; s++) {
         memcpy(x, starts[s], pm.k * sizeof *x);
-        if (sp->kind == SA_FC_DAMPED)
-            x[3] = starts[s][3];
         clamp(&pm, x);
         double fx = eval_at(f, sp, &pm, x);
         evals++;

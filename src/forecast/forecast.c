@@ -118,14 +118,19 @@ static void spec_default(fc_spec *sp, sa_fc_method kind, size_t m, size_t m2)
     sp->phi = 1;
 }
 
-/* Fit one model of kind on y[0..n-1] (clean). Returns 0, -1 when the kind
- * does not apply (too short, not positive), -2 out of memory. */
+/* Fit one model of kind on y[0..n-1] (clean), from the parameters of warm
+ * when not NULL (a fit of the same kind on a slightly shorter window).
+ * Returns 0, -1 when the kind does not apply (too short, not positive), -2
+ * out of memory. */
 static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_t m2,
-                   sa_fc_model **out)
+                   const fc_spec *warm, sa_fc_model **out)
 {
     fc_fitter f;
     fc_spec sp;
-    spec_default(&sp, kind, m, m2);
+    if (warm)
+        sp = *warm;
+    else
+        spec_default(&sp, kind, m, m2);
     int rc = fc_fitter_init(&f, &sp, y, n, 0);
     if (rc != 0)
         return rc;
@@ -137,7 +142,7 @@ static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_
         fc_fitter_release(&f);
         return -2;
     }
-    double sse = fc_fitter_optimise(&f, &sp);
+    double sse = fc_fitter_optimise(&f, &sp, warm != NULL);
     size_t cnt = n - f.start;
     mod->sp = sp;
     mod->mem = mem;
@@ -158,19 +163,22 @@ static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_
 }
 
 /* Mean absolute error of a kind fitted on y[0..n-L-1] over the first h of
- * the L held-out points; NaN when the kind does not apply. */
+ * the L held-out points; NaN when the kind does not apply. The fitted
+ * parameters go to *fitted (and start from *warm when not NULL). */
 static double holdout_mae(const double *y, size_t n, size_t L, size_t h, sa_fc_method kind,
-                          size_t m, size_t m2, double *fc, int *nomem)
+                          size_t m, size_t m2, const fc_spec *warm, fc_spec *fitted,
+                          double *fc, int *nomem)
 {
     sa_fc_model *mod = NULL;
     if (n <= L)
         return NAN;
-    int rc = fit_one(y, n - L, kind, m, m2, &mod);
+    int rc = fit_one(y, n - L, kind, m, m2, warm, &mod);
     if (rc == -2)
         *nomem = 1;
     if (rc != 0)
         return NAN;
     fc_point(&mod->sp, &mod->st, h, fc);
+    *fitted = mod->sp;
     double mae = 0;
     for (size_t j = 0; j < h; j++)
         mae += fabs(y[n - L + j] - fc[j]);
@@ -191,7 +199,8 @@ static int all_positive(const double *y, size_t n)
 /* Choose among the candidates by their mean holdout MAE; writes the
  * choice and the scores into why. */
 static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t horizon,
-                          sa_fc_method *kind, char *why, size_t whylen, sa_errbuf *eb)
+                          sa_fc_method *kind, fc_spec *warm, char *why, size_t whylen,
+                          sa_errbuf *eb)
 {
     sa_fc_method cand[6];
     size_t nc = 0;
@@ -223,8 +232,12 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
     for (size_t c = 0; c < nc; c++) {
         double score = 0;
         size_t ok = 0;
+        fc_spec first, other;
+        /* the most recent origin first; the earlier ones start from its fit */
         for (size_t k = 1; k <= K; k++) {
-            double mae = holdout_mae(y, n - (k - 1) * L, L, h, cand[c], m, m2, fc, &nomem);
+            double mae = holdout_mae(y, n - (k - 1) * L, L, h, cand[c], m, m2,
+                                     k > 1 ? &first : NULL, k > 1 ? &other : &first, fc,
+                                     &nomem);
             if (!isnan(mae)) {
                 score += mae;
                 ok++;
@@ -239,6 +252,7 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
         if (score < best) {
             best = score;
             *kind = cand[c];
+            *warm = first;
         }
     }
     free(fc);
@@ -257,6 +271,8 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
     size_t m2 = o->period2 ? o->period2 : 7 * m;
     char why[SA_FC_WHY_MAX] = "";
     sa_fc_method kind = o->method;
+    fc_spec warm;
+    int have_warm = 0;
     sa_err e = SA_OK;
     if (m == 1)
         m = 0;
@@ -264,9 +280,10 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
         return sa_fail(eb, SA_ERR_INVALID, "second period %zu must be a multiple of the "
                        "period %zu", m2, m);
     if (kind == SA_FC_AUTO) {
-        e = choose_auto(y, n, m, m2, horizon, &kind, why, sizeof why, eb);
+        e = choose_auto(y, n, m, m2, horizon, &kind, &warm, why, sizeof why, eb);
         if (e != SA_OK)
             return e;
+        have_warm = 1;
     } else if (kind == SA_FC_MULTIPLICATIVE && !all_positive(y, n)) {
         kind = SA_FC_ADDITIVE;
         snprintf(why, sizeof why, "multiplicative seasonality needs values > 0: additive used");
@@ -281,7 +298,7 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
     if (n < need)
         return sa_fail(eb, SA_ERR_INVALID, "method %s needs at least %zu values, got %zu",
                        sa_fc_method_name(kind), need, n);
-    int rc = fit_one(y, n, kind, m, m2, out);
+    int rc = fit_one(y, n, kind, m, m2, have_warm ? &warm : NULL, out);
     if (rc == -2)
         return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
     if (rc != 0)
@@ -302,13 +319,14 @@ static sa_err check_options(const sa_fc_options *o, sa_errbuf *eb)
     return SA_OK;
 }
 
-/* Detect the period when not given: [2, n/3], capped. */
+/* Detect the period when not given: lags [2, min(n/3, 3000)] on at most
+ * the last 12000 values (the ACF costs n * lags). */
 static size_t period_of(const double *y, size_t n, const sa_fc_options *o)
 {
     if (o->period)
         return o->period;
-    size_t maxp = n / 3 < 5000 ? n / 3 : 5000;
-    return maxp >= 2 ? sa_fc_detect_period(y, n, 2, maxp) : 0;
+    size_t use = n < 12000 ? n : 12000, maxp = use / 3 < 3000 ? use / 3 : 3000;
+    return maxp >= 2 ? sa_fc_detect_period(y + n - use, use, 2, maxp) : 0;
 }
 
 static sa_err fit_clean(const double *y, size_t n, const sa_fc_options *o, size_t horizon,
