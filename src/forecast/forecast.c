@@ -18,6 +18,8 @@ struct sa_fc_model {
     fc_spec sp;
     fc_state st;
     double sigma;    /* one-step residual sd of the fit */
+    double band;     /* interval calibration: multiplies the analytic half
+                        width (1 unless auto measured it on the holdout) */
     size_t n_filled; /* gaps interpolated in the fitted data */
     char why[SA_FC_WHY_MAX];
     double *mem;     /* backing of st.s and st.s2 */
@@ -157,6 +159,7 @@ static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_
             sse += (y[i] - y[i - m]) * (y[i] - y[i - m]);
     }
     mod->sigma = cnt > 0 ? sqrt(sse / (double)cnt) : 0;
+    mod->band = 1;
     fc_fitter_release(&f);
     *out = mod;
     return 0;
@@ -167,7 +170,7 @@ static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_
  * parameters go to *fitted (and start from *warm when not NULL). */
 static double holdout_mae(const double *y, size_t n, size_t L, size_t h, sa_fc_method kind,
                           size_t m, size_t m2, const fc_spec *warm, fc_spec *fitted,
-                          double *fc, int *nomem)
+                          double *fc, double *zabs, int *nomem)
 {
     sa_fc_model *mod = NULL;
     if (n <= L)
@@ -182,6 +185,13 @@ static double holdout_mae(const double *y, size_t n, size_t L, size_t h, sa_fc_m
     double mae = 0;
     for (size_t j = 0; j < h; j++)
         mae += fabs(y[n - L + j] - fc[j]);
+    /* errors in units of the model's own predicted sd (zabs used as the
+     * factor buffer first) */
+    fc_sd_factor(&mod->sp, h, zabs);
+    for (size_t j = 0; j < h; j++) {
+        double sd = mod->sigma * zabs[j], e = fabs(y[n - L + j] - fc[j]);
+        zabs[j] = sd > 0 ? e / sd : (e > 0 ? HUGE_VAL : 0);
+    }
     model_free(mod);
     return mae / (double)h;
 }
@@ -198,9 +208,27 @@ static int all_positive(const double *y, size_t n)
 
 /* Choose among the candidates by their mean holdout MAE; writes the
  * choice and the scores into why. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Band calibration from standardized holdout errors z[k]: the ratio of
+ * their level-quantile to the normal one, within [0.7, 2.5] (sorts z). */
+static double band_factor(double *z, size_t k, double level)
+{
+    if (k < 20)
+        return 1;
+    qsort(z, k, sizeof *z, cmp_double);
+    double q = z[(size_t)floor(level * (double)(k - 1))];
+    double c = q / fc_qnorm(0.5 + level / 2);
+    return isfinite(c) ? fmin(2.5, fmax(0.7, c)) : 2.5;
+}
+
 static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t horizon,
-                          sa_fc_method *kind, fc_spec *warm, char *why, size_t whylen,
-                          sa_errbuf *eb)
+                          double level, sa_fc_method *kind, fc_spec *warm, double *band,
+                          char *why, size_t whylen, sa_errbuf *eb)
 {
     sa_fc_method cand[6];
     size_t nc = 0;
@@ -222,9 +250,14 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
         L = 1;
     size_t h = horizon < L ? horizon : L;
     size_t K = (seasonal && n >= (2 + FC_HOLDOUT_ORIGINS) * m) ? FC_HOLDOUT_ORIGINS : 1;
-    double *fc = malloc(h * sizeof *fc);
-    if (!fc)
+    double *fc = malloc(h * sizeof *fc), *z = malloc(2 * K * h * sizeof *z);
+    if (!fc || !z) {
+        free(fc);
+        free(z);
         return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+    }
+    /* z: [0, K h) the current candidate's standardized errors, [K h, 2 K h)
+     * the best one's */
     double best = HUGE_VAL;
     int nomem = 0, used = snprintf(why, whylen, "auto: holdout MAE (last %zu x %zu points, "
                                    "first %zu scored):", K, L, h);
@@ -237,7 +270,7 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
         for (size_t k = 1; k <= K; k++) {
             double mae = holdout_mae(y, n - (k - 1) * L, L, h, cand[c], m, m2,
                                      k > 1 ? &first : NULL, k > 1 ? &other : &first, fc,
-                                     &nomem);
+                                     z + (k - 1) * h, &nomem);
             if (!isnan(mae)) {
                 score += mae;
                 ok++;
@@ -253,13 +286,17 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
             best = score;
             *kind = cand[c];
             *warm = first;
+            memcpy(z + K * h, z, K * h * sizeof *z);
         }
     }
+    *band = best < HUGE_VAL ? band_factor(z + K * h, K * h, level) : 1;
     free(fc);
+    free(z);
     if (nomem)
         return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
     if (used >= 0 && (size_t)used < whylen)
-        snprintf(why + used, whylen - (size_t)used, "; chose %s", sa_fc_method_name(*kind));
+        snprintf(why + used, whylen - (size_t)used, "; chose %s, band x%.2f from its holdout "
+                 "errors", sa_fc_method_name(*kind), *band);
     return SA_OK;
 }
 
@@ -273,6 +310,7 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
     sa_fc_method kind = o->method;
     fc_spec warm;
     int have_warm = 0;
+    double band = 1;
     sa_err e = SA_OK;
     if (m == 1)
         m = 0;
@@ -280,7 +318,8 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
         return sa_fail(eb, SA_ERR_INVALID, "second period %zu must be a multiple of the "
                        "period %zu", m2, m);
     if (kind == SA_FC_AUTO) {
-        e = choose_auto(y, n, m, m2, horizon, &kind, &warm, why, sizeof why, eb);
+        e = choose_auto(y, n, m, m2, horizon, o->level, &kind, &warm, &band, why, sizeof why,
+                        eb);
         if (e != SA_OK)
             return e;
         have_warm = 1;
@@ -305,6 +344,7 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
         return sa_fail(eb, SA_ERR_INVALID, "method %s cannot be fitted to this series",
                        sa_fc_method_name(kind));
     snprintf((*out)->why, sizeof (*out)->why, "%s", why);
+    (*out)->band = band;
     return SA_OK;
 }
 
@@ -391,7 +431,7 @@ void sa_fc_model_forecast(const sa_fc_model *m, size_t h, double level, double *
         double *fac = lower ? lower : upper;
         if (j == 0)
             fc_sd_factor(&m->sp, h, fac);
-        double half = z * m->sigma * fac[j];
+        double half = z * m->sigma * m->band * fac[j];
         if (lower)
             lower[j] = mean[j] - half;
         if (upper)
