@@ -551,10 +551,22 @@ static void online_model(void **st)
         sa_fc_model_update(mod, 100 + 10 * sin(2 * M_PI * (double)(i % m) / (double)m) +
                                     gauss(&seed));
     assert_int_equal(heap_in_use(), heap0);
+    sa_fc_model_describe(mod, &d);
+    assert_int_equal(d.updates, n - n0 + 1 + 1000000);
+    assert_true(d.drift > 0.7 && d.drift < 1.5); /* same noise as the fit */
+    /* a level shift shows up as drift */
+    for (size_t i = 0; i < 10; i++)
+        sa_fc_model_update(mod, 200);
+    sa_fc_model_describe(mod, &d);
+    assert_true(d.drift > 3);
+    for (size_t i = 0; i < 24 * 40; i++)
+        sa_fc_model_update(mod, 100 + 10 * sin(2 * M_PI * (double)((1000010 + i) % m) / (double)m) +
+                                    gauss(&seed));
     sa_fc_model_forecast(mod, 24, 0.95, a, lo, hi);
     double dev = 0;
     for (size_t j = 0; j < 24; j++) {
-        double truth = 100 + 10 * sin(2 * M_PI * (double)((1000000 + j) % m) / (double)m);
+        double truth =
+            100 + 10 * sin(2 * M_PI * (double)((1000010 + 24 * 40 + j) % m) / (double)m);
         SA_ASSERT_NEAR(a[j], truth, 5);
         dev += fabs(a[j] - truth) / 24;
     }

@@ -78,6 +78,11 @@ typedef struct {
     double alpha, beta, gamma, phi; /* NaN where the model has none */
     double sigma;        /* one-step residual standard deviation (RMS) */
     size_t n_filled;     /* missing values interpolated */
+    size_t updates;      /* online: observations since the fit */
+    double drift;        /* online: RMS of the recent one-step errors (EWMA,
+                            memory about one season) over sigma; 1 right
+                            after the fit, well above 1 (say 2) when the
+                            series has drifted from the model: refit */
     char why[SA_FC_WHY_MAX]; /* why this model (auto) and any fallback note */
     size_t horizon;
     double *mean;  /* [horizon], owned */

@@ -18,6 +18,8 @@ struct sa_fc_model {
     fc_spec sp;
     fc_state st;
     double sigma;    /* one-step residual sd of the fit */
+    double err2;     /* EWMA of squared one-step errors since the fit */
+    size_t updates;  /* observations since the fit */
     double band;     /* interval calibration: multiplies the analytic half
                         width (1 unless auto measured it on the holdout) */
     size_t n_filled; /* gaps interpolated in the fitted data */
@@ -160,6 +162,7 @@ static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_
     }
     mod->sigma = cnt > 0 ? sqrt(sse / (double)cnt) : 0;
     mod->band = 1;
+    mod->err2 = mod->sigma * mod->sigma;
     fc_fitter_release(&f);
     *out = mod;
     return 0;
@@ -412,7 +415,13 @@ void sa_fc_model_update(sa_fc_model *m, double y)
         return;
     if (isinf(y))
         y = NAN;
-    (void)fc_step(&m->sp, &m->st, y);
+    double f = fc_step(&m->sp, &m->st, y);
+    if (!isnan(y)) {
+        /* memory of about one season (at least 24 samples) */
+        double lambda = 1.0 / (double)(m->sp.m > 24 ? m->sp.m : 24);
+        m->err2 += lambda * ((y - f) * (y - f) - m->err2);
+    }
+    m->updates++;
 }
 
 void sa_fc_model_forecast(const sa_fc_model *m, size_t h, double level, double *mean,
@@ -457,6 +466,9 @@ void sa_fc_model_describe(const sa_fc_model *m, sa_fc_result *out)
                      : sp->gamma;
     out->phi = sp->kind == SA_FC_DAMPED ? sp->phi : NAN;
     out->sigma = m->sigma;
+    out->updates = m->updates;
+    double rms = sqrt(m->err2);
+    out->drift = m->sigma > 0 ? rms / m->sigma : (rms > 0 ? HUGE_VAL : 1);
     out->n_filled = m->n_filled;
     snprintf(out->why, sizeof out->why, "%s", m->why);
 }
