@@ -1,8 +1,8 @@
 /*
  * fit.c - fitting the smoothing parameters: the one-step sum of squared
  * errors over the series and a bounded Nelder-Mead search in the unit box
- * (phi in [0.8, 0.98]) from the best of a few start points, restarted once
- * from its own optimum. All memory is taken once in fc_fitter_init: an
+ * (phi in [0.8, 0.98]) from the best of four start points (for the
+ * four-parameter damped model restarted once from its own optimum). All memory is taken once in fc_fitter_init: an
  * objective evaluation only copies the start state and runs the recursion.
  */
 #include <math.h>
@@ -219,8 +219,11 @@ double fc_fitter_optimise(fc_fitter *f, fc_spec *sp, int warm)
         }
     }
     fbest = nelder_mead(f, sp, &pm, best, 0.1, &evals);
-    double again = nelder_mead(f, sp, &pm, best, 0.03, &evals);
-    fbest = fmin(fbest, again);
+    /* Nelder-Mead can collapse early in four dimensions: restart the damped
+     * model's search around its optimum (in three or fewer it gains < 1e-6
+     * of the SSE on real series, so the time is saved) */
+    if (pm.k >= 4)
+        fbest = fmin(fbest, nelder_mead(f, sp, &pm, best, 0.03, &evals));
     /* leave the spec at the best point and f->work at its final state */
     return eval_at(f, sp, &pm, best);
 }
