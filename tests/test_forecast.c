@@ -430,6 +430,42 @@ static void level_shift_recovers(void **st)
     free(y);
 }
 
+/* A shift only a few samples before the end: the level is re-anchored
+ * (and said so) instead of creeping towards it at the fitted alpha; a lone
+ * spike is not a shift. */
+static void late_level_shift_reanchored(void **st)
+{
+    (void)st;
+    const size_t m = 24, n = 24 * 14;
+    double *y = malloc(n * sizeof *y);
+    unsigned long long seed = 13;
+    for (size_t i = 0; i < n; i++)
+        y[i] = (i >= n - 8 ? 160 : 100) + 10 * sin(2 * M_PI * (double)i / (double)m) +
+               gauss(&seed);
+    sa_fc_options o = opts(SA_FC_ADDITIVE, m, m);
+    sa_fc_result r;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_forecast_run(y, n, &o, &r, &eb), SA_OK);
+    assert_non_null(strstr(r.why, "level shift at value 328"));
+    assert_true(r.alpha < 0.3); /* the fit did not chase the shift */
+    for (size_t j = 0; j < m; j++) {
+        double truth = 160 + 10 * sin(2 * M_PI * (double)(n + j) / (double)m);
+        SA_ASSERT_NEAR(r.mean[j], truth, 4);
+    }
+    sa_fc_result_release(&r);
+    for (size_t i = n - 8; i < n; i++)
+        y[i] -= 60;
+    y[n - 2] += 60;
+    assert_int_equal(sa_forecast_run(y, n, &o, &r, &eb), SA_OK);
+    assert_null(strstr(r.why, "level shift"));
+    double mean = 0;
+    for (size_t j = 0; j < m; j++)
+        mean += r.mean[j] / (double)m;
+    SA_ASSERT_NEAR(mean, 100, 5);
+    sa_fc_result_release(&r);
+    free(y);
+}
+
 static void period_detection(void **st)
 {
     (void)st;
@@ -587,6 +623,7 @@ int main(void)
         cmocka_unit_test(data_hygiene),
         cmocka_unit_test(short_series_nonseasonal),
         cmocka_unit_test(level_shift_recovers),
+        cmocka_unit_test(late_level_shift_reanchored),
         cmocka_unit_test(period_detection),
         cmocka_unit_test(double_seasonal),
         cmocka_unit_test(online_model),

@@ -53,7 +53,14 @@ double fc_fitter_sse(fc_fitter *f, const fc_spec *sp)
     f->evals++;
     fc_state *st = &f->work;
     fc_state_copy(sp, st, &f->init);
-    double sse = fc_sse_run(sp, st, f->y, f->start, f->n);
+    double sse;
+    if (f->jump_at > f->start && f->jump_at < f->n) {
+        sse = fc_sse_run(sp, st, f->y, f->start, f->jump_at);
+        (void)fc_jump_step(sp, st, f->y[f->jump_at]);
+        sse += fc_sse_run(sp, st, f->y, f->jump_at + 1, f->n);
+    } else {
+        sse = fc_sse_run(sp, st, f->y, f->start, f->n);
+    }
     return isfinite(sse) ? sse : HUGE_VAL;
 }
 

@@ -18,6 +18,7 @@ struct sa_fc_model {
     fc_spec sp;
     fc_state st;
     double sigma;    /* one-step residual sd of the fit */
+    size_t shift_at; /* index where the level was re-anchored, 0 = none */
     double err2;     /* EWMA of squared one-step errors since the fit */
     size_t updates;  /* observations since the fit */
     double band;     /* interval calibration: multiplies the analytic half
@@ -146,8 +147,11 @@ static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_
         fc_fitter_release(&f);
         return -2;
     }
+    if (kind != SA_FC_SNAIVE && kind != SA_FC_SES && kind != SA_FC_HOLT)
+        f.jump_at = fc_find_shift(y, n, m);
     double sse = fc_fitter_optimise(&f, &sp, warm != NULL);
-    size_t cnt = n - f.start;
+    size_t cnt = n - f.start - (f.jump_at > f.start ? 1 : 0);
+    mod->shift_at = f.jump_at > f.start ? f.jump_at : 0;
     mod->sp = sp;
     mod->mem = mem;
     mod->st.s = sp.m ? mem : NULL;
@@ -346,6 +350,11 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
     if (rc != 0)
         return sa_fail(eb, SA_ERR_INVALID, "method %s cannot be fitted to this series",
                        sa_fc_method_name(kind));
+    if ((*out)->shift_at) {
+        size_t len = strlen(why);
+        snprintf(why + len, sizeof why - len, "; level shift at value %zu: level re-anchored",
+                 (*out)->shift_at);
+    }
     snprintf((*out)->why, sizeof (*out)->why, "%s", why);
     (*out)->band = band;
     return SA_OK;
