@@ -302,8 +302,13 @@ static void batch_run_and_intervals(void **st)
             assert_true(r.lower[j] < r.mean[j] && r.mean[j] < r.upper[j]);
             /* 95 % band of noise sd 1: half-width about 2, never absurd */
             assert_true(r.upper[j] - r.mean[j] > 1.2 && r.upper[j] - r.mean[j] < 8);
-            if (j > 0 && ms[k] != SA_FC_SNAIVE)
-                assert_true(r.upper[j] - r.mean[j] >= r.upper[j - 1] - r.mean[j - 1] - 1e-9);
+            /* the band widens with the horizon (multiplicative: relative
+             * to the forecast) */
+            double w = r.upper[j] - r.mean[j], wp = j ? r.upper[j - 1] - r.mean[j - 1] : 0;
+            if (r.method == SA_FC_MULTIPLICATIVE && j > 0)
+                assert_true(w / r.mean[j] >= wp / r.mean[j - 1] - 1e-9);
+            else if (j > 0 && r.method != SA_FC_SNAIVE)
+                assert_true(w >= wp - 1e-9);
         }
         sa_fc_result_release(&r);
     }
@@ -388,6 +393,51 @@ static void data_hygiene(void **st)
         sa_fc_result_release(&r);
     }
     free(y);
+}
+
+/* The unit does not matter: y x 1e250 gives the forecast of y x 1e250 (no
+ * overflow in the squares), and the multiplicative band is relative. */
+static void scale_invariance(void **st)
+{
+    (void)st;
+    const size_t m = 24, n = 24 * 12;
+    double *y = malloc(n * sizeof *y), *big = malloc(n * sizeof *big);
+    unsigned long long seed = 17;
+    for (size_t i = 0; i < n; i++) {
+        y[i] = (50 + 0.05 * (double)i) * (1 + 0.4 * sin(2 * M_PI * (double)i / (double)m)) *
+               (1 + 0.02 * gauss(&seed));
+        big[i] = y[i] * 1e250;
+    }
+    sa_fc_method ms[] = {SA_FC_AUTO, SA_FC_MULTIPLICATIVE};
+    for (size_t k = 0; k < 2; k++) {
+        sa_fc_options o = opts(ms[k], m, m);
+        sa_fc_result a, b;
+        sa_errbuf eb = {0};
+        assert_int_equal(sa_forecast_run(y, n, &o, &a, &eb), SA_OK);
+        assert_int_equal(sa_forecast_run(big, n, &o, &b, &eb), SA_OK);
+        assert_int_equal(a.method, b.method);
+        for (size_t j = 0; j < m; j++) {
+            SA_ASSERT_NEAR(b.mean[j] / 1e250 / a.mean[j], 1, 1e-9);
+            SA_ASSERT_NEAR(b.upper[j] / 1e250 / a.upper[j], 1, 1e-9);
+            assert_true(isfinite(b.lower[j]));
+        }
+        if (ms[k] == SA_FC_MULTIPLICATIVE) {
+            /* 2 % noise: relative sigma a little above 0.02 (the states are
+             * estimated too), and the band at the
+             * seasonal peak wider than at the trough */
+            SA_ASSERT_NEAR(a.sigma, 0.024, 0.006);
+            size_t hi = 0, lo = 0;
+            for (size_t j = 0; j < m; j++) {
+                hi = a.mean[j] > a.mean[hi] ? j : hi;
+                lo = a.mean[j] < a.mean[lo] ? j : lo;
+            }
+            assert_true(a.upper[hi] - a.mean[hi] > 1.5 * (a.upper[lo] - a.mean[lo]));
+        }
+        sa_fc_result_release(&a);
+        sa_fc_result_release(&b);
+    }
+    free(y);
+    free(big);
 }
 
 /* Short series: no seasonal candidate, SES or Holt chosen. */
@@ -621,6 +671,7 @@ int main(void)
         cmocka_unit_test(parameters_recovered),
         cmocka_unit_test(batch_run_and_intervals),
         cmocka_unit_test(data_hygiene),
+        cmocka_unit_test(scale_invariance),
         cmocka_unit_test(short_series_nonseasonal),
         cmocka_unit_test(level_shift_recovers),
         cmocka_unit_test(late_level_shift_reanchored),

@@ -76,7 +76,9 @@ typedef struct {
     sa_fc_method method; /* the model used (auto resolved) */
     size_t period;       /* the period used (detected or given); 0 = none */
     double alpha, beta, gamma, phi; /* NaN where the model has none */
-    double sigma;        /* one-step residual standard deviation (RMS) */
+    double sigma;        /* one-step residual standard deviation (RMS), in
+                            the data's unit; multiplicative: relative to
+                            the forecast ((y - f) / f) */
     size_t n_filled;     /* missing values interpolated */
     size_t updates;      /* online: observations since the fit */
     double drift;        /* online: RMS of the recent one-step errors (EWMA,

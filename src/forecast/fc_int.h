@@ -84,6 +84,9 @@ void fc_fitter_release(fc_fitter *f);
 /* Sum of squared one-step errors with sp's parameters; also the final
  * state in f->work. */
 double fc_fitter_sse(fc_fitter *f, const fc_spec *sp);
+/* Sum of squared relative one-step errors (y - f) / f with sp's
+ * parameters (the multiplicative model's error scale); same final state. */
+double fc_fitter_rel_sse(fc_fitter *f, const fc_spec *sp);
 /* Fit sp's free parameters by bounded Nelder-Mead with restarts; returns
  * the SSE; f->work holds the final state of the fitted model. With warm,
  * sp's parameters (a previous optimum on a similar window) are the start

@@ -64,6 +64,23 @@ double fc_fitter_sse(fc_fitter *f, const fc_spec *sp)
     return isfinite(sse) ? sse : HUGE_VAL;
 }
 
+double fc_fitter_rel_sse(fc_fitter *f, const fc_spec *sp)
+{
+    fc_state *st = &f->work;
+    double sse = 0;
+    fc_state_copy(sp, st, &f->init);
+    for (size_t i = f->start; i < f->n; i++) {
+        if (i == f->jump_at) {
+            (void)fc_jump_step(sp, st, f->y[i]);
+            continue;
+        }
+        double xhat = fc_step(sp, st, f->y[i]);
+        double e = fabs(xhat) > 0 ? (f->y[i] - xhat) / xhat : 0;
+        sse += e * e;
+    }
+    return isfinite(sse) ? sse : HUGE_VAL;
+}
+
 /* Parameter vector <-> spec, per kind: which fields are free and their
  * bounds. */
 typedef struct {

@@ -17,7 +17,10 @@
 struct sa_fc_model {
     fc_spec sp;
     fc_state st;
-    double sigma;    /* one-step residual sd of the fit */
+    double sigma;    /* one-step residual sd of the fit, in fitted units
+                        (relative to the forecast when rel) */
+    int rel;         /* multiplicative: errors proportional to the level */
+    double scale;    /* data = fitted units x scale (max |y| of the fit) */
     size_t shift_at; /* index where the level was re-anchored, 0 = none */
     double err2;     /* EWMA of squared one-step errors since the fit */
     size_t updates;  /* observations since the fit */
@@ -164,7 +167,12 @@ static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_
         for (size_t i = m; i < n; i++)
             sse += (y[i] - y[i - m]) * (y[i] - y[i - m]);
     }
+    if (kind == SA_FC_MULTIPLICATIVE) {
+        mod->rel = 1;
+        sse = fc_fitter_rel_sse(&f, &sp);
+    }
     mod->sigma = cnt > 0 ? sqrt(sse / (double)cnt) : 0;
+    mod->scale = 1;
     mod->band = 1;
     mod->err2 = mod->sigma * mod->sigma;
     fc_fitter_release(&f);
@@ -196,7 +204,8 @@ static double holdout_mae(const double *y, size_t n, size_t L, size_t h, sa_fc_m
      * factor buffer first) */
     fc_sd_factor(&mod->sp, h, zabs);
     for (size_t j = 0; j < h; j++) {
-        double sd = mod->sigma * zabs[j], e = fabs(y[n - L + j] - fc[j]);
+        double sd = mod->sigma * zabs[j] * (mod->rel ? fabs(fc[j]) : 1);
+        double e = fabs(y[n - L + j] - fc[j]);
         zabs[j] = sd > 0 ? e / sd : (e > 0 ? HUGE_VAL : 0);
     }
     model_free(mod);
@@ -234,8 +243,8 @@ static double band_factor(double *z, size_t k, double level)
 }
 
 static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t horizon,
-                          double level, sa_fc_method *kind, fc_spec *warm, double *band,
-                          char *why, size_t whylen, sa_errbuf *eb)
+                          double level, double scale, sa_fc_method *kind, fc_spec *warm,
+                          double *band, char *why, size_t whylen, sa_errbuf *eb)
 {
     sa_fc_method cand[6];
     size_t nc = 0;
@@ -288,7 +297,7 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
         score /= (double)K;
         if (used >= 0 && (size_t)used < whylen)
             used += snprintf(why + used, whylen - (size_t)used, " %s %.4g", sa_fc_method_name(cand[c]),
-                             score);
+                             score * scale);
         if (score < best) {
             best = score;
             *kind = cand[c];
@@ -309,7 +318,7 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
 
 /* The model of o->method (auto resolved) fitted on clean y. */
 static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, size_t horizon,
-                             sa_fc_model **out, sa_errbuf *eb)
+                             double scale, sa_fc_model **out, sa_errbuf *eb)
 {
     size_t m = o->period;
     size_t m2 = o->period2 ? o->period2 : 7 * m;
@@ -325,8 +334,8 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
         return sa_fail(eb, SA_ERR_INVALID, "second period %zu must be a multiple of the "
                        "period %zu", m2, m);
     if (kind == SA_FC_AUTO) {
-        e = choose_auto(y, n, m, m2, horizon, o->level, &kind, &warm, &band, why, sizeof why,
-                        eb);
+        e = choose_auto(y, n, m, m2, horizon, o->level, scale, &kind, &warm, &band, why,
+                        sizeof why, eb);
         if (e != SA_OK)
             return e;
         have_warm = 1;
@@ -398,12 +407,21 @@ static sa_err fit_clean(const double *y, size_t n, const sa_fc_options *o, size_
     e = clean_input(y, n, clean, &filled, eb);
     if (e != SA_OK)
         goto out;
+    /* fit in units of max |y|: squares never overflow, whatever the unit */
+    double scale = 0;
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs(clean[i]));
+    if (!(scale > 0) || !isfinite(scale))
+        scale = 1;
+    for (size_t i = 0; i < n; i++)
+        clean[i] /= scale;
     sa_fc_options eff = *o;
     eff.period = period_of(clean, n, o);
-    e = select_and_fit(clean, n, &eff, horizon, out, eb);
+    e = select_and_fit(clean, n, &eff, horizon, scale, out, eb);
     if (e != SA_OK)
         goto out;
     (*out)->n_filled = filled;
+    (*out)->scale = scale;
 out:
     free(clean);
     return e;
@@ -424,11 +442,13 @@ void sa_fc_model_update(sa_fc_model *m, double y)
         return;
     if (isinf(y))
         y = NAN;
+    y /= m->scale;
     double f = fc_step(&m->sp, &m->st, y);
     if (!isnan(y)) {
         /* memory of about one season (at least 24 samples) */
         double lambda = 1.0 / (double)(m->sp.m > 24 ? m->sp.m : 24);
-        m->err2 += lambda * ((y - f) * (y - f) - m->err2);
+        double e = m->rel ? (fabs(f) > 0 ? (y - f) / f : 0) : y - f;
+        m->err2 += lambda * (e * e - m->err2);
     }
     m->updates++;
 }
@@ -439,21 +459,20 @@ void sa_fc_model_forecast(const sa_fc_model *m, size_t h, double level, double *
     if (!m || h == 0)
         return;
     fc_point(&m->sp, &m->st, h, mean);
-    if (!lower && !upper)
-        return;
     if (!(level > 0 && level < 1))
         level = 0.95;
-    double z = fc_qnorm(0.5 + level / 2);
+    double z = fc_qnorm(0.5 + level / 2), k = m->scale;
+    /* the sd factors go into lower (or upper) first, then the bounds */
+    double *fac = lower ? lower : upper;
+    if (fac)
+        fc_sd_factor(&m->sp, h, fac);
     for (size_t j = 0; j < h; j++) {
-        /* sd factor computed into lower (or upper) first, then the bounds */
-        double *fac = lower ? lower : upper;
-        if (j == 0)
-            fc_sd_factor(&m->sp, h, fac);
-        double half = z * m->sigma * m->band * fac[j];
+        double half = fac ? z * m->sigma * m->band * fac[j] * (m->rel ? fabs(mean[j]) : 1) : 0;
         if (lower)
-            lower[j] = mean[j] - half;
+            lower[j] = (mean[j] - half) * k;
         if (upper)
-            upper[j] = mean[j] + half;
+            upper[j] = (mean[j] + half) * k;
+        mean[j] *= k;
     }
 }
 
@@ -474,7 +493,7 @@ void sa_fc_model_describe(const sa_fc_model *m, sa_fc_result *out)
                      ? NAN
                      : sp->gamma;
     out->phi = sp->kind == SA_FC_DAMPED ? sp->phi : NAN;
-    out->sigma = m->sigma;
+    out->sigma = m->rel ? m->sigma : m->sigma * m->scale;
     out->updates = m->updates;
     double rms = sqrt(m->err2);
     out->drift = m->sigma > 0 ? rms / m->sigma : (rms > 0 ? HUGE_VAL : 1);
