@@ -3,6 +3,7 @@
  * of replay-spec.md) and the reactive rule source.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +237,179 @@ static void hpa_worked_example(void **st)
     SA_ASSERT_NEAR(replica_s / 3600.0, 8.3667, 5e-5);
 }
 
+/* ---- the reactive rule source ---- */
+
+static sa_context ctx_with(int r, double cpu, double mem, int ready)
+{
+    sa_context c;
+    sa_context_init(&c);
+    snprintf(c.name, sizeof c.name, "web");
+    snprintf(c.namespace_, sizeof c.namespace_, "shop");
+    c.current_replicas = r;
+    c.min_replicas = 2;
+    c.max_replicas = 10;
+    c.cpu_percent = cpu;
+    c.memory_percent = mem;
+    c.ready_pods = ready;
+    c.observed_at = 1000;
+    return c;
+}
+
+static sa_rec eval(const sa_context *ctx, sa_hpa_state *s, int64_t now)
+{
+    sa_constraints c;
+    sa_constraints_preset(&c, ctx->preset, ctx->min_replicas, ctx->max_replicas);
+    sa_rec r;
+    sa_rules_evaluate(ctx, &c, s, now, &r);
+    return r;
+}
+
+static void rules_interface_example(void **st)
+{
+    (void)st;
+    /* cpu 182% on 3 pods vs 70%: demand 5.46, ceil(7.8) = 8, limit 7 */
+    sa_context ctx = ctx_with(3, 182.0, 41.5, 3);
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_true(r.present);
+    assert_int_equal(r.action, SA_ACTION_SCALE_UP);
+    assert_int_equal(r.target_replicas, 7);
+    assert_true(r.confidence > 0.8 && r.confidence <= 0.9 + 1e-12);
+    assert_non_null(strstr(r.reasoning, "182.0%"));
+    assert_non_null(strstr(r.reasoning, "= 8 pods"));
+    assert_non_null(strstr(r.reasoning, "scale-up limit"));
+    assert_true(r.n_factors >= 4);
+    assert_int_equal(r.performance, SA_PERF_POSITIVE);
+    assert_int_equal(r.timing, SA_TIMING_IMMEDIATE);
+    assert_int_equal(r.cost, SA_LEVEL_HIGH); /* +4 on 3 */
+    assert_string_equal(r.model, "");
+}
+
+static void rules_within_tolerance_maintains(void **st)
+{
+    (void)st;
+    sa_context ctx = ctx_with(4, 72.0, 50.0, 4);
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_MAINTAIN);
+    assert_int_equal(r.target_replicas, 4);
+    assert_int_equal(r.timing, SA_TIMING_NEXT_REVIEW);
+    assert_non_null(strstr(r.reasoning, "within tolerance"));
+}
+
+static void rules_scale_down_is_stabilised(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_context ctx = ctx_with(8, 70.0, 50.0, 8);
+    sa_rec r = eval(&ctx, &s, 1000); /* proposal 8 remembered */
+    assert_int_equal(r.target_replicas, 8);
+    ctx.cpu_percent = 20.0; /* demand 1.6 -> 3 */
+    r = eval(&ctx, &s, 1060);
+    assert_int_equal(r.action, SA_ACTION_MAINTAIN);
+    assert_int_equal(r.target_replicas, 8);
+    assert_non_null(strstr(r.reasoning, "stabilisation"));
+    r = eval(&ctx, &s, 1000 + 301);
+    assert_int_equal(r.action, SA_ACTION_SCALE_DOWN);
+    assert_int_equal(r.target_replicas, 3);
+    assert_int_equal(r.risk, SA_LEVEL_HIGH);
+    assert_int_equal(r.cost, SA_LEVEL_LOW);
+}
+
+static void rules_min_bound(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_context ctx = ctx_with(3, 1.0, 10.0, 3);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_SCALE_DOWN);
+    assert_int_equal(r.target_replicas, 2); /* min */
+    assert_non_null(strstr(r.reasoning, "bounds 2..10 give 2"));
+}
+
+static void rules_at_max(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_context ctx = ctx_with(10, 150.0, 50.0, 10);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_AT_MAX);
+    assert_int_equal(r.target_replicas, 10);
+    assert_int_equal(r.risk, SA_LEVEL_HIGH);
+    assert_non_null(strstr(r.reasoning, "already at max_replicas 10"));
+    /* below max the same load scales up to max */
+    sa_hpa_state_init(&s);
+    ctx = ctx_with(8, 150.0, 50.0, 8);
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_SCALE_UP);
+    assert_int_equal(r.target_replicas, 10);
+}
+
+static void rules_memory_pressure(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    /* cpu fine, memory 92% on 4: ceil(4 * 92 / 70) = 6 */
+    sa_context ctx = ctx_with(4, 70.0, 92.0, 4);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_SCALE_UP);
+    assert_int_equal(r.target_replicas, 6);
+    assert_non_null(strstr(r.reasoning, "Memory 92.0% is above 85%"));
+    /* memory pressure vetoes a CPU scale-down */
+    sa_hpa_state_init(&s);
+    ctx = ctx_with(4, 10.0, 86.0, 4);
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_SCALE_UP);
+    assert_int_equal(r.target_replicas, 5);
+}
+
+static void rules_unknown_cpu(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_context ctx = ctx_with(4, NAN, 40.0, 4);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_MAINTAIN);
+    assert_int_equal(r.target_replicas, 4);
+    assert_true(r.confidence < 0.75);
+    assert_non_null(strstr(r.reasoning, "CPU utilisation unknown"));
+    assert_int_equal(s.n, 0);
+    /* nothing known at all */
+    ctx = ctx_with(4, NAN, NAN, -1);
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_MAINTAIN);
+    SA_ASSERT_NEAR(r.confidence, 0.3, 1e-12);
+}
+
+static void rules_unknown_ready_assumes_current(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_context ctx = ctx_with(4, 140.0, 40.0, -1);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.target_replicas, 8); /* 5.6 / 0.7 */
+    assert_true(r.confidence < 0.9 - 0.1);
+    assert_non_null(strstr(r.factors[1], "assumed"));
+}
+
+static void action_for_words(void **st)
+{
+    (void)st;
+    assert_int_equal(sa_action_for(3, 5, 10), SA_ACTION_SCALE_UP);
+    assert_int_equal(sa_action_for(5, 3, 10), SA_ACTION_SCALE_DOWN);
+    assert_int_equal(sa_action_for(5, 5, 10), SA_ACTION_MAINTAIN);
+    assert_int_equal(sa_action_for(10, 12, 10), SA_ACTION_AT_MAX);
+    assert_int_equal(sa_action_for(10, 10, 10), SA_ACTION_MAINTAIN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +424,15 @@ int main(void)
         cmocka_unit_test(hpa_stabilisation_never_raises),
         cmocka_unit_test(hpa_ring_full_stays_bounded),
         cmocka_unit_test(hpa_worked_example),
+        cmocka_unit_test(rules_interface_example),
+        cmocka_unit_test(rules_within_tolerance_maintains),
+        cmocka_unit_test(rules_scale_down_is_stabilised),
+        cmocka_unit_test(rules_min_bound),
+        cmocka_unit_test(rules_at_max),
+        cmocka_unit_test(rules_memory_pressure),
+        cmocka_unit_test(rules_unknown_cpu),
+        cmocka_unit_test(rules_unknown_ready_assumes_current),
+        cmocka_unit_test(action_for_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
