@@ -143,6 +143,9 @@ static int setup(void **state)
     sa_llm_tuning_init(&f->tun);
     f->tun.backoff_base_ms = 20;
     f->tun.backoff_max_ms = 80;
+    /* a last attempt gets at least this long, so on a loaded machine the
+     * fake's quick error reply arrives instead of a timeout */
+    f->tun.min_attempt_ms = 250;
     make_llm(f);
 
     sa_context_init(&f->ctx);
