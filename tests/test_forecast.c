@@ -526,20 +526,38 @@ static void period_detection(void **st)
         y[i] = 30 * sin(2 * M_PI * (double)i / 24) + 10 * cos(4 * M_PI * (double)i / 24) +
                3 * gauss(&seed);
     assert_int_equal(sa_fc_detect_period(y, n, 2, n / 3), 24);
-    /* white noise: no season */
+    /* white noise: no season, and auto forecasts it without one */
     for (size_t i = 0; i < n; i++)
-        y[i] = gauss(&seed);
+        y[i] = 20 + gauss(&seed);
     assert_int_equal(sa_fc_detect_period(y, n, 2, n / 3), 0);
+    sa_fc_options on = opts(SA_FC_AUTO, 0, 5);
+    sa_fc_result rn;
+    sa_errbuf ebn = {0};
+    assert_int_equal(sa_forecast_run(y, n, &on, &rn, &ebn), SA_OK);
+    assert_int_equal(rn.period, 0);
+    assert_true(rn.method == SA_FC_SES || rn.method == SA_FC_HOLT);
+    SA_ASSERT_NEAR(rn.mean[0], 20, 0.5);
+    sa_fc_result_release(&rn);
+    /* a strong short cycle under a weak long one: the first clear peak */
+    for (size_t i = 0; i < n; i++)
+        y[i] = 10 * sin(2 * M_PI * (double)i / 12) + 3 * sin(2 * M_PI * (double)i / 144) +
+               gauss(&seed);
+    assert_int_equal(sa_fc_detect_period(y, n, 2, n / 3), 12);
     /* constant: no season */
     for (size_t i = 0; i < n; i++)
         y[i] = 4;
     assert_int_equal(sa_fc_detect_period(y, n, 2, n / 3), 0);
-    /* period 0 in the options: detected */
+    /* period 0 in the options: detected; with the spacing known, a peak
+     * near a day of samples is a day (here 47 samples of 30 min: 48) */
     for (size_t i = 0; i < n; i++)
-        y[i] = 100 + 30 * sin(2 * M_PI * (double)i / 48) + gauss(&seed);
+        y[i] = 100 + 30 * sin(2 * M_PI * (double)i / 47) + gauss(&seed);
     sa_fc_options o = opts(SA_FC_ADDITIVE, 0, 10);
     sa_fc_result r;
     sa_errbuf eb = {0};
+    assert_int_equal(sa_forecast_run(y, n, &o, &r, &eb), SA_OK);
+    assert_int_equal(r.period, 47);
+    sa_fc_result_release(&r);
+    o.step_s = 1800;
     assert_int_equal(sa_forecast_run(y, n, &o, &r, &eb), SA_OK);
     assert_int_equal(r.period, 48);
     sa_fc_result_release(&r);

@@ -68,6 +68,9 @@ typedef struct {
                             it when the series covers two of them */
     double level;        /* interval level in (0,1), default 0.95 */
     size_t horizon;      /* steps to forecast, >= 1 */
+    double step_s;       /* sample spacing in seconds, 0 = unknown; when known
+                            a detected period within 5 % of a day or a week
+                            of samples becomes exactly that */
 } sa_fc_options;
 
 void sa_fc_options_init(sa_fc_options *o);

@@ -13,7 +13,7 @@
 #include "scaleadvisor/banned.h"
 
 #define NM_MAX_EVALS 400
-#define NM_TOL 1e-6
+#define NM_TOL 1e-5
 
 int fc_fitter_init(fc_fitter *f, const fc_spec *sp, const double *y, size_t n, int r_mode)
 {
