@@ -73,7 +73,7 @@ static void fixture_up(fixture *f, bool dry_run)
 static void fixture_down(fixture *f)
 {
     if (f->src)
-        f->src->destroy(f->src);
+        sa_src_destroy(f->src);
     sa_fake_peer_destroy(f->peer);
     free(f->deploys);
     free(f->hpas);
@@ -574,7 +574,7 @@ static void test_create_errors(void **st)
     sa_strlcpy(cfg.k8s_token, "abc", sizeof cfg.k8s_token);
     assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_OK);
     assert_non_null(s->apply);
-    s->destroy(s);
+    sa_src_destroy(s);
 }
 
 int main(void)

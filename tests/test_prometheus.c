@@ -184,7 +184,7 @@ static void fixture_up(fixture *f, const char *json, long timeout_ms)
 static void fixture_down(fixture *f)
 {
     if (f->src)
-        f->src->destroy(f->src);
+        sa_src_destroy(f->src);
     sa_fake_peer_destroy(f->peer);
     sa_test_rmtree(f->dir);
     free(f->dir);

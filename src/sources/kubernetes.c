@@ -499,17 +499,16 @@ static sa_err k8s_apply(sa_src *s, const sa_context *ctx, int target, sa_actuati
     return e;
 }
 
+/* Frees the implementation; sa_src_destroy frees s itself. */
 static void k8s_destroy(sa_src *s)
 {
-    if (!s)
-        return;
     k8s *k = s->impl;
     if (k) {
         memset(k->token, 0, sizeof k->token);
         free(k->st);
         free(k);
     }
-    free(s);
+    s->impl = NULL;
 }
 
 sa_err sa_src_kubernetes_create_opts(const sa_k8s_options *o, sa_src **out, sa_errbuf *eb)
@@ -517,6 +516,7 @@ sa_err sa_src_kubernetes_create_opts(const sa_k8s_options *o, sa_src **out, sa_e
     sa_err e = SA_OK;
     sa_src *s = calloc(1, sizeof *s);
     k8s *k = calloc(1, sizeof *k);
+    *out = NULL;
     if (!s || !k) {
         free(k);
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
@@ -550,7 +550,7 @@ sa_err sa_src_kubernetes_create_opts(const sa_k8s_options *o, sa_src **out, sa_e
     *out = s;
     s = NULL;
 out:
-    k8s_destroy(s);
+    sa_src_destroy(s);
     return e;
 }
 

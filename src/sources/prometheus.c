@@ -242,6 +242,7 @@ static sa_err prom_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, 
     return SA_OK;
 }
 
+/* Frees the implementation; sa_src_destroy frees s itself. */
 static void prom_destroy(sa_src *s)
 {
     prom *p = s->impl;
@@ -250,7 +251,7 @@ static void prom_destroy(sa_src *s)
         free(p->backfilled);
         free(p);
     }
-    free(s);
+    s->impl = NULL;
 }
 
 sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out, sa_errbuf *eb)
@@ -261,6 +262,7 @@ sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out, sa_errbuf *e
     sa_src *s = calloc(1, sizeof *s);
     prom *p = calloc(1, sizeof *p);
     sa_preset preset = SA_PRESET_BALANCED;
+    *out = NULL;
     if (!s || !p) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
@@ -300,7 +302,7 @@ sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out, sa_errbuf *e
 out:
     if (s) {
         s->impl = p;
-        prom_destroy(s);
+        sa_src_destroy(s);
     } else if (e != SA_OK) {
         free(p);
     }
