@@ -361,6 +361,59 @@ static void test_create_errors(void **st)
     assert_non_null(strstr(eb.msg, "PROMETHEUS_URL"));
 }
 
+/* Live check against a real Prometheus, run by tests/integration/
+ * prometheus.sh (which sets SA_IT_PROMETHEUS_URL and SA_IT_PROMETHEUS_CONFIG
+ * and serves shop/web at 60 % CPU and shop/api at 150 %, with three hours of
+ * history); skipped in the unit run, where no Prometheus is started. */
+static void test_live_prometheus(void **st)
+{
+    (void)st;
+    const char *url = getenv("SA_IT_PROMETHEUS_URL"), *file = getenv("SA_IT_PROMETHEUS_CONFIG");
+    if (!url || !file)
+        skip();
+    sa_config cfg;
+    sa_config_defaults(&cfg);
+    cfg.interval_s = 60;
+    sa_strlcpy(cfg.prometheus_url, url, sizeof cfg.prometheus_url);
+    sa_strlcpy(cfg.config_file, file, sizeof cfg.config_file);
+    sa_src *s = NULL;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_src_prometheus_create(&cfg, &s, &eb), SA_OK);
+    sa_context *v = NULL;
+    size_t n = 0;
+    int64_t now = (int64_t)sa_now();
+    assert_int_equal(s->collect(s, now, &v, &n, &eb), SA_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0].name, "web");
+    assert_string_equal(v[0].degraded, "");
+    /* rate() extrapolates over the seconds between history and live
+     * scrapes: allow a few per cent */
+    SA_ASSERT_NEAR(v[0].cpu_percent, 60.0, 3.0);
+    SA_ASSERT_NEAR(v[0].memory_percent, 50.0, 0.01);
+    SA_ASSERT_NEAR(v[0].request_rate, 40.0, 4.0);
+    assert_int_equal(v[0].current_replicas, 3);
+    assert_int_equal(v[0].ready_pods, 3);
+    /* back-fill: 3 h at 60 s, mostly from the promtool blocks */
+    assert_true(v[0].n_history >= 150);
+    for (size_t i = 1; i < v[0].n_history; i++)
+        assert_int_equal(v[0].history[i].timestamp - v[0].history[i - 1].timestamp, 60);
+    SA_ASSERT_NEAR(v[0].history[10].cpu_percent, 60.0, 0.5);
+    assert_int_equal(v[0].history[10].replicas, 3);
+    assert_string_equal(v[1].name, "api");
+    SA_ASSERT_NEAR(v[1].cpu_percent, 150.0, 7.5);
+    assert_true(v[1].n_history >= 150);
+    assert_string_equal(v[2].name, "ghost");
+    assert_true(isnan(v[2].cpu_percent));
+    assert_string_equal(v[2].degraded, "cpu_percent: empty result (no series matched) (+4 more)");
+    contexts_free(v, n);
+    /* second cycle: no back-fill again */
+    assert_int_equal(s->collect(s, (int64_t)sa_now(), &v, &n, &eb), SA_OK);
+    assert_int_equal(v[0].n_history, 0);
+    assert_string_equal(v[0].degraded, "");
+    contexts_free(v, n);
+    sa_src_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_cycle_backfill_and_degraded),
         cmocka_unit_test(test_cycle_timeout_and_unreachable),
         cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_live_prometheus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
