@@ -65,6 +65,12 @@ int sa_hpa_step(sa_hpa_state *s, const sa_hpa_params *p, double t, double demand
  * action is at_max (target = max) when more is wanted at max. Updates s. */
 void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
                        int64_t now, sa_rec *out);
+/* Same, and *proposal_out (may be NULL) receives the rule's wish before
+ * its own scale-down stabilisation: max(HPA proposal, memory wish) within
+ * [min, max] (current when nothing is known). sa_decide records this, not
+ * the stabilised target, so that its window does not stabilise twice. */
+void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
+                          int64_t now, sa_rec *out, int *proposal_out);
 
 /* Action word for moving from `current` to `target` (the wish before the
  * max clamp): scale_up / scale_down / maintain, and at_max when more is

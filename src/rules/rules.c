@@ -208,6 +208,12 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
 void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
                        int64_t now, sa_rec *out)
 {
+    sa_rules_evaluate_ex(ctx, c, s, now, out, NULL);
+}
+
+void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
+                          int64_t now, sa_rec *out, int *proposal_out)
+{
     rule_calc k;
     memset(&k, 0, sizeof k);
     sa_rec_init(out);
@@ -221,6 +227,11 @@ void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_st
     /* at_max: more is wanted but the deployment already sits at max */
     sa_action a = raw > target && r == c->max_replicas ? SA_ACTION_AT_MAX
                                                        : sa_action_for(r, target, c->max_replicas);
+    if (proposal_out) {
+        int wish = k.cpu_known ? k.proposal : r;
+        *proposal_out = clamp_int(wish > k.mem_target ? wish : k.mem_target, c->min_replicas,
+                                  c->max_replicas);
+    }
     out->action = a;
     out->target_replicas = target;
     out->confidence = rule_confidence(&k, a);

@@ -34,6 +34,7 @@ static const char *const migrations[] = {
     "  cpu_percent REAL, memory_percent REAL, request_rate REAL,"
     "  replicas INTEGER,"
     "  PRIMARY KEY (deployment_id, ts)) WITHOUT ROWID;"
+    "CREATE INDEX samples_ts ON samples(ts);"
     "CREATE TABLE forecasts ("
     "  deployment_id INTEGER NOT NULL REFERENCES deployments(id),"
     "  ts INTEGER NOT NULL,"
