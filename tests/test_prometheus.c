@@ -209,8 +209,8 @@ static void contexts_free(sa_context *v, size_t n)
     free(v);
 }
 
-/* now = 1700000000, step 60, backfill 600: grid end 1699999920, start
- * 1699999380, 10 points. */
+/* now = 1700000000, step 60, backfill 600: grid end 1699999940 (now - step),
+ * start 1699999400, 10 points. */
 static void test_cycle_backfill_and_degraded(void **st)
 {
     (void)st;
@@ -228,7 +228,7 @@ static void test_cycle_backfill_and_degraded(void **st)
     char cpu_range[512], mem_range[256];
     snprintf(cpu_range, sizeof cpu_range,
              "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
-             "\"values\":[[1699999500,\"50\"],[1699999560,\"55\"],[1699999620,\"60\"],[1699999920,\"80\"]]}]}}");
+             "\"values\":[[1699999520,\"50\"],[1699999580,\"55\"],[1699999640,\"60\"],[1699999940,\"80\"]]}]}}");
     snprintf(mem_range, sizeof mem_range,
              "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
     push(f.peer, "/api/v1/query_range", 200, cpu_range);
@@ -252,14 +252,14 @@ static void test_cycle_backfill_and_degraded(void **st)
     assert_int_equal(v[0].min_replicas, 2);
     assert_int_equal(v[0].max_replicas, 8);
     assert_int_equal(v[0].observed_at, 1700000000);
-    /* leading NaN rows trimmed: first point 1699999500 (index 2), last index 9 */
+    /* leading NaN rows trimmed: first point 1699999520 (index 2), last index 9 */
     assert_int_equal(v[0].n_history, 8);
-    assert_int_equal(v[0].history[0].timestamp, 1699999500);
+    assert_int_equal(v[0].history[0].timestamp, 1699999520);
     SA_ASSERT_NEAR(v[0].history[0].cpu_percent, 50, 0);
     assert_true(isnan(v[0].history[3].cpu_percent));
     assert_true(isnan(v[0].history[0].memory_percent));
     assert_int_equal(v[0].history[0].replicas, -1);
-    assert_int_equal(v[0].history[7].timestamp, 1699999920);
+    assert_int_equal(v[0].history[7].timestamp, 1699999940);
     SA_ASSERT_NEAR(v[0].history[7].cpu_percent, 80, 0);
 
     assert_string_equal(v[1].name, "api");
@@ -278,7 +278,7 @@ static void test_cycle_backfill_and_degraded(void **st)
     assert_non_null(strstr(r0->path, "&time=1700000000"));
     const sa_fake_request *r4 = sa_fake_peer_request(f.peer, 4);
     assert_non_null(strstr(r4->path, "/api/v1/query_range?query="));
-    assert_non_null(strstr(r4->path, "&start=1699999380&end=1699999920&step=60"));
+    assert_non_null(strstr(r4->path, "&start=1699999400&end=1699999940&step=60"));
     contexts_free(v, n);
 
     /* second cycle: web is back-filled already, so no range query; api's

@@ -102,7 +102,9 @@ static sa_err backfill(const prom *p, const sa_prom_deployment *d, int64_t now, 
         n = PROM_MAX_RANGE_POINTS;
     if (n == 0)
         return SA_OK;
-    int64_t end = (now / step) * step - step;
+    /* the grid ends one step before now, so history and the sample taken
+     * now form one evenly spaced series */
+    int64_t end = now - step;
     int64_t start = end - (int64_t)(n - 1) * step;
     double *v = malloc(sizeof(double) * n * SA_ARRAY_LEN(cols));
     if (!v)

@@ -12,6 +12,8 @@ set -euo pipefail
 
 fail() { echo "it_prometheus: FAIL: $*" >&2; exit 1; }
 : "${SA_BIN:?SA_BIN must name the scaleadvisor binary}"
+SA_BIN=$(cd "$(dirname "$SA_BIN")" && pwd)/$(basename "$SA_BIN")
+[ -z "${SA_BUILD_DIR:-}" ] || SA_BUILD_DIR=$(cd "$SA_BUILD_DIR" && pwd)
 command -v prometheus >/dev/null || fail "prometheus not installed (scripts/test installs it)"
 command -v promtool >/dev/null || fail "promtool not installed (package prometheus)"
 command -v python3 >/dev/null || fail "python3 not installed"
@@ -169,3 +171,47 @@ if [ -n "${SA_BUILD_DIR:-}" ] && [ -x "$SA_BUILD_DIR/test_prometheus" ]; then
     grep -q "OK \] test_live_prometheus" "$TMP/live.log" || { cat "$TMP/live.log" >&2; fail "live test did not run"; }
     echo "it_prometheus: source check passed" >&2
 fi
+
+# 2. the real service: serve --source prometheus, dry-run, no LLM
+cd "$TMP"
+START=$(date +%s)
+env -u GROQ_API_KEY PROMETHEUS_URL="$PROM" SCALEADVISOR_CONFIG="$TMP/deployments.json" \
+    "$SA_BIN" serve --source prometheus --listen 127.0.0.1:0 --db "$TMP/sa.db" --interval-s 60 \
+    --dry-run > "$TMP/serve.out" 2> "$TMP/serve.err" &
+PIDS+=($!)
+sa_port() { grep -o '"msg":"http listening","addr":"127.0.0.1:[0-9]*' "$TMP/serve.err" | head -1 | sed 's/.*://'; }
+have_sa_port() { [ -n "$(sa_port)" ]; }
+wait_for 30 have_sa_port || { cat "$TMP/serve.err" >&2; fail "scaleadvisor serve did not listen"; }
+SA="http://127.0.0.1:$(sa_port)"
+wait_for 60 curl -fsS --max-time 2 "$SA/readyz" || { cat "$TMP/serve.err" >&2; fail "no first cycle (readyz)"; }
+
+curl -fsS --max-time 5 "$SA/api/autoscaling/recommendations" > "$TMP/recs.json" ||
+    fail "GET /api/autoscaling/recommendations"
+check() { # check DESCRIPTION JQ-FILTER FILE
+    jq -e "$2" "$3" >/dev/null || { jq . "$3" >&2; fail "$1"; }
+}
+check "the three configured deployments are discovered" \
+    '[.recommendations[] | .namespace + "/" + .deployment] | sort == ["shop/api", "shop/ghost", "shop/web"]' "$TMP/recs.json"
+check "web and api are healthy, with replicas from kube-state-metrics" \
+    '[.recommendations[] | select(.deployment != "ghost") | (.degraded == null and .current_replicas >= 2)] | all' "$TMP/recs.json"
+check "api at 150 % CPU of its requests is scaled up (rule and decision)" \
+    '.recommendations[] | select(.deployment == "api") | .recommendations.rule.action == "scale_up" and .decision.action == "scale_up" and .decision.target_replicas > 2 and .decision.dry_run == true' "$TMP/recs.json"
+check "web at 60 % has a rule recommendation from those series" \
+    '.recommendations[] | select(.deployment == "web") | .recommendations.rule.action == "maintain"' "$TMP/recs.json"
+check "ghost (no series) is degraded with the reason and never scaled down" \
+    '.recommendations[] | select(.deployment == "ghost") | (.degraded | test("cpu_percent: empty result")) and .decision.action != "scale_down"' "$TMP/recs.json"
+
+# back-fill: hours of samples older than the service itself, evenly spaced
+curl -fsS --max-time 5 "$SA/api/autoscaling/deployments/shop/web/history" > "$TMP/history.json" ||
+    fail "GET history"
+check "web history is back-filled from query_range (>= 100 samples over an hour older than start-up)" \
+    "[.samples[] | select(.timestamp < $START - 3600)] | length >= 100" "$TMP/history.json"
+check "back-filled samples carry the series' values (60 % CPU, 50 % memory, 3 replicas)" \
+    '[.samples[] | (.cpu_percent > 55 and .cpu_percent < 65 and .memory_percent == 50 and .replicas == 3)] | all' "$TMP/history.json"
+check "back-filled history is evenly spaced at the interval" \
+    '[.samples | range(1; length) as $i | .[$i].timestamp - .[$i - 1].timestamp] | all(. == 60)' "$TMP/history.json"
+check "a forecast exists right after start-up" '.forecast | length > 0' "$TMP/history.json"
+grep -q '"msg":"prometheus back-fill done","namespace":"shop","deployment":"web","samples":"180"' "$TMP/serve.err" ||
+    fail "no back-fill log line for shop/web"
+echo "it_prometheus: serve discovered, back-filled and recommended from real Prometheus series" >&2
+echo "it_prometheus: OK"
