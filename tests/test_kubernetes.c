@@ -227,7 +227,7 @@ static void test_collect_contexts(void **st)
     SA_ASSERT_NEAR(w->target_cpu_percent, 70, 0);
     SA_ASSERT_NEAR(w->cpu_percent, 100.0, 1e-9);   /* 750m used / 750m requested; sidecar ignored */
     SA_ASSERT_NEAR(w->memory_percent, 50.0, 1e-9); /* 192Mi / 384Mi */
-    assert_int_equal(w->observed_at, NOW - 20);
+    assert_int_equal(w->observed_at, NOW); /* fresh (newest 20 s old): stamped with the cycle */
     assert_false(w->has_hpa);
     assert_int_equal(w->n_history, 0);
 

@@ -23,7 +23,10 @@
 
 #define SA_K8S_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define K8S_TOKEN_MAX 8192
-#define K8S_STALE_S 300 /* pod metrics older than this are stale */
+/* Pod metrics older than this are stale (the balanced preset's metric age;
+ * metrics-server windows are 15-60 s). Fresh metrics are stamped with the
+ * cycle time so that the service's samples stay on its even grid. */
+#define K8S_STALE_S 180
 
 typedef struct {
     char ns[SA_NAME_MAX], name[SA_NAME_MAX];
@@ -202,9 +205,10 @@ static void read_metrics(k8s *k, const sa_k8s_deployment *d, int64_t now, sa_con
         degrade(c, "metrics: no pod metrics for selector %.80s", d->selector);
     else if (!isfinite(u.cpu_percent))
         degrade(c, "metrics: no container has a cpu request");
-    else if (now - u.newest > K8S_STALE_S) {
+    else if (now - u.newest > K8S_STALE_S)
         degrade(c, "metrics: stale (%lld s old)", (long long)(now - u.newest));
-    }
+    else
+        c->observed_at = now;
 out:
     free(ns);
     free(sel);
