@@ -463,8 +463,8 @@ static void test_apply_forbidden_stops(void **st)
     push(f.peer, "GET", P_SCALE_WEB, 200, f.scale);
     push(f.peer, "PATCH", P_SCALE_WEB, 403, f.s403);
     assert_int_equal(f.src->apply(f.src, &v[0], 5, &act, &eb), SA_ERR_DENIED);
-    assert_non_null(strstr(act.outcome, "forbidden: patch refused (http 403 Forbidden"));
-    assert_non_null(strstr(act.outcome, "actuation stopped"));
+    assert_non_null(
+        strstr(act.outcome, "forbidden, actuation stopped: patch refused (http 403 Forbidden"));
     assert_int_equal(act.after, 3);
     assert_int_equal(sa_fake_peer_request_count(f.peer), 6);
     /* stopped: no request at all on the next attempts, and it says why */

@@ -339,7 +339,7 @@ static sa_err refused(dep_state *st, const sa_peer_reply *rp, const char *verb, 
     switch (rp->status) {
     case 403:
         st->forbidden = true;
-        snprintf(out->outcome, sizeof out->outcome, "forbidden: %s refused (%s); actuation stopped",
+        snprintf(out->outcome, sizeof out->outcome, "forbidden, actuation stopped: %s refused (%s)",
                  verb, txt);
         sa_log(SA_LOG_ERROR, "kubernetes actuation forbidden, stopped for this deployment",
                "namespace=%s deployment=%s verb=%s status=%s", st->ns, st->name, verb, txt);
