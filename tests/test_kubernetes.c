@@ -335,6 +335,17 @@ static void test_collect_degraded(void **st)
     assert_int_equal(v[0].max_replicas, 10);
     assert_string_equal(v[1].degraded, "");
     contexts_free(v, n);
+
+    /* the label was removed everywhere: nothing listed, nothing remembered */
+    push(f.peer, "GET", P_DEPLOY, 200,
+         "{\"kind\":\"DeploymentList\",\"apiVersion\":\"apps/v1\",\"metadata\":{},\"items\":[]}");
+    push(f.peer, "GET", P_HPAS, 200, f.hpas);
+    v = collect(&f, &n);
+    assert_int_equal(n, 0);
+    free(v);
+    push(f.peer, "GET", P_DEPLOY, 503, "upstream connect error");
+    assert_int_equal(f.src->collect(f.src, NOW, &v, &n, &eb), SA_ERR_UNAVAILABLE);
+    assert_string_equal(eb.msg, "kubernetes: list deployments: http 503");
     fixture_down(&f);
 }
 

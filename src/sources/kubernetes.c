@@ -240,6 +240,20 @@ static sa_err fill_context(k8s *k, const sa_k8s_deployment *d, const sa_k8s_hpa 
     return SA_OK;
 }
 
+/* Drop the state of deployments no longer listed (deleted, unlabelled). */
+static void forget_unlisted(k8s *k, const sa_k8s_deployment *deps, size_t nd)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < k->n_st; i++) {
+        bool listed = false;
+        for (size_t j = 0; j < nd && !listed; j++)
+            listed = !strcmp(k->st[i].ns, deps[j].namespace_) && !strcmp(k->st[i].name, deps[j].name);
+        if (listed)
+            k->st[w++] = k->st[i];
+    }
+    k->n_st = w;
+}
+
 /* The deployment list failed: report every known deployment degraded. */
 static sa_err fallback(k8s *k, const char *why, sa_context **out, size_t *n, sa_errbuf *eb)
 {
@@ -314,6 +328,7 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     for (; done < nd; done++)
         if ((e = fill_context(k, &deps[done], hpas, nh, hpa_err, now, &v[done], eb)) != SA_OK)
             goto out;
+    forget_unlisted(k, deps, nd);
     *out = v;
     *n = nd;
     v = NULL;

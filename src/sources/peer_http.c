@@ -69,7 +69,7 @@ static sa_err build_headers(const sa_peer_req *rq, struct curl_slist **out, sa_e
 {
     sa_err e = SA_OK;
     struct curl_slist *h = NULL, *t;
-    char line[4200];
+    char line[8300]; /* tokens up to 8 KiB (K8S_TOKEN_MAX) */
     if (!(t = curl_slist_append(h, "Accept: application/json")))
         goto nomem;
     h = t;

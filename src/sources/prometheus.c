@@ -22,6 +22,9 @@ typedef struct {
     char base[SA_CFG_STR_MAX]; /* URL without trailing '/' */
     sa_prom_config cfg;
     bool *backfilled; /* per deployment */
+    /* set when Prometheus refused the connection this cycle: the remaining
+     * deployments are reported degraded without waiting on it again */
+    char down[SA_STATUS_MAX];
 } prom;
 
 /* GET base + path?query=..&extra into rp; returns transport errors only. */
@@ -193,6 +196,10 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     c->current_replicas = d->min_replicas;
     c->target_cpu_percent = d->target_cpu_percent;
     c->preset = d->preset;
+    if (p->down[0]) {
+        snprintf(c->degraded, sizeof c->degraded, "%s", p->down);
+        return;
+    }
     for (int q = 0; q < SA_PQ_COUNT; q++) {
         if (!d->queries[q][0])
             continue;
@@ -201,8 +208,10 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
         sa_err e = instant(p, d, (sa_prom_query)q, now, &v, &ts, &qe);
         if (e != SA_OK) {
             note(c, &nfail, (sa_prom_query)q, qe.msg);
+            if (e == SA_ERR_UNAVAILABLE)
+                snprintf(p->down, sizeof p->down, "%s", c->degraded);
             if (e == SA_ERR_UNAVAILABLE || e == SA_ERR_TIMEOUT)
-                break; /* Prometheus unreachable: do not wait once per query */
+                break; /* do not wait once per query */
             continue;
         }
         apply_value(c, (sa_prom_query)q, v, &nfail);
@@ -237,6 +246,7 @@ static sa_err prom_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, 
     sa_context *v = calloc(p->cfg.n, sizeof *v);
     if (!v)
         return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+    p->down[0] = '\0';
     for (size_t i = 0; i < p->cfg.n; i++)
         collect_one(p, i, now, &v[i]);
     *out = v;
