@@ -17,6 +17,7 @@
 
 #include "scaleadvisor/actuate.h"
 #include "scaleadvisor/codec.h"
+#include "scaleadvisor/llm.h"
 #include "scaleadvisor/log.h"
 #include "scaleadvisor/util.h"
 #include "svc_int.h"
@@ -226,7 +227,9 @@ static void *job_run(void *arg)
 
 static void run_jobs(sa_service *s, svc_job *jobs, size_t n)
 {
-    bool parallel = s->d.llm != NULL && n > 1;
+    /* Only the LLM step waits on the network: run deployments side by side
+     * then, each bounded by LLM_TIMEOUT_MS, so the cycle takes one budget. */
+    bool parallel = s->d.llm != NULL && sa_llm_enabled(s->d.llm) && n > 1;
     pthread_t *th = parallel ? calloc(n, sizeof *th) : NULL;
     bool *started = parallel ? calloc(n, sizeof *started) : NULL;
     for (size_t i = 0; i < n; i++) {
