@@ -75,8 +75,8 @@ struct sa_service {
 };
 
 /* evaluate.c: the advisor step of one deployment. */
-SA_MUST_CHECK sa_err svc_eval_create(sa_service *s, const sa_context *ctx,
-                                     struct svc_eval **out, sa_errbuf *eb);
+SA_MUST_CHECK sa_err svc_eval_create(sa_service *s, const sa_context *ctx, struct svc_eval **out,
+                                     sa_errbuf *eb);
 void svc_eval_destroy(struct svc_eval *ev);
 /* Evaluate ctx (history attached) at now into r; forecast points for the
  * chart into pts (up to SVC_FORECAST_POINTS, *npts; metric name into
