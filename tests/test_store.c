@@ -276,6 +276,13 @@ static void test_reads_through_readonly_handle(void **state)
     sa_buf_reset(&b);
     assert_int_equal(sa_store_history_json(r, "shop", "nope", 0, 10, &b, &eb), SA_ERR_NOTFOUND);
 
+    /* a later cycle that no longer sees analytics/api: it drops out */
+    ctx_make(&c, "shop", "web", 3);
+    assert_int_equal(sa_store_upsert_deployment(f->w, &c, 1030, &web, &eb), SA_OK);
+    assert_int_equal(sa_store_latest_json(r, NULL, NULL, &b, &eb), SA_OK);
+    assert_string_equal(b.data, "[{\"deployment\":\"web\",\"t\":5}]");
+    sa_buf_reset(&b);
+
     assert_int_equal(sa_store_recommendation_context(r, rec, &ctxj, &eb), SA_OK);
     assert_string_equal(ctxj, "{\"ctx\":1}");
     free(ctxj);

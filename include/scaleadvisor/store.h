@@ -106,8 +106,9 @@ SA_MUST_CHECK sa_err sa_store_retain(sa_store *s, int64_t before, int64_t *delet
 /* Reads for the HTTP API. */
 
 /* Append a JSON array of the latest recommendation object of every
- * deployment, filtered by namespace and name (NULL = any), ordered by
- * namespace then name. */
+ * watched deployment (seen by the newest cycle: last_seen is the largest;
+ * a deployment the source no longer reports drops out), filtered by
+ * namespace and name (NULL = any), ordered by namespace then name. */
 SA_MUST_CHECK sa_err sa_store_latest_json(sa_store *s, const char *ns, const char *name,
                                           sa_buf *out, sa_errbuf *eb);
 /* Append the history object of one deployment since `since`:
