@@ -172,7 +172,7 @@ static void r_reference(const char *file, int origin, r_row *r)
  * reproduces R's MAE, RMSE (relative 1e-6) and interval coverage. */
 static void r_parity_window(const char *file, int origin)
 {
-    r_row r;
+    r_row r = {0};
     r_reference(file, origin, &r);
     char rel[256];
     snprintf(rel, sizeof rel, "data/traces/%s", file);
