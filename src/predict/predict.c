@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-static double knob(const char *n, double d) { const char *v = getenv(n); return v ? strtod(v, NULL) : d; }
 
 #include "predict_int.h"
 #include "scaleadvisor/banned.h"
@@ -24,8 +23,11 @@ void sa_predict_params_init(sa_predict_params *p)
     p->interval_s = 60.0;
     p->startup_s = 120.0;
     p->period = 0;
-    p->risk = 0.98;
-    p->min_accuracy = 0.75;
+    p->risk = 0.99;
+    p->min_accuracy = 0.05;
+    p->error_window_s = 7.0 * 86400.0;
+    p->down_horizon_s = 600.0;
+    p->down_tolerance = 0.1;
     p->target_utilization = 0.7;
     p->downscale_window_s = 300.0;
     p->min_replicas = 1;
@@ -51,6 +53,12 @@ static sa_err check_params(const sa_predict_params *p, sa_errbuf *eb)
         return sa_fail(eb, SA_ERR_INVALID, "predictor: downscale_window_s must be >= 0");
     if (p->min_replicas < 1 || p->max_replicas < p->min_replicas)
         return sa_fail(eb, SA_ERR_INVALID, "predictor: need 1 <= min_replicas <= max_replicas");
+    if (!(p->error_window_s > 0.0) || !isfinite(p->error_window_s))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: error_window_s must be > 0");
+    if (!(p->down_horizon_s >= 0.0) || !isfinite(p->down_horizon_s))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: down_horizon_s must be >= 0");
+    if (!(p->down_tolerance >= 0.0 && p->down_tolerance < 1.0))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: down_tolerance must be in [0, 1)");
     if (p->period > 100000)
         return sa_fail(eb, SA_ERR_INVALID, "predictor: period %zu too long", p->period);
     if (!(p->unit_per_replica > 0.0) || !isfinite(p->unit_per_replica))
@@ -88,11 +96,16 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->p = *prm;
     p->p.unit[SA_PREDICT_UNIT_MAX - 1] = '\0';
     p->p.metric[sizeof p->p.metric - 1] = '\0';
-    /* about a day of errors, at least 48 samples (two days of hourly data) */
-    double day = knob("WINDAYS", 1.0) * 86400.0 / prm->sample_s;
-    p->window = day < 48.0 ? 48 : day > 16384.0 ? 16384 : (size_t)day;
-    double hs = ceil((prm->startup_s + prm->interval_s + prm->downscale_window_s) /
-                     prm->sample_s) + 1.0;
+    /* the error window: a week by default (the tails of a day's errors are
+     * a handful of samples), at least 48 samples */
+    double win = prm->error_window_s / prm->sample_s;
+    p->window = win < 48.0 ? 48 : win > (double)PR_WINDOW_MAX ? PR_WINDOW_MAX : (size_t)win;
+    /* horizons: through start-up + interval + the scale-down horizon, and
+     * at least two samples (the next one wholly) */
+    double hs = ceil((prm->startup_s + prm->interval_s + prm->down_horizon_s) / prm->sample_s) +
+                1.0;
+    if (hs < 2.0)
+        hs = 2.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
     p->keep = 7 * prm->period + p->hmax + 4;
     p->ycap = 2 * p->keep + 16;
@@ -251,7 +264,7 @@ static void score_newest(sa_predictor *p)
  * covering `risk` of its recent errors takes), then its quantiles. */
 static void refresh(sa_predictor *p)
 {
-    double risk = knob("RISK", p->p.risk);
+    double risk = p->p.risk;
     if (p->since_choice == 0) {
         double best = INFINITY;
         for (int c = 0; c < PR_NCAND; c++) {
@@ -322,7 +335,7 @@ void sa_predictor_observe(sa_predictor *p, double t, double demand)
 
 int pr_trusted(const sa_predictor *p)
 {
-    return !isnan(p->accuracy) && p->accuracy >= knob("MINACC", p->p.min_accuracy);
+    return !isnan(p->accuracy) && p->accuracy >= p->p.min_accuracy;
 }
 
 double pr_upper(const sa_predictor *p, size_t h)
