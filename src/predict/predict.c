@@ -151,14 +151,16 @@ double sa_predictor_accuracy(const sa_predictor *p)
 /* Forecast of candidate c made at history index o (the newest sample then)
  * for o + h. The seasonal ones move the newest value by last season's
  * change from the same phase to the target phase: added (seasonal, half of
- * it for the blend, a week back for weekly) or as a ratio. Without enough
- * history they are naive. */
+ * it for the blend, a week back for weekly) or as a ratio. Without a full
+ * season of history they give NaN (not available). */
 static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
 {
     double base = p->y[o];
     size_t per = c == PR_WEEKLY ? 7 * p->p.period : p->p.period;
-    if (c == PR_NAIVE || per == 0 || o < per || h > per)
+    if (c == PR_NAIVE)
         return base;
+    if (per == 0 || o < per || h > per)
+        return NAN; /* not available yet: neither scored nor chosen */
     double then = p->y[o - per], later = p->y[o + h - per], f;
     if (c == PR_SEASONAL_MUL)
         f = then > REL_FLOOR ? base * later / then : base + later - then;
@@ -169,7 +171,8 @@ static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
 
 double pr_forecast(const sa_predictor *p, int c, size_t h)
 {
-    return fc_at(p, c, p->ny - 1, h);
+    double f = fc_at(p, c, p->ny - 1, h);
+    return isnan(f) ? p->y[p->ny - 1] : f;
 }
 
 static void errs_push(pr_errs *r, double actual, double f)
@@ -255,8 +258,11 @@ static void score_newest(sa_predictor *p)
     size_t n = p->ny - 1;
     double actual = p->y[n];
     for (size_t h = 1; h <= p->hmax && h <= n; h++)
-        for (int c = 0; c < PR_NCAND; c++)
-            errs_push(&p->errs[c][h - 1], actual, fc_at(p, c, n - h, h));
+        for (int c = 0; c < PR_NCAND; c++) {
+            double f = fc_at(p, c, n - h, h);
+            if (!isnan(f))
+                errs_push(&p->errs[c][h - 1], actual, f);
+        }
 }
 
 /* Choose the forecaster and error mode whose headroom at the risk level
@@ -269,6 +275,8 @@ static void refresh(sa_predictor *p)
         double best = INFINITY;
         for (int c = 0; c < PR_NCAND; c++) {
             const pr_errs *r = &p->errs[c][0];
+            if (c != PR_NAIVE && r->n < MIN_SCORED)
+                continue; /* not proven yet */
             double qa = errs_quantile(r, PR_ABS, risk, p->scratch);
             double qr = errs_quantile(r, PR_REL, risk, p->scratch) * errs_mean_den(r);
             if (qa < best - 1e-12) {
