@@ -286,14 +286,17 @@ static void test_collect_degraded(void **st)
     v = collect(&f, &n);
     free(stale);
     assert_int_equal(n, 2);
-    assert_string_equal(v[0].degraded,
-                        "metrics: http 404 NotFound: the server could not find the requested resource");
+    assert_string_equal(
+        v[0].degraded,
+        "metrics: http 404 NotFound: the server could not find the requested resource");
     assert_true(isnan(v[0].cpu_percent));
     assert_string_equal(v[1].degraded, "metrics: stale (610 s old)");
     contexts_free(v, n);
 
     /* the list now fails: every known deployment comes back degraded */
-    push(f.peer, "GET", P_DEPLOY, 500, "{\"kind\":\"Status\",\"reason\":\"InternalError\",\"message\":\"etcdserver: request timed out\",\"code\":500}");
+    push(f.peer, "GET", P_DEPLOY, 500,
+         "{\"kind\":\"Status\",\"reason\":\"InternalError\",\"message\":\"etcdserver: request "
+         "timed out\",\"code\":500}");
     v = collect(&f, &n);
     assert_int_equal(n, 2);
     assert_string_equal(v[0].degraded,
@@ -330,8 +333,9 @@ static void test_collect_degraded(void **st)
     push(f.peer, "GET", P_METRICS, 200, f.pm_api);
     v = collect(&f, &n);
     free(bad);
-    assert_string_equal(v[0].degraded,
-                        "annotation scaleadvisor.io/max-replicas: 'x2' is not an integer in 1..10000");
+    assert_string_equal(
+        v[0].degraded,
+        "annotation scaleadvisor.io/max-replicas: 'x2' is not an integer in 1..10000");
     assert_int_equal(v[0].max_replicas, 10);
     assert_string_equal(v[1].degraded, "");
     contexts_free(v, n);

@@ -16,16 +16,21 @@
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
-#define VEC(v) "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1700000000,\"" v "\"]}]}}"
+#define VEC(v)                                                                                     \
+    "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"      \
+    "\"value\":[1700000000,\"" v "\"]}]}}"
 #define EMPTY_VEC "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}"
-#define BAD_DATA "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:5: parse error: unexpected identifier\"}"
+#define BAD_DATA                                                                                   \
+    "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:5: parse error: unexpected "   \
+    "identifier\"}"
 
 static void test_config_defaults_and_overrides(void **st)
 {
     (void)st;
     sa_prom_config c = {0};
     sa_errbuf eb = {0};
-    const char *j = "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"sum(rate(http_requests_total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
+    const char *j = "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"sum(rate(http_requests_"
+                    "total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
                     "\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\",\"min_replicas\":2,"
                     "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\"},"
                     "{\"name\":\"api\",\"queries\":{\"memory_percent\":\"\"}}]}";
@@ -71,7 +76,8 @@ static void test_config_errors(void **st)
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"min_replicas\":5,\"max_replicas\":2}]}",
                "below min_replicas");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"min_replicas\":1.5}]}", "min_replicas");
-    expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_cpu_percent\":0}]}", "target_cpu_percent");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_cpu_percent\":0}]}",
+               "target_cpu_percent");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"preset\":\"wild\"}]}", "preset");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu\":\"x\"}}]}", "unknown query");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu_percent\":\"\"}}]}",
@@ -85,9 +91,9 @@ static void test_expand(void **st)
     (void)st;
     sa_buf b;
     sa_buf_init(&b, 1024);
-    assert_int_equal(sa_prom_expand("x{ns=\"{{namespace}}\",d=\"{{deployment}}\"} {{other}}", "shop",
-                                    "web", &b),
-                     SA_OK);
+    assert_int_equal(
+        sa_prom_expand("x{ns=\"{{namespace}}\",d=\"{{deployment}}\"} {{other}}", "shop", "web", &b),
+        SA_OK);
     assert_string_equal(b.data, "x{ns=\"shop\",d=\"web\"} {{other}}");
     sa_buf_release(&b);
 }
@@ -100,8 +106,9 @@ static void test_parse_instant(void **st)
     assert_int_equal(sa_prom_parse_instant(200, VEC("42.5"), &v, &ts, &eb), SA_OK);
     SA_ASSERT_NEAR(v, 42.5, 1e-12);
     SA_ASSERT_NEAR(ts, 1700000000, 1e-9);
-    assert_int_equal(sa_prom_parse_instant(200, "{\"status\":\"success\",\"data\":{\"resultType\":"
-                                                "\"scalar\",\"result\":[1700000001.5,\"3\"]}}",
+    assert_int_equal(sa_prom_parse_instant(200,
+                                           "{\"status\":\"success\",\"data\":{\"resultType\":"
+                                           "\"scalar\",\"result\":[1700000001.5,\"3\"]}}",
                                            &v, &ts, &eb),
                      SA_OK);
     SA_ASSERT_NEAR(v, 3, 1e-12);
@@ -119,12 +126,12 @@ static void test_parse_instant(void **st)
     assert_string_equal(eb.msg, "http 503");
     assert_int_equal(sa_prom_parse_instant(200, "{\"status\":\"success\"}", &v, &ts, &eb),
                      SA_ERR_SCHEMA);
-    assert_int_equal(
-        sa_prom_parse_instant(200,
-                              "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
-                              "[{\"value\":[1,\"1\"]},{\"value\":[1,\"2\"]}]}}",
-                              &v, &ts, &eb),
-        SA_ERR_SCHEMA);
+    assert_int_equal(sa_prom_parse_instant(
+                         200,
+                         "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+                         "[{\"value\":[1,\"1\"]},{\"value\":[1,\"2\"]}]}}",
+                         &v, &ts, &eb),
+                     SA_ERR_SCHEMA);
     assert_non_null(strstr(eb.msg, "2 series"));
     assert_int_equal(sa_prom_parse_instant(200,
                                            "{\"status\":\"success\",\"data\":{\"resultType\":"
@@ -140,19 +147,21 @@ static void test_parse_range(void **st)
     sa_errbuf eb = {0};
     for (int i = 0; i < 5; i++)
         out[i] = NAN;
-    const char *b = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
-                    "{},\"values\":[[1000,\"1\"],[1020,\"3\"],[1030,\"NaN\"],[1040,\"5\"],[2000,\"9\"]]}]}}";
+    const char *b =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
+        "{},\"values\":[[1000,\"1\"],[1020,\"3\"],[1030,\"NaN\"],[1040,\"5\"],[2000,\"9\"]]}]}}";
     assert_int_equal(sa_prom_parse_range(200, b, 1000, 10, 5, out, &eb), SA_OK);
     SA_ASSERT_NEAR(out[0], 1, 0);
     assert_true(isnan(out[1]));
     SA_ASSERT_NEAR(out[2], 3, 0);
     assert_true(isnan(out[3]));
     SA_ASSERT_NEAR(out[4], 5, 0);
-    assert_int_equal(sa_prom_parse_range(200,
-                                         "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
-                                         "\"result\":[{\"values\":[[1000,2]]}]}}",
-                                         1000, 10, 5, out, &eb),
-                     SA_ERR_SCHEMA);
+    assert_int_equal(
+        sa_prom_parse_range(200,
+                            "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                            "\"result\":[{\"values\":[[1000,2]]}]}}",
+                            1000, 10, 5, out, &eb),
+        SA_ERR_SCHEMA);
 }
 
 /* A whole source against the fake Prometheus. */
@@ -226,9 +235,11 @@ static void test_cycle_backfill_and_degraded(void **st)
     push(f.peer, "/api/v1/query", 200, VEC("3"));
     push(f.peer, "/api/v1/query", 200, VEC("3"));
     char cpu_range[512], mem_range[256];
-    snprintf(cpu_range, sizeof cpu_range,
-             "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
-             "\"values\":[[1699999520,\"50\"],[1699999580,\"55\"],[1699999640,\"60\"],[1699999940,\"80\"]]}]}}");
+    snprintf(
+        cpu_range, sizeof cpu_range,
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
+        "\"values\":[[1699999520,\"50\"],[1699999580,\"55\"],[1699999640,\"60\"],[1699999940,"
+        "\"80\"]]}]}}");
     snprintf(mem_range, sizeof mem_range,
              "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
     push(f.peer, "/api/v1/query_range", 200, cpu_range);
@@ -264,8 +275,9 @@ static void test_cycle_backfill_and_degraded(void **st)
 
     assert_string_equal(v[1].name, "api");
     assert_true(isnan(v[1].cpu_percent));
-    assert_string_equal(v[1].degraded,
-                        "cpu_percent: prometheus bad_data: 1:5: parse error: unexpected identifier (+1 more)");
+    assert_string_equal(
+        v[1].degraded,
+        "cpu_percent: prometheus bad_data: 1:5: parse error: unexpected identifier (+1 more)");
     assert_int_equal(v[1].n_history, 0);
 
     /* requests as sent: the expanded, escaped query and the range grid */
