@@ -570,6 +570,37 @@ static void test_apply_hpa_min_replicas(void **st)
     fixture_down(&f);
 }
 
+/* A service-account token file is re-read every cycle (bound tokens
+ * rotate); the Authorization header follows it. */
+static void test_token_file_rotation(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, true);
+    char *dir = sa_test_tmpdir("k8s-token"), path[512], auth[128];
+    snprintf(path, sizeof path, "%s/token", dir);
+    sa_test_write_file(path, "first-token\n");
+    sa_k8s_options o = {.api_url = sa_fake_peer_url(f.peer), .token_file = path, .dry_run = true};
+    sa_src *s = NULL;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_src_kubernetes_create_opts(&o, &s, &eb), SA_OK);
+    sa_context *v = NULL;
+    size_t n = 0;
+    push(f.peer, "GET", P_DEPLOY, 503, "unavailable");
+    assert_int_equal(s->collect(s, NOW, &v, &n, &eb), SA_ERR_UNAVAILABLE);
+    sa_test_write_file(path, "second-token");
+    push(f.peer, "GET", P_DEPLOY, 503, "unavailable");
+    assert_int_equal(s->collect(s, NOW, &v, &n, &eb), SA_ERR_UNAVAILABLE);
+    assert_true(sa_fake_request_header(req(&f, 0), "Authorization", auth, sizeof auth));
+    assert_string_equal(auth, "Bearer first-token");
+    assert_true(sa_fake_request_header(req(&f, 1), "Authorization", auth, sizeof auth));
+    assert_string_equal(auth, "Bearer second-token");
+    sa_src_destroy(s);
+    sa_test_rmtree(dir);
+    free(dir);
+    fixture_down(&f);
+}
+
 static void test_create_errors(void **st)
 {
     (void)st;
@@ -582,6 +613,17 @@ static void test_create_errors(void **st)
     assert_non_null(strstr(eb.msg, "K8S_API_URL"));
     sa_strlcpy(cfg.k8s_api_url, "127.0.0.1:8001", sizeof cfg.k8s_api_url);
     assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_ERR_INVALID);
+    /* in cluster (KUBERNETES_SERVICE_HOST set) but no service account mounted */
+    cfg.k8s_api_url[0] = '\0';
+    setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+    setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+    assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_ERR_IO);
+    assert_non_null(strstr(eb.msg, "/var/run/secrets/kubernetes.io/serviceaccount/token"));
+    setenv("KUBERNETES_SERVICE_PORT", "http", 1);
+    assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_ERR_INVALID);
+    assert_non_null(strstr(eb.msg, "KUBERNETES_SERVICE_PORT"));
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    unsetenv("KUBERNETES_SERVICE_PORT");
     sa_k8s_options o = {.api_url = "http://127.0.0.1:1", .token_file = "/nonexistent/token"};
     assert_int_not_equal(sa_src_kubernetes_create_opts(&o, &s, &eb), SA_OK);
     assert_null(s);
@@ -604,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_apply_conflict_retried),
         cmocka_unit_test(test_apply_forbidden_stops),
         cmocka_unit_test(test_apply_hpa_min_replicas),
+        cmocka_unit_test(test_token_file_rotation),
         cmocka_unit_test(test_create_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
