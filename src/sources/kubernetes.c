@@ -568,6 +568,12 @@ sa_err sa_src_kubernetes_create_opts(const sa_k8s_options *o, sa_src **out, sa_e
         k->preset = SA_PRESET_BALANCED;
     if ((e = load_token(k, eb)) != SA_OK)
         goto out;
+    if (k->token[0] && !strncmp(k->base, "http://", 7) &&
+        strncmp(k->base, "http://127.0.0.1", 16) && strncmp(k->base, "http://localhost", 16) &&
+        strncmp(k->base, "http://[::1]", 12))
+        sa_log(SA_LOG_WARN,
+               "kubernetes bearer token sent over plain http (use https or kubectl proxy)",
+               "api=%s", k->base);
     *out = s;
     s = NULL;
 out:
