@@ -573,7 +573,7 @@ sa_err sa_src_kubernetes_create_opts(const sa_k8s_options *o, sa_src **out, sa_e
         strncmp(k->base, "http://[::1]", 12))
         sa_log(SA_LOG_WARN,
                "kubernetes bearer token sent over plain http (use https or kubectl proxy)",
-               "api=%s", k->base);
+               "scheme=%s", "http");
     *out = s;
     s = NULL;
 out:
