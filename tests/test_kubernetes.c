@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "sa_test.h"
 #include "fake_peer.h"
 #include "sources/k8s_int.h"
@@ -601,6 +603,67 @@ static void test_token_file_rotation(void **st)
     fixture_down(&f);
 }
 
+/* Every cJSON allocation of a parse fails in turn: a clean error each
+ * time, nothing half-built returned, nothing leaked (LSan). */
+static long alloc_budget = -1;
+static long alloc_count;
+
+static void *counting_malloc(size_t n)
+{
+    alloc_count++;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+
+static sa_err parse_all(const fixture *f, const sa_k8s_deployment *web)
+{
+    sa_errbuf eb = {0};
+    sa_k8s_deployment *d = NULL;
+    sa_k8s_hpa *h = NULL;
+    sa_k8s_usage u;
+    size_t n;
+    sa_err e = sa_k8s_parse_deployments(f->deploys, &d, &n, &eb);
+    free(d);
+    if (e == SA_OK) {
+        e = sa_k8s_parse_hpas(f->hpas, &h, &n, &eb);
+        free(h);
+    }
+    if (e == SA_OK)
+        e = sa_k8s_parse_pod_metrics(f->pm_web, web, &u, &eb);
+    if (e != SA_OK && !eb.msg[0])
+        fail_msg("error %d without a message", (int)e);
+    return e;
+}
+
+static void test_parsers_fail_each_allocation(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, true);
+    sa_k8s_deployment *d = NULL;
+    size_t n;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_k8s_parse_deployments(f.deploys, &d, &n, &eb), SA_OK);
+    cJSON_Hooks hooks = {counting_malloc, free};
+    cJSON_InitHooks(&hooks);
+    alloc_budget = -1;
+    alloc_count = 0;
+    assert_int_equal(parse_all(&f, &d[0]), SA_OK);
+    long total = alloc_count;
+    assert_true(total > 50);
+    for (long k = 0; k < total; k++) {
+        alloc_budget = k;
+        assert_int_not_equal(parse_all(&f, &d[0]), SA_OK);
+    }
+    alloc_budget = -1;
+    cJSON_InitHooks(NULL);
+    free(d);
+    fixture_down(&f);
+}
+
 static void test_create_errors(void **st)
 {
     (void)st;
@@ -647,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_apply_forbidden_stops),
         cmocka_unit_test(test_apply_hpa_min_replicas),
         cmocka_unit_test(test_token_file_rotation),
+        cmocka_unit_test(test_parsers_fail_each_allocation),
         cmocka_unit_test(test_create_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "sa_test.h"
 #include "fake_peer.h"
 #include "sources/prom_int.h"
@@ -356,6 +358,67 @@ static void test_cycle_timeout_and_unreachable(void **st)
     fixture_down(&f);
 }
 
+/* Every cJSON allocation of a parse fails in turn: a clean error each
+ * time, nothing half-built returned, nothing leaked (LSan). */
+static long alloc_budget = -1;
+static long alloc_count;
+
+static void *counting_malloc(size_t n)
+{
+    alloc_count++;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+
+static const char *const cfg_json =
+    "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"x\"},\"deployments\":[{\"name\":"
+    "\"web\",\"namespace\":\"shop\",\"min_replicas\":2},{\"name\":\"api\"}]}";
+
+static sa_err parse_all(void)
+{
+    sa_errbuf eb = {0};
+    sa_prom_config c = {0};
+    double v, ts, col[4];
+    sa_err e = sa_prom_config_parse(cfg_json, 15, SA_PRESET_BALANCED, &c, &eb);
+    if (e == SA_OK) {
+        assert_int_equal(c.n, 2);
+        sa_prom_config_release(&c);
+    } else {
+        assert_null(c.deps);
+    }
+    if (e == SA_OK)
+        e = sa_prom_parse_instant(200, VEC("1"), &v, &ts, &eb);
+    if (e == SA_OK)
+        e = sa_prom_parse_range(200,
+                                "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                                "\"result\":[{\"values\":[[1000,\"2\"]]}]}}",
+                                1000, 10, 4, col, &eb);
+    if (e != SA_OK && !eb.msg[0])
+        fail_msg("error %d without a message", (int)e);
+    return e;
+}
+
+static void test_parsers_fail_each_allocation(void **st)
+{
+    (void)st;
+    cJSON_Hooks hooks = {counting_malloc, free};
+    cJSON_InitHooks(&hooks);
+    alloc_budget = -1;
+    alloc_count = 0;
+    assert_int_equal(parse_all(), SA_OK);
+    long total = alloc_count;
+    assert_true(total > 20);
+    for (long k = 0; k < total; k++) {
+        alloc_budget = k;
+        assert_int_not_equal(parse_all(), SA_OK);
+    }
+    alloc_budget = -1;
+    cJSON_InitHooks(NULL);
+}
+
 static void test_create_errors(void **st)
 {
     (void)st;
@@ -465,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_parse_range),
         cmocka_unit_test(test_cycle_backfill_and_degraded),
         cmocka_unit_test(test_cycle_timeout_and_unreachable),
+        cmocka_unit_test(test_parsers_fail_each_allocation),
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_live_prometheus),
     };
