@@ -44,10 +44,10 @@ static void usage(FILE *f)
     for (size_t i = 0; i < SA_ARRAY_LEN(value_flags); i++)
         fprintf(f, "  %-12s %s (%s)\n", value_flags[i].flag, value_flags[i].help,
                 value_flags[i].var);
-    fprintf(f, "  --dry-run                advise only, never actuate (default)\n"
-               "  --apply                  actuate the decisions (simulator: drives the cluster)\n"
-               "  --env-file PATH          read variables from PATH (default ./.env if present)\n"
-               "  --help                   this text\n\nvariables:\n");
+    fprintf(f, "  --dry-run               advise only, never actuate (default)\n"
+               "  --apply                 actuate the decisions (simulator: drives the cluster)\n"
+               "  --env-file PATH         read variables from PATH (default ./.env if present)\n"
+               "  --help                  this text\n\nvariables:\n");
 }
 
 typedef struct {
@@ -134,6 +134,27 @@ static void make_db_dir(const char *path)
     if (mkdir(dir, 0750) != 0 && errno != EEXIST)
         sa_log(SA_LOG_WARN, "cannot create database directory", "dir=%s error=%s", dir,
                strerror(errno));
+}
+
+/* The effective configuration, one log line per variable, secrets shown
+ * only as (set) or (unset) by sa_config_dump. */
+static void log_config(const sa_config *cfg)
+{
+    sa_buf b;
+    sa_buf_init(&b, 256 * 1024);
+    if (sa_config_dump(cfg, &b) == SA_OK && b.data) {
+        char *line = b.data, *nl;
+        for (; *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            if (*line)
+                sa_log(SA_LOG_INFO, "config", "var=%s", line);
+            if (!nl)
+                break;
+        }
+    }
+    sa_buf_release(&b);
 }
 
 /* Everything that runs, in start-up order; torn down in reverse. */
@@ -229,6 +250,7 @@ int sa_cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    log_config(cfg);
     memset(&p, 0, sizeof p);
     if (start(cfg, &p, &eb) != 0) {
         fprintf(stderr, "scaleadvisor serve: %s\n", eb.msg);

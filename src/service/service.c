@@ -354,11 +354,11 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
     size_t n = 0;
     double t0 = sa_mono_ms(), ms;
     int64_t deleted = 0;
-    sa_log(SA_LOG_DEBUG, "cycle start", "at=%lld", (long long)now);
     e = s->d.src->collect(s->d.src, now, &v, &n, eb);
     if (e == SA_OK)
         e = sa_store_begin(s->d.store, eb);
     if (e == SA_OK) {
+        sa_log(SA_LOG_DEBUG, "cycle start", "at=%lld deployments=%zu", (long long)now, n);
         e = cycle_body(s, v, n, now, eb);
         if (e == SA_OK && (s->cycles % SVC_RETAIN_EVERY) == 0)
             e = sa_store_retain(s->d.store, now - s->d.cfg->retention_hours * 3600, &deleted, eb);
