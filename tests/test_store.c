@@ -249,6 +249,16 @@ static void test_reads_through_readonly_handle(void **state)
     assert_int_equal(sa_store_add_forecast(f->w, web, 1015, "cpu_percent", p, 2, &eb), SA_OK);
     assert_int_equal(sa_store_add_audit(f->w, web, rec, 1015, &a, &eb), SA_OK);
 
+    {
+        sa_actuation got, noop = {5, 5, "simulator", "ok"};
+        int64_t at = 0;
+        assert_int_equal(sa_store_add_audit(f->w, web, rec, 1030, &noop, &eb), SA_OK);
+        assert_int_equal(sa_store_last_actuation(f->w, web, &got, &at, &eb), SA_OK);
+        assert_int_equal(at, 1015); /* the newest that changed replicas */
+        assert_int_equal(got.before, 3);
+        assert_int_equal(got.after, 5);
+        assert_int_equal(sa_store_last_actuation(f->w, api, &got, &at, &eb), SA_ERR_NOTFOUND);
+    }
     assert_int_equal(sa_store_open(f->path, SA_STORE_READONLY, &r, &eb), SA_OK);
     /* Latest per deployment, ordered by namespace. */
     assert_int_equal(sa_store_latest_json(r, NULL, NULL, &b, &eb), SA_OK);
@@ -269,6 +279,7 @@ static void test_reads_through_readonly_handle(void **state)
     assert_non_null(strstr(b.data, "\"decisions\":[{\"deployment\":\"web\",\"t\":4},"
                                    "{\"deployment\":\"web\",\"t\":5}]"));
     assert_non_null(strstr(b.data, "\"before\":3,\"after\":5,\"outcome\":\"ok\""));
+    assert_non_null(strstr(b.data, "\"before\":5,\"after\":5,\"outcome\":\"ok\""));
     sa_buf_reset(&b);
     /* limit keeps the newest. */
     assert_int_equal(sa_store_history_json(r, "shop", "web", 0, 1, &b, &eb), SA_OK);

@@ -93,6 +93,11 @@ SA_MUST_CHECK sa_err sa_store_add_recommendation(sa_store *s, int64_t dep, const
 SA_MUST_CHECK sa_err sa_store_add_audit(sa_store *s, int64_t dep, int64_t rec_id, int64_t at,
                                         const sa_actuation *a, sa_errbuf *eb);
 
+/* The newest actuation of dep that changed replicas (at, before, after),
+ * so a restart keeps its cooldowns. SA_ERR_NOTFOUND when there is none. */
+SA_MUST_CHECK sa_err sa_store_last_actuation(sa_store *s, int64_t dep, sa_actuation *a, int64_t *at,
+                                             sa_errbuf *eb);
+
 /* Record the end of a cycle (number, start, duration, deployments). */
 SA_MUST_CHECK sa_err sa_store_add_cycle(sa_store *s, int64_t started_at, double duration_ms,
                                         int n_deployments, int64_t *cycle_no, sa_errbuf *eb);

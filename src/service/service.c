@@ -146,6 +146,13 @@ static sa_err dep_add(sa_service *s, const sa_context *ctx, int64_t now, svc_dep
     }
     for (size_t i = 0; i < n; i++)
         keep_sample(s, d, ctx, &v[i]);
+    {
+        /* cooldowns survive a restart: replay the newest actuation */
+        sa_actuation a;
+        int64_t at = 0;
+        if (sa_store_last_actuation(s->d.store, d->dep_id, &a, &at, NULL) == SA_OK)
+            svc_eval_note_scale(d->ev, at, a.before, a.after);
+    }
     if (n)
         sa_log(SA_LOG_INFO, "resumed from stored history",
                "namespace=%s deployment=%s samples=%zu last=%lld", d->ns, d->name, n,

@@ -471,6 +471,36 @@ sa_err sa_store_add_audit(sa_store *s, int64_t dep, int64_t rec_id, int64_t at,
     return e;
 }
 
+sa_err sa_store_last_actuation(sa_store *s, int64_t dep, sa_actuation *a, int64_t *at,
+                               sa_errbuf *eb)
+{
+    sa_err e = SA_OK;
+    sqlite3_stmt *st;
+    int rc;
+    pthread_mutex_lock(&s->mu);
+    st = s->st[ST_AUDIT_LAST];
+    sqlite3_bind_int64(st, 1, dep);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *m = (const char *)sqlite3_column_text(st, 3);
+        const char *o = (const char *)sqlite3_column_text(st, 4);
+        memset(a, 0, sizeof *a);
+        *at = sqlite3_column_int64(st, 0);
+        a->before = sqlite3_column_int(st, 1);
+        a->after = sqlite3_column_int(st, 2);
+        sa_strlcpy(a->method, m ? m : "", sizeof a->method);
+        sa_strlcpy(a->outcome, o ? o : "", sizeof a->outcome);
+    } else if (rc == SQLITE_DONE) {
+        e = sa_fail(eb, SA_ERR_NOTFOUND, "no actuation of deployment %lld", (long long)dep);
+    } else {
+        e = sa_store_dberr(s, eb, "reading the audit log");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
 sa_err sa_store_add_cycle(sa_store *s, int64_t started_at, double duration_ms, int n_deployments,
                           int64_t *cycle_no, sa_errbuf *eb)
 {

@@ -25,6 +25,7 @@ enum {
     ST_FC_ADD,
     ST_REC_ADD,
     ST_AUDIT_ADD,
+    ST_AUDIT_LAST,
     ST_CYCLE_ADD,
     ST_CYCLE_LAST,
     ST_RETAIN_SAMPLES,

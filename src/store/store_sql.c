@@ -44,6 +44,9 @@ static const struct {
     {ST_AUDIT_ADD, 1,
      "INSERT INTO audit_log (deployment_id, recommendation_id, at, method, before_replicas,"
      " after_replicas, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+    {ST_AUDIT_LAST, 0,
+     "SELECT at, before_replicas, after_replicas, method, outcome FROM audit_log"
+     " WHERE deployment_id = ?1 AND after_replicas != before_replicas ORDER BY id DESC LIMIT 1"},
     {ST_CYCLE_ADD, 1,
      "INSERT INTO cycles (started_at, duration_ms, deployments) VALUES (?1, ?2, ?3)"},
     {ST_CYCLE_LAST, 0, "SELECT coalesce(max(id), 0) FROM cycles"},
