@@ -153,9 +153,20 @@ double sa_predictor_accuracy(const sa_predictor *p)
  * change from the same phase to the target phase: added (seasonal, half of
  * it for the blend, a week back for weekly) or as a ratio. Without a full
  * season of history they give NaN (not available). */
+static double med3(double a, double b, double c)
+{
+    return fmax(fmin(a, b), fmin(fmax(a, b), c));
+}
+
 static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
 {
     double base = p->y[o];
+    if (c == PR_MEDIAN3)
+        return o >= 2 ? med3(base, p->y[o - 1], p->y[o - 2]) : NAN;
+    if (c == PR_ENSEMBLE) {
+        double s = fc_at(p, PR_SEASONAL, o, h), w = fc_at(p, PR_WEEKLY, o, h);
+        return isnan(s) || isnan(w) ? NAN : med3(base, s, w);
+    }
     size_t per = c == PR_WEEKLY ? 7 * p->p.period : p->p.period;
     if (c == PR_NAIVE)
         return base;

@@ -12,10 +12,18 @@
 #include "scaleadvisor/rules.h"
 
 #define PR_HMAX 16      /* forecast horizons tracked, in samples */
-#define PR_NCAND 5      /* candidate forecasters */
+#define PR_NCAND 7      /* candidate forecasters */
 #define PR_WINDOW_MAX 16384 /* errors kept per forecaster and horizon */
 
-typedef enum { PR_NAIVE = 0, PR_SEASONAL, PR_BLEND, PR_SEASONAL_MUL, PR_WEEKLY } pr_cand;
+typedef enum {
+    PR_NAIVE = 0,
+    PR_SEASONAL,
+    PR_BLEND,
+    PR_SEASONAL_MUL,
+    PR_WEEKLY,
+    PR_MEDIAN3,  /* median of the last three samples */
+    PR_ENSEMBLE  /* median of naive, seasonal and weekly */
+} pr_cand;
 
 /* A ring of the most recent errors of one forecaster at one horizon. */
 typedef struct {
