@@ -222,7 +222,7 @@ static int run_one(const char *dir, const trace_ent *te, const char *out_dir, co
         tot[k].ran++;
     }
     if (out_dir && ser[SA_POLICY_HPA].n && ser[SA_POLICY_PREDICTIVE].n) {
-        size_t day = (size_t)(86400.0 / p.step_s);
+        size_t day = (size_t)(6 * 3600.0 / p.step_s); /* six hours */
         write_svg(out_dir, te->file, &ser[SA_POLICY_HPA], &sum[SA_POLICY_HPA],
                   &ser[SA_POLICY_PREDICTIVE], &sum[SA_POLICY_PREDICTIVE], day);
     }

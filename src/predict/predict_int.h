@@ -27,14 +27,15 @@ typedef enum {
 
 /* A ring of the most recent errors of one forecaster at one horizon. */
 typedef struct {
-    double *rel;  /* (actual - forecast) / den, [cap] */
     double *err;  /* actual - forecast, [cap] */
     double *den;  /* max(forecast, 1 replica), [cap] */
     double *actual; /* actual, [cap] */
     size_t head, n, cap;
 } pr_errs;
 
-typedef enum { PR_ABS = 0, PR_REL } pr_mode; /* headroom: absolute or relative errors */
+/* How errors scale with the forecast f (den = max(f, 1 replica)): not at
+ * all, like sqrt(den) (counts: Poisson-like noise), or like den. */
+typedef enum { PR_ABS = 0, PR_SQRT, PR_REL, PR_NMODES } pr_mode;
 
 struct sa_predictor {
     sa_predict_params p;
