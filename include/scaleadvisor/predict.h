@@ -46,7 +46,7 @@ typedef struct {
     double startup_s;   /* time for a new replica to become ready, s; >= 0 */
     size_t period;      /* seasonal period in samples (e.g. a day); 0 = none */
     double risk;        /* probability that capacity covers the demand of a
-                           forecast sample, in [0.5, 0.9999]; default 0.99 */
+                           forecast sample, in [0.5, 0.9999]; default 0.993 */
     double min_accuracy;/* fall back to reactive below this 1 - WAPE, [0, 1];
                            default 0.05 (no better than noise) */
     double error_window_s; /* recent errors kept for headroom and accuracy,

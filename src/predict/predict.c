@@ -23,7 +23,7 @@ void sa_predict_params_init(sa_predict_params *p)
     p->interval_s = 60.0;
     p->startup_s = 120.0;
     p->period = 0;
-    p->risk = 0.99;
+    p->risk = 0.993;
     p->min_accuracy = 0.05;
     p->error_window_s = 7.0 * 86400.0;
     p->down_horizon_s = 600.0;

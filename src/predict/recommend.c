@@ -128,7 +128,7 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                                       "falling back to the reactive rule; %d replicas",
                                  p->accuracy * 100.0, p->p.min_accuracy * 100.0, target);
     } else if (hz->n_fc > 0) {
-        sa_rec_set_reasoning(out, "forecast peak %.4g %s in %.0f min, %.0f %% band up to %.4g; "
+        sa_rec_set_reasoning(out, "forecast peak %.4g %s in %.0f min, %.3g %% band up to %.4g; "
                                   "%d replicas",
                              in_unit(p, hz->peak_mean), unit_name(p), ceil(hz->peak_in_s / 60.0),
                              risk_pct, in_unit(p, hz->peak_upper), target);
@@ -143,8 +143,11 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
     sa_rec_add_factor(out, "forecaster %s, accuracy (1 - WAPE) %s%.0f %%",
                       cand_names[p->chosen], isnan(p->accuracy) ? "unknown " : "",
                       isnan(p->accuracy) ? 0.0 : p->accuracy * 100.0);
-    sa_rec_add_factor(out, "headroom from the %.1f %% quantile of recent errors: %+.0f %%",
-                      risk_pct, p->q[0] * 100.0);
+    static const char *const mode_names[PR_NMODES] = {"absolute", "sqrt-scaled", "relative"};
+    sa_rec_add_factor(out, "headroom from the %.3g %% quantile of recent %s errors: %+.4g %s "
+                           "on the next sample",
+                      risk_pct, mode_names[p->mode],
+                      in_unit(p, pr_upper(p, 1) - pr_forecast(p, p->chosen, 1)), unit_name(p));
     sa_rec_add_factor(out, "current demand %.4g %s on %d replicas",
                       in_unit(p, p->y[p->ny - 1]), unit_name(p), current);
     if (p->p.period)
@@ -176,9 +179,9 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     /* Short horizon: what a replica added now can still help with. Long
      * horizon: that plus the scale-down horizon (and at least through the
      * next sample), which a removal must also cover. R stays while it lies
-     * in [short, long]; below, it goes up to the long need (one action for
-     * a rise, not one per sample); above, it comes down to the long need
-     * only when that saves more than the down tolerance. */
+     * in [short, long]; below, it goes up to the short need; above, it
+     * comes down to the long need only when that saves more than the down
+     * tolerance. */
     pr_horizon hz, hl;
     horizon_need(p, now, 0.0, &hz);
     double extra = p->p.down_horizon_s;
@@ -190,7 +193,7 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     if (trusted) {
         target = current;
         if (current < need_short)
-            target = need_long;
+            target = need_short;
         else if (current > need_long &&
                  (double)need_long <= (double)current * (1.0 - p->p.down_tolerance) + EPS)
             target = need_long;
