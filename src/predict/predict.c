@@ -13,8 +13,8 @@
 #include "scaleadvisor/banned.h"
 
 #define CHOOSE_EVERY 12 /* samples between re-choosing the forecaster */
-#define MIN_SCORED 24 /* scored samples before the forecast can be trusted */
-#define REL_FLOOR 1.0 /* relative errors are taken against max(forecast, 1 replica) */
+#define MIN_SCORED 24   /* scored samples before the forecast can be trusted */
+#define REL_FLOOR 1.0   /* relative errors are taken against max(forecast, 1 replica) */
 
 void sa_predict_params_init(sa_predict_params *p)
 {
@@ -101,8 +101,8 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->window = win < 48.0 ? 48 : win > (double)PR_WINDOW_MAX ? PR_WINDOW_MAX : (size_t)win;
     /* horizons: through start-up + interval + the scale-down horizon, and
      * at least two samples (the next one wholly) */
-    double hs = ceil((prm->startup_s + prm->interval_s + prm->down_horizon_s) / prm->sample_s) +
-                1.0;
+    double hs =
+        ceil((prm->startup_s + prm->interval_s + prm->down_horizon_s) / prm->sample_s) + 1.0;
     if (hs < 2.0)
         hs = 2.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
@@ -295,8 +295,8 @@ static void refresh(sa_predictor *p)
             if (c != PR_NAIVE && r->n < MIN_SCORED)
                 continue; /* not proven yet */
             for (int m = 0; m < PR_NMODES; m++) {
-                double cost = errs_quantile(r, (pr_mode)m, risk, p->scratch) *
-                              errs_mean_scale(r, (pr_mode)m);
+                double cost =
+                    errs_quantile(r, (pr_mode)m, risk, p->scratch) * errs_mean_scale(r, (pr_mode)m);
                 if (cost < best - 1e-12) {
                     best = cost;
                     p->chosen = c;

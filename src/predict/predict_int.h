@@ -11,8 +11,8 @@
 #include "scaleadvisor/predict.h"
 #include "scaleadvisor/rules.h"
 
-#define PR_HMAX 16      /* forecast horizons tracked, in samples */
-#define PR_NCAND 7      /* candidate forecasters */
+#define PR_HMAX 16          /* forecast horizons tracked, in samples */
+#define PR_NCAND 7          /* candidate forecasters */
 #define PR_WINDOW_MAX 16384 /* errors kept per forecaster and horizon */
 
 typedef enum {
@@ -21,14 +21,14 @@ typedef enum {
     PR_BLEND,
     PR_SEASONAL_MUL,
     PR_WEEKLY,
-    PR_MEDIAN3,  /* median of the last three samples */
-    PR_ENSEMBLE  /* median of naive, seasonal and weekly */
+    PR_MEDIAN3, /* median of the last three samples */
+    PR_ENSEMBLE /* median of naive, seasonal and weekly */
 } pr_cand;
 
 /* A ring of the most recent errors of one forecaster at one horizon. */
 typedef struct {
-    double *err;  /* actual - forecast, [cap] */
-    double *den;  /* max(forecast, 1 replica), [cap] */
+    double *err;    /* actual - forecast, [cap] */
+    double *den;    /* max(forecast, 1 replica), [cap] */
     double *actual; /* actual, [cap] */
     size_t head, n, cap;
 } pr_errs;
