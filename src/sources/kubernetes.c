@@ -230,6 +230,9 @@ static sa_err fill_context(k8s *k, const sa_k8s_deployment *d, const sa_k8s_hpa 
     resolve_bounds(k, st, d, hpa_err ? NULL : find_hpa(hpas, nh, d), c);
     if (hpa_err)
         degrade(c, "hpa list: %.170s", hpa_err);
+    /* a deployment scaled to zero by its owner is held there, not revived */
+    if (d->spec_replicas == 0)
+        degrade(c, "scaled to zero (spec.replicas 0): held");
     read_metrics(k, d, now, c);
     st->last = *c;
     st->last.history = NULL;
