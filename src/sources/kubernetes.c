@@ -284,7 +284,7 @@ static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, siz
 {
     sa_errbuf eb = {0};
     if (call(k, "GET", path, NULL, rp, &eb) != SA_OK) {
-        snprintf(why, size, "%s", eb.msg);
+        snprintf(why, size, "%.180s", eb.msg);
         return false;
     }
     if (rp->status != 200) {
