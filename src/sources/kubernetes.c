@@ -147,8 +147,9 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
         sa_strlcpy(st->hpa_name, h->name, sizeof st->hpa_name);
         c->min_replicas = st->hpa_baseline_min;
         c->max_replicas = h->max_replicas;
-        if (isfinite(h->target_cpu_percent) && h->target_cpu_percent <= 100)
-            c->target_cpu_percent = h->target_cpu_percent;
+        /* an HPA may aim above 100 % of requests; our targets stop at 100 */
+        if (isfinite(h->target_cpu_percent))
+            c->target_cpu_percent = h->target_cpu_percent < 100 ? h->target_cpu_percent : 100;
         c->has_hpa = true;
         c->hpa_target_cpu_percent = h->target_cpu_percent;
         c->hpa_current_replicas = h->current_replicas;
