@@ -161,8 +161,9 @@ static void test_dry_run_cycle_stores_every_deployment(void **state)
         sa_context c;
         sa_errbuf eb = {0};
         assert_int_equal(sqlite3_open(f->cfg.db_path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, "SELECT context_json FROM recommendations "
-                                                "ORDER BY id DESC LIMIT 1",
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT context_json FROM recommendations "
+                                            "ORDER BY id DESC LIMIT 1",
                                             -1, &st, NULL),
                          SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);

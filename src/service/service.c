@@ -171,8 +171,8 @@ static sa_err ingest(sa_service *s, svc_dep *d, const sa_context *ctx, sa_errbuf
             keep_sample(s, d, ctx, x);
     }
     if (e == SA_OK && ctx->observed_at >= d->last_ts + step && !ctx->degraded[0]) {
-        sa_sample x = {ctx->observed_at, ctx->cpu_percent, ctx->memory_percent,
-                       ctx->request_rate, ctx->current_replicas};
+        sa_sample x = {ctx->observed_at, ctx->cpu_percent, ctx->memory_percent, ctx->request_rate,
+                       ctx->current_replicas};
         if ((e = sa_store_add_sample(s->d.store, d->dep_id, &x, NULL, eb)) == SA_OK)
             keep_sample(s, d, ctx, &x);
     }
@@ -410,8 +410,7 @@ void sa_service_serve_requests(sa_service *s)
             return;
         d = dep_find(s, r->ns, r->name);
         if (!d)
-            e = sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is not watched", r->ns,
-                        r->name);
+            e = sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is not watched", r->ns, r->name);
         else if ((e = sa_service_cycle(s, (int64_t)sa_now(), &r->eb)) == SA_OK)
             e = (d = dep_find(s, r->ns, r->name)) && d->last_json
                     ? sa_buf_puts(&r->out, d->last_json)
@@ -443,8 +442,7 @@ int sa_service_run(sa_service *s, const sigset_t *stop)
             int64_t slot = (now / step) * step;
             sa_errbuf eb = {0};
             if (sa_service_cycle(s, slot > next ? slot : next, &eb) != SA_OK)
-                sa_log(SA_LOG_DEBUG, "cycle will be retried", "next_in_s=%lld",
-                       (long long)step);
+                sa_log(SA_LOG_DEBUG, "cycle will be retried", "next_in_s=%lld", (long long)step);
             next = (slot > next ? slot : next) + step;
         }
         sa_service_serve_requests(s);
