@@ -55,9 +55,10 @@ int main(int argc, char **argv)
         ctx.current_replicas = r.decision.target_replicas; /* close the loop */
     }
     double ms = sa_mono_ms() - t0;
-    printf("{\"predictor\": %s, \"evaluations\": %ld, \"seconds\": %.3f, \"us_per_evaluation\": %.2f, "
-           "\"replica_changes\": %ld}\n",
-           s.predictor ? "true" : "false", n, ms / 1000.0, ms * 1000.0 / (double)n, moves);
+    printf(
+        "{\"predictor\": %s, \"evaluations\": %ld, \"seconds\": %.3f, \"us_per_evaluation\": %.2f, "
+        "\"replica_changes\": %ld}\n",
+        s.predictor ? "true" : "false", n, ms / 1000.0, ms * 1000.0 / (double)n, moves);
     sa_advisor_state_release(&s);
     return 0;
 }

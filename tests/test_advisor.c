@@ -72,9 +72,10 @@ static void rule_only_result(void **st)
     assert_int_equal(sa_codec_result_json(&r, &b), SA_OK);
     cJSON *j = cJSON_Parse(b.data);
     assert_non_null(j);
-    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "recommendations"), "llm")));
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "decision"), "source")->valuestring,
-                        "rule");
+    assert_true(
+        cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "recommendations"), "llm")));
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "decision"), "source")->valuestring, "rule");
     cJSON_Delete(j);
     sa_buf_release(&b);
     /* the decision is remembered for the next prompt */
@@ -275,7 +276,8 @@ static void llm_answer_wins_and_failure_falls_back(void **st)
     sa_advisor_state s;
     assert_int_equal(sa_advisor_state_init(&s, NULL, 0, &eb), SA_OK);
     sa_context ctx = mkctx(3, 182.0, T0);
-    sa_fake_peer_push_simple(peer, 200, "Content-Type: application/json", answer_body(6, "scale_up"));
+    sa_fake_peer_push_simple(peer, 200, "Content-Type: application/json",
+                             answer_body(6, "scale_up"));
     sa_advisor_input in = {.ctx = &ctx, .now = T0, .dry_run = true, .llm = llm, .llm_force = true};
     sa_result r;
     sa_advisor_evaluate(&in, &s, &r);
@@ -292,7 +294,8 @@ static void llm_answer_wins_and_failure_falls_back(void **st)
     assert_non_null(strstr(q->body, "web"));
 
     /* an answer that breaks a hard limit is clamped by decide */
-    sa_fake_peer_push_simple(peer, 200, "Content-Type: application/json", answer_body(15, "scale_up"));
+    sa_fake_peer_push_simple(peer, 200, "Content-Type: application/json",
+                             answer_body(15, "scale_up"));
     sa_advisor_state_release(&s);
     assert_int_equal(sa_advisor_state_init(&s, NULL, 0, &eb), SA_OK);
     ctx = mkctx(4, 182.0, T0 + 60);
@@ -332,7 +335,8 @@ static void llm_economy_reuses_fresh_answer(void **st)
     sa_advisor_state s;
     assert_int_equal(sa_advisor_state_init(&s, NULL, 0, &eb), SA_OK);
     sa_context ctx = mkctx(4, 70.0, T0); /* on target: the rule maintains */
-    sa_fake_peer_push_simple(peer, 200, "Content-Type: application/json", answer_body(4, "maintain"));
+    sa_fake_peer_push_simple(peer, 200, "Content-Type: application/json",
+                             answer_body(4, "maintain"));
     sa_advisor_input in = {.ctx = &ctx, .now = T0, .dry_run = true, .llm = llm};
     sa_result r;
     sa_advisor_evaluate(&in, &s, &r); /* no earlier answer: asks */

@@ -172,7 +172,7 @@ static void r_reference(const char *file, int origin, r_row *r)
  * reproduces R's MAE, RMSE (relative 1e-6) and interval coverage. */
 static void r_parity_window(const char *file, int origin)
 {
-    r_row r;
+    r_row r = {0};
     r_reference(file, origin, &r);
     char rel[256];
     snprintf(rel, sizeof rel, "data/traces/%s", file);
@@ -526,20 +526,38 @@ static void period_detection(void **st)
         y[i] = 30 * sin(2 * M_PI * (double)i / 24) + 10 * cos(4 * M_PI * (double)i / 24) +
                3 * gauss(&seed);
     assert_int_equal(sa_fc_detect_period(y, n, 2, n / 3), 24);
-    /* white noise: no season */
+    /* white noise: no season, and auto forecasts it without one */
     for (size_t i = 0; i < n; i++)
-        y[i] = gauss(&seed);
+        y[i] = 20 + gauss(&seed);
     assert_int_equal(sa_fc_detect_period(y, n, 2, n / 3), 0);
+    sa_fc_options on = opts(SA_FC_AUTO, 0, 5);
+    sa_fc_result rn;
+    sa_errbuf ebn = {0};
+    assert_int_equal(sa_forecast_run(y, n, &on, &rn, &ebn), SA_OK);
+    assert_int_equal(rn.period, 0);
+    assert_true(rn.method == SA_FC_SES || rn.method == SA_FC_HOLT);
+    SA_ASSERT_NEAR(rn.mean[0], 20, 0.5);
+    sa_fc_result_release(&rn);
+    /* a strong short cycle under a weak long one: the first clear peak */
+    for (size_t i = 0; i < n; i++)
+        y[i] = 10 * sin(2 * M_PI * (double)i / 12) + 3 * sin(2 * M_PI * (double)i / 144) +
+               gauss(&seed);
+    assert_int_equal(sa_fc_detect_period(y, n, 2, n / 3), 12);
     /* constant: no season */
     for (size_t i = 0; i < n; i++)
         y[i] = 4;
     assert_int_equal(sa_fc_detect_period(y, n, 2, n / 3), 0);
-    /* period 0 in the options: detected */
+    /* period 0 in the options: detected; with the spacing known, a peak
+     * near a day of samples is a day (here 47 samples of 30 min: 48) */
     for (size_t i = 0; i < n; i++)
-        y[i] = 100 + 30 * sin(2 * M_PI * (double)i / 48) + gauss(&seed);
+        y[i] = 100 + 30 * sin(2 * M_PI * (double)i / 47) + gauss(&seed);
     sa_fc_options o = opts(SA_FC_ADDITIVE, 0, 10);
     sa_fc_result r;
     sa_errbuf eb = {0};
+    assert_int_equal(sa_forecast_run(y, n, &o, &r, &eb), SA_OK);
+    assert_int_equal(r.period, 47);
+    sa_fc_result_release(&r);
+    o.step_s = 1800;
     assert_int_equal(sa_forecast_run(y, n, &o, &r, &eb), SA_OK);
     assert_int_equal(r.period, 48);
     sa_fc_result_release(&r);
@@ -577,6 +595,49 @@ static void double_seasonal(void **st)
     assert_int_equal(sa_forecast_run(y, n, &o, &r, &eb), SA_OK);
     assert_int_equal(r.method, SA_FC_DOUBLE);
     sa_fc_result_release(&r);
+    free(y);
+}
+
+/* Random series, options and gaps: every run ends in SA_OK with finite,
+ * ordered output or SA_ERR_INVALID with a message; never a crash or leak
+ * (the sanitizers watch). */
+static void random_inputs_never_crash(void **st)
+{
+    (void)st;
+    unsigned long long seed = 99;
+    double *y = malloc(400 * sizeof *y);
+    size_t ok = 0;
+    for (int it = 0; it < 400; it++) {
+        double u = fabs(gauss(&seed));
+        size_t n = 1 + (size_t)(u * 150) % 400, period = (size_t)(fabs(gauss(&seed)) * 12) % 40;
+        double mag = pow(10, (double)((int)(fabs(gauss(&seed)) * 100) % 300) - 150);
+        int kind = (int)(fabs(gauss(&seed)) * 5) % 4; /* noise, seasonal, steps, zeros */
+        for (size_t i = 0; i < n; i++) {
+            double g = gauss(&seed);
+            y[i] = kind == 0   ? g * mag
+                   : kind == 1 ? mag * (2 + sin((double)i) + 0.1 * g)
+                   : kind == 2 ? mag * (double)(i / 7 % 3)
+                               : 0;
+            if (fabs(g) > 2.2)
+                y[i] = NAN; /* a few gaps */
+        }
+        sa_fc_options o = opts((sa_fc_method)(it % 8), period, 1 + (size_t)it % 50);
+        sa_fc_result r;
+        sa_errbuf eb = {0};
+        sa_err e = sa_forecast_run(y, n, &o, &r, &eb);
+        if (e != SA_OK) {
+            assert_int_equal(e, SA_ERR_INVALID);
+            assert_true(eb.msg[0] != '\0');
+            continue;
+        }
+        ok++;
+        for (size_t j = 0; j < r.horizon; j++) {
+            assert_true(isfinite(r.mean[j]) && isfinite(r.lower[j]) && isfinite(r.upper[j]));
+            assert_true(r.lower[j] <= r.mean[j] && r.mean[j] <= r.upper[j]);
+        }
+        sa_fc_result_release(&r);
+    }
+    assert_true(ok > 100); /* most runs are valid input */
     free(y);
 }
 
@@ -678,6 +739,7 @@ int main(void)
         cmocka_unit_test(period_detection),
         cmocka_unit_test(double_seasonal),
         cmocka_unit_test(online_model),
+        cmocka_unit_test(random_inputs_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,9 @@ static int setup(void **state)
     sa_llm_tuning_init(&f->tun);
     f->tun.backoff_base_ms = 20;
     f->tun.backoff_max_ms = 80;
+    /* a last attempt gets at least this long, so on a loaded machine the
+     * fake's quick error reply arrives instead of a timeout */
+    f->tun.min_attempt_ms = 250;
     make_llm(f);
 
     sa_context_init(&f->ctx);
@@ -438,6 +441,37 @@ static void test_401_stops_calls(void **state)
     push_ok(f, "openai/gpt-oss-120b", ANSWER_UP6);
     run(f, &rec, &st, &d);
     assert_true(st.used);
+}
+
+static void test_413_403_and_498(void **state)
+{
+    fixture *f = *state;
+    sa_rec rec;
+    sa_llm_status st;
+    sa_decision d;
+    /* 413: not retried, not another model */
+    push_error(f, 413, NULL, "Request Entity Too Large", "invalid_request_error",
+               "request_too_large", 1);
+    run(f, &rec, &st, &d);
+    assert_fallback(f, &rec, &st, &d, "http 413");
+    assert_int_equal(sa_fake_peer_request_count(f->peer), 1);
+    /* 498 (flex capacity): retried like a 5xx */
+    f->ctx.cpu_percent = 150;
+    push_error(f, 498, NULL, "Flex tier capacity exceeded", "capacity_exceeded",
+               "capacity_exceeded", 1);
+    push_ok(f, "openai/gpt-oss-120b", ANSWER_UP6);
+    run(f, &rec, &st, &d);
+    assert_true(st.used);
+    assert_int_equal(sa_fake_peer_request_count(f->peer), 3);
+    /* 403: stops calls like 401 */
+    f->ctx.cpu_percent = 151;
+    push_error(f, 403, NULL, "Forbidden", "permission_error", "forbidden", 1);
+    run(f, &rec, &st, &d);
+    assert_fallback(f, &rec, &st, &d, "http 403");
+    f->ctx.cpu_percent = 152;
+    run(f, &rec, &st, &d);
+    assert_fallback(f, &rec, &st, &d, "auth stopped");
+    assert_int_equal(sa_fake_peer_request_count(f->peer), 4);
 }
 
 static void test_model_not_found_then_next(void **state)
@@ -1281,6 +1315,7 @@ int main(void)
         T(test_5xx_until_budget_ends),
         T(test_502_html_page),
         T(test_401_stops_calls),
+        T(test_413_403_and_498),
         T(test_model_not_found_then_next),
         T(test_model_decommissioned_then_next),
         T(test_json_validate_failed),

@@ -31,12 +31,12 @@
 /* What one deployment's evaluations remember. Set up with
  * sa_advisor_state_init, free with sa_advisor_state_release. */
 typedef struct {
-    sa_hpa_state hpa;         /* the rule's stabilisation memory */
-    sa_decide_state decide;   /* cooldowns and the decision's window */
-    sa_predictor *predictor;  /* owned; NULL = no predictive source */
-    double rps_per_replica;   /* demand from request_rate when > 0, else CPU */
-    int64_t fed_until;        /* latest sample time given to the predictor */
-    int last_replicas;        /* replicas at the previous evaluation; -1 = none */
+    sa_hpa_state hpa;        /* the rule's stabilisation memory */
+    sa_decide_state decide;  /* cooldowns and the decision's window */
+    sa_predictor *predictor; /* owned; NULL = no predictive source */
+    double rps_per_replica;  /* demand from request_rate when > 0, else CPU */
+    int64_t fed_until;       /* latest sample time given to the predictor */
+    int last_replicas;       /* replicas at the previous evaluation; -1 = none */
     /* the last decisions, oldest first, for the LLM prompt */
     sa_llm_past recent[SA_LLM_PAST_MAX];
     double recent_cpu[SA_LLM_PAST_MAX]; /* cpu % when each was decided */

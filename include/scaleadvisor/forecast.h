@@ -32,6 +32,13 @@
  * absolute error over the first min(horizon, season) held-out points is
  * refitted on everything. Its holdout errors, in units of its own predicted
  * sd, also calibrate the interval band (factor in [0.7, 2.5]).
+ *
+ * Intervals: mean +- z sigma sqrt(1 + sum psi_u^2) (R's formula for the
+ * additive model); multiplicative: sigma relative, band proportional to the
+ * forecast. A level shift in the last season (seasonal differences
+ * persistently beyond 3 RMS) is fitted as an intervention: the level jumps
+ * to the data there and that error is not fitted ("why" says so). Fitting
+ * is done in units of max |y|, so any unit works.
  */
 #ifndef SCALEADVISOR_FORECAST_H
 #define SCALEADVISOR_FORECAST_H
@@ -68,6 +75,9 @@ typedef struct {
                             it when the series covers two of them */
     double level;        /* interval level in (0,1), default 0.95 */
     size_t horizon;      /* steps to forecast, >= 1 */
+    double step_s;       /* sample spacing in seconds, 0 = unknown; when known
+                            a detected period within 5 % of a day or a week
+                            of samples becomes exactly that */
 } sa_fc_options;
 
 void sa_fc_options_init(sa_fc_options *o);

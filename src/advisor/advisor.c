@@ -65,8 +65,8 @@ static void feed_predictor(sa_advisor_state *st, const sa_context *ctx, int64_t 
     }
 }
 
-static void ask_llm(const sa_advisor_input *in, const sa_advisor_state *st,
-                    const sa_constraints *c, sa_result *out)
+static void ask_llm(const sa_advisor_input *in, const sa_advisor_state *st, const sa_constraints *c,
+                    sa_result *out)
 {
     if (!in->llm) {
         sa_strlcpy(out->llm_status.error, "disabled", sizeof out->llm_status.error);
@@ -100,18 +100,16 @@ static void ask_llm(const sa_advisor_input *in, const sa_advisor_state *st,
 
 /* Remember this decision for the prompt, and say how the previous one
  * turned out now that its effect can be seen. */
-static void remember(sa_advisor_state *st, const sa_context *ctx, int64_t now,
-                     const sa_decision *d)
+static void remember(sa_advisor_state *st, const sa_context *ctx, int64_t now, const sa_decision *d)
 {
     if (st->n_recent > 0) {
         size_t k = st->n_recent - 1;
         sa_llm_past *p = &st->recent[k];
-        p->applied = p->target_replicas != p->from_replicas &&
-                     ctx->current_replicas == p->target_replicas;
+        p->applied =
+            p->target_replicas != p->from_replicas && ctx->current_replicas == p->target_replicas;
         if (isfinite(st->recent_cpu[k]) && isfinite(ctx->cpu_percent))
             snprintf(p->outcome, sizeof p->outcome, "replicas %d -> %d, cpu %.0f%% -> %.0f%%",
-                     p->from_replicas, ctx->current_replicas, st->recent_cpu[k],
-                     ctx->cpu_percent);
+                     p->from_replicas, ctx->current_replicas, st->recent_cpu[k], ctx->cpu_percent);
         else
             snprintf(p->outcome, sizeof p->outcome, "replicas %d -> %d", p->from_replicas,
                      ctx->current_replicas);

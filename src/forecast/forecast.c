@@ -330,7 +330,7 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
     sa_err e = SA_OK;
     if (m == 1)
         m = 0;
-    if (m2 % (m ? m : 1) != 0 || m2 <= m)
+    if (m >= 2 && (m2 % m != 0 || m2 <= m))
         return sa_fail(eb, SA_ERR_INVALID, "second period %zu must be a multiple of the "
                        "period %zu", m2, m);
     if (kind == SA_FC_AUTO) {
@@ -380,6 +380,20 @@ static sa_err check_options(const sa_fc_options *o, sa_errbuf *eb)
     return SA_OK;
 }
 
+/* A detected period within 5 % of a day or a week of samples is that
+ * calendar period exactly (load follows the clock; the ACF peak of an
+ * irregular daily shape can sit a few samples off). */
+static size_t calendar_snap(size_t p, double step)
+{
+    static const double cycles[] = {86400.0, 7 * 86400.0};
+    for (size_t i = 0; p && step > 0 && i < 2; i++) {
+        double c = cycles[i] / step;
+        if (c >= 2 && fabs(c - round(c)) < 1e-9 && fabs((double)p - c) <= 0.05 * c)
+            return (size_t)c;
+    }
+    return p;
+}
+
 /* Detect the period when not given: lags [2, min(n/3, 3000)] on at most
  * the last 12000 values (the ACF costs n * lags). */
 static size_t period_of(const double *y, size_t n, const sa_fc_options *o)
@@ -387,7 +401,8 @@ static size_t period_of(const double *y, size_t n, const sa_fc_options *o)
     if (o->period)
         return o->period;
     size_t use = n < 12000 ? n : 12000, maxp = use / 3 < 3000 ? use / 3 : 3000;
-    return maxp >= 2 ? sa_fc_detect_period(y + n - use, use, 2, maxp) : 0;
+    size_t p = maxp >= 2 ? sa_fc_detect_period(y + n - use, use, 2, maxp) : 0;
+    return calendar_snap(p, o->step_s);
 }
 
 static sa_err fit_clean(const double *y, size_t n, const sa_fc_options *o, size_t horizon,
@@ -527,14 +542,39 @@ out:
     return e;
 }
 
-/* Autocorrelation of y (mean removed) at lag k, with precomputed variance
- * sum v. */
-static double acf_at(const double *y, size_t n, double mean, double v, size_t k)
+/* Autocorrelation of d (mean 0) at lag k, over the sum of squares v. */
+static double acf_at(const double *d, size_t n, double v, size_t k)
 {
     double s = 0;
     for (size_t i = k; i < n; i++)
-        s += (y[i] - mean) * (y[i - k] - mean);
-    return v > 0 ? s / v : 0;
+        s += d[i] * d[i - k];
+    return s / v;
+}
+
+/* r[k] for k in [1, kmax] of y with its least-squares line removed (a
+ * trend would make every early lag look best); d is scratch [n]. Returns
+ * 0 when y is constant. */
+static int acf_detrended(const double *y, size_t n, size_t kmax, double *d, double *r)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, v = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = (double)i;
+        sx += x;
+        sy += y[i];
+        sxx += x * x;
+        sxy += x * y[i];
+    }
+    double N = (double)n, den = N * sxx - sx * sx;
+    double b = den > 0 ? (N * sxy - sx * sy) / den : 0, a = (sy - b * sx) / N;
+    for (size_t i = 0; i < n; i++) {
+        d[i] = y[i] - a - b * (double)i;
+        v += d[i] * d[i];
+    }
+    if (!(v > 1e-300 * N))
+        return 0;
+    for (size_t k = 1; k <= kmax; k++)
+        r[k] = acf_at(d, n, v, k);
+    return 1;
 }
 
 size_t sa_fc_detect_period(const double *y, size_t n, size_t min_p, size_t max_p)
@@ -543,37 +583,39 @@ size_t sa_fc_detect_period(const double *y, size_t n, size_t min_p, size_t max_p
         return 0;
     if (max_p > n / 2)
         max_p = n / 2;
-    if (max_p < min_p + 1)
+    if (max_p < min_p)
         return 0;
-    double mean = 0, v = 0;
-    for (size_t i = 0; i < n; i++)
-        mean += y[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        v += (y[i] - mean) * (y[i] - mean);
-    if (!(v > 0))
-        return 0;
-    /* Local maxima of the ACF that rise at least 0.1 above the lowest value
-     * before them and exceed 0.2; the first within 80 % of the highest is
-     * the fundamental period (its multiples peak too). */
-    double prev = acf_at(y, n, mean, v, min_p - 1), cur = acf_at(y, n, mean, v, min_p);
-    double trough = fmin(prev, cur), best = 0;
+    size_t kmax = max_p + max_p / 10 + 2 < n - 1 ? max_p + max_p / 10 + 2 : n - 1, best = 0;
+    double *d = malloc(n * sizeof *d), *r = malloc((kmax + 1) * sizeof *r), top = 0;
+    if (!d || !r || !acf_detrended(y, n, kmax, d, r))
+        goto out;
+    /* A peak: the highest ACF within +-max(2, k/10) lags, above 0.2 and the
+     * significance bound; its prominence is its rise over the lowest value
+     * in [k/2, k] (a season swings from -a to a; short-lag persistence only
+     * wiggles). The first peak with at least 0.1 and 80 % of the largest
+     * prominence is the fundamental period (its multiples peak too). */
+    double bound = fmax(0.2, 3 / sqrt((double)n)), prom[64];
     size_t cand[64], nc = 0;
-    double cr[64];
-    for (size_t k = min_p; k < max_p; k++) {
-        double next = acf_at(y, n, mean, v, k + 1);
-        if (cur >= prev && cur > next && cur > 0.2 && cur - trough >= 0.1 && nc < 64) {
-            cand[nc] = k;
-            cr[nc++] = cur;
-            best = fmax(best, cur);
-            trough = cur;
+    for (size_t k = min_p; k <= max_p && nc < 64; k++) {
+        size_t w = k / 10 > 2 ? k / 10 : 2, lo = k > w ? k - w : 1;
+        size_t hi = k + w < kmax ? k + w : kmax;
+        int peak = r[k] > bound;
+        double low = r[k];
+        for (size_t j = lo; peak && j <= hi; j++)
+            peak = j == k || r[j] < r[k] || (r[j] <= r[k] && j > k);
+        for (size_t j = k / 2 > 0 ? k / 2 : 1; peak && j < k; j++)
+            low = fmin(low, r[j]);
+        if (peak && r[k] - low >= 0.1) {
+            prom[nc] = r[k] - low;
+            cand[nc++] = k;
+            top = fmax(top, r[k] - low);
         }
-        trough = fmin(trough, next);
-        prev = cur;
-        cur = next;
     }
-    for (size_t i = 0; i < nc; i++)
-        if (cr[i] >= 0.8 * best)
-            return cand[i];
-    return 0;
+    for (size_t i = 0; i < nc && !best; i++)
+        if (prom[i] >= 0.8 * top)
+            best = cand[i];
+out:
+    free(d);
+    free(r);
+    return best;
 }

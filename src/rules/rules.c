@@ -26,20 +26,20 @@ sa_action sa_action_for(int current, int target, int max_replicas)
 
 typedef struct {
     bool cpu_known;
-    int ready;           /* ready pods used for the demand */
-    bool ready_assumed;  /* ready_pods unknown: took current replicas */
-    double demand;       /* replica units */
-    double ratio;        /* utilisation / target */
-    double target;       /* CPU target %, 70 when the context has none usable */
-    int proposal;        /* raw HPA proposal */
-    int cpu_target;      /* after stabilisation and the scale-up limit */
-    bool stabilised;     /* a scale-down was held back by the window */
+    int ready;          /* ready pods used for the demand */
+    bool ready_assumed; /* ready_pods unknown: took current replicas */
+    double demand;      /* replica units */
+    double ratio;       /* utilisation / target */
+    double target;      /* CPU target %, 70 when the context has none usable */
+    int proposal;       /* raw HPA proposal */
+    int cpu_target;     /* after stabilisation and the scale-up limit */
+    bool stabilised;    /* a scale-down was held back by the window */
     bool mem_known;
-    int mem_target;      /* memory rule's wish; 0 when not pressing */
+    int mem_target; /* memory rule's wish; 0 when not pressing */
 } rule_calc;
 
-static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
-                     int64_t now, rule_calc *k)
+static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s, int64_t now,
+                     rule_calc *k)
 {
     int r = ctx->current_replicas;
     k->cpu_target = r;
@@ -148,9 +148,10 @@ static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints
                         const rule_calc *k)
 {
     if (k->cpu_known) {
-        sa_rec_add_factor(out, "cpu %.1f%% vs target %.1f%% (ratio %.2f, tolerance -%.0f%%/+%.0f%%)",
-                          ctx->cpu_percent, k->target, k->ratio,
-                          c->tolerance_down * 100.0, c->tolerance_up * 100.0);
+        sa_rec_add_factor(out,
+                          "cpu %.1f%% vs target %.1f%% (ratio %.2f, tolerance -%.0f%%/+%.0f%%)",
+                          ctx->cpu_percent, k->target, k->ratio, c->tolerance_down * 100.0,
+                          c->tolerance_up * 100.0);
         sa_rec_add_factor(out, "demand %.2f pod-equivalents on %d ready pods%s", k->demand,
                           k->ready, k->ready_assumed ? " (ready count unknown: assumed)" : "");
         sa_rec_add_factor(out, "HPA proposal %d, after stabilisation and scale-up limit %d",
@@ -178,15 +179,15 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
         snprintf(cpu, sizeof cpu,
                  "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target, within tolerance "
                  "(-%.0f%%/+%.0f%%): HPA keeps %d.",
-                 ctx->cpu_percent, k->ready, k->ratio, k->target,
-                 c->tolerance_down * 100.0, c->tolerance_up * 100.0, r);
+                 ctx->cpu_percent, k->ready, k->ratio, k->target, c->tolerance_down * 100.0,
+                 c->tolerance_up * 100.0, r);
     else
         snprintf(cpu, sizeof cpu,
                  "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target: demand %.2f "
                  "pod-equivalents needs ceil(%.2f / %.2f) = %d pods; %s %d.",
-                 ctx->cpu_percent, k->ready, k->ratio, k->target, k->demand,
-                 k->demand, k->target / 100.0, k->proposal,
-                 k->stabilised     ? "scale-down stabilisation over the window holds at"
+                 ctx->cpu_percent, k->ready, k->ratio, k->target, k->demand, k->demand,
+                 k->target / 100.0, k->proposal,
+                 k->stabilised                 ? "scale-down stabilisation over the window holds at"
                  : k->cpu_target < k->proposal ? "the scale-up limit max(2R, R+4) allows"
                                                : "HPA asks for",
                  k->cpu_target);
@@ -211,8 +212,8 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
     sa_rec_set_reasoning(out, "%s%s%s", cpu, mem, end);
 }
 
-void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
-                       int64_t now, sa_rec *out)
+void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s, int64_t now,
+                       sa_rec *out)
 {
     sa_rules_evaluate_ex(ctx, c, s, now, out, NULL);
 }
@@ -235,8 +236,8 @@ void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa
                                                        : sa_action_for(r, target, c->max_replicas);
     if (proposal_out) {
         int wish = k.cpu_known ? k.proposal : r;
-        *proposal_out = clamp_int(wish > k.mem_target ? wish : k.mem_target, c->min_replicas,
-                                  c->max_replicas);
+        *proposal_out =
+            clamp_int(wish > k.mem_target ? wish : k.mem_target, c->min_replicas, c->max_replicas);
     }
     out->action = a;
     out->target_replicas = target;
