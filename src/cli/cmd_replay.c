@@ -76,7 +76,6 @@ static int parse_args(int argc, char **argv, replay_opts *o)
         }
         const char *v = argv[++i];
         int rc = 0, iv = 0;
-        double dv = 0.0;
         if (strcmp(a, "--trace") == 0) {
             o->trace = v;
         } else if (strcmp(a, "--series") == 0) {
@@ -109,7 +108,6 @@ static int parse_args(int argc, char **argv, replay_opts *o)
         } else if (strcmp(a, "--max-replicas") == 0) {
             rc = int_flag(a, v, 1, 100000, &o->p.max_replicas);
         } else {
-            (void)dv;
             fprintf(stderr, "scaleadvisor replay: unknown option '%s' (try --help)\n", a);
             return SA_EXIT_USAGE;
         }

@@ -215,9 +215,8 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     out->cost = target > current + 2 || target > current * 3 / 2 ? SA_LEVEL_HIGH
                 : target > current                               ? SA_LEVEL_MEDIUM
                                                                  : SA_LEVEL_LOW;
-    out->performance = target > current   ? SA_PERF_POSITIVE
-                       : target < current ? SA_PERF_NEUTRAL
-                                          : SA_PERF_NEUTRAL;
+    /* more capacity helps; a scale-down the forecast agrees with does not hurt */
+    out->performance = target > current ? SA_PERF_POSITIVE : SA_PERF_NEUTRAL;
     out->timing = target > current   ? SA_TIMING_IMMEDIATE
                   : target < current ? SA_TIMING_WITHIN_5M
                                      : SA_TIMING_NEXT_REVIEW;

@@ -201,6 +201,10 @@ sa_err sa_replay_run(const double *t, const double *v, size_t n, const sa_replay
     if (e != SA_OK)
         goto out;
     double p99 = sa_replay_p99(vv, m);
+    if (isnan(p99)) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory for %zu rows", m);
+        goto out;
+    }
     double scale = p99 > 0.0 ? p->peak_replicas / p99 : 0.0;
     double row_s = median_spacing(tt, m);
     double span = tt[m - 1] - tt[0];
