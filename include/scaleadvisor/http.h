@@ -38,11 +38,22 @@ typedef struct {
     sa_err (*metrics)(void *ctx, sa_buf *out);
 } sa_http_backend;
 
+/* Forward declaration (scaleadvisor/metrics.h). */
+typedef struct sa_metrics sa_metrics;
+
 typedef struct {
-    const char *host;      /* "127.0.0.1" */
+    const char *host;      /* "127.0.0.1" (IPv4 or IPv6 literal; NULL = 127.0.0.1) */
     int port;              /* 0 = ephemeral; read the bound port back */
-    const char *web_dir;   /* directory of the dashboard files */
-    const char *api_token; /* "" or NULL = mutating endpoints refused */
+    const char *web_dir;   /* directory of the dashboard files (NULL or missing =
+                            * static files answer 404, with a warning logged) */
+    const char *api_token; /* "" or NULL = mutating endpoints refused (401) */
+    /* Optional, zero = default: */
+    sa_metrics *metrics;   /* borrowed registry for the server's request
+                            * metrics (must outlive the server); NULL = the
+                            * server keeps its own. If you pass yours, do not
+                            * render it again in backend.metrics. */
+    int max_connections;   /* concurrent connections; 0 = 64 */
+    int timeout_s;         /* idle connection timeout in seconds; 0 = 30 */
 } sa_http_options;
 
 typedef struct sa_http sa_http;
