@@ -257,7 +257,10 @@
       state.lastUpdate = Date.now() / 1000;
     } catch (e) {
       if (!state.unreachableSince) state.unreachableSince = Date.now() / 1000;
-      state.lastError = e && e.message ? e.message : String(e);
+      /* an HTTP status means the service answered, with an error */
+      state.errorKind = e && e.status ? 'error' : 'unreachable';
+      state.lastError = e && e.name === 'AbortError' ? 'no answer within ' + FETCH_TIMEOUT_MS / 1000 + ' s'
+        : e && e.message ? e.message : String(e);
     } finally {
       state.inFlight = false;
       render();
@@ -662,7 +665,8 @@
   function renderBanner() {
     const b = document.getElementById('banner');
     if (state.unreachableSince) {
-      b.textContent = 'Service unreachable since ' + clock(state.unreachableSince) +
+      b.textContent = (state.errorKind === 'error' ? 'Service error since ' : 'Service unreachable since ') +
+        clock(state.unreachableSince) +
         (state.lastError ? ' (' + state.lastError + ')' : '') +
         (state.loaded ? '. Showing the last data received; retrying every ' + REFRESH_MS / 1000 + ' s.' :
           '. Retrying every ' + REFRESH_MS / 1000 + ' s.');
