@@ -18,7 +18,8 @@
 (function () {
   const REFRESH_MS = 5000;
   const FETCH_TIMEOUT_MS = 8000;
-  const HISTORY_ROWS = 50;
+  const HISTORY_ROWS = 50;      /* decisions shown in the table */
+  const HISTORY_LIMIT = 2000;   /* rows per list asked of the history API */
   const TOKEN_KEY = 'scaleadvisor.token';
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -267,23 +268,29 @@
     }
   }
 
+  /* The history changes once per evaluation: fetch it again only when the
+   * selection, the window or the recommendation's time changed. */
   async function refreshHistory() {
     const r = selected();
-    if (!r) { state.history = null; state.historyKey = ''; return; }
+    if (!r) { state.history = null; state.historyKey = ''; state.historyStamp = ''; return; }
     const win = Number(document.getElementById('window-select').value) || 3600;
+    const stamp = keyOf(r) + '|' + win + '|' + String(r.generated_at);
+    if (stamp === state.historyStamp && state.historyKey === keyOf(r)) return;
     const ref = Number.isFinite(epoch(r.generated_at)) ? epoch(r.generated_at) : Date.now() / 1000;
     const since = Math.floor(ref - win);
     const path = '/api/autoscaling/deployments/' + encodeURIComponent(r.namespace) + '/' +
-      encodeURIComponent(r.deployment) + '/history?since=' + since;
+      encodeURIComponent(r.deployment) + '/history?since=' + since + '&limit=' + HISTORY_LIMIT;
     try {
       state.history = await getJSON(path);
       state.historyKey = keyOf(r);
+      state.historyStamp = stamp;
       state.historyError = '';
     } catch (e) {
       if (e && e.status) {          /* the service answered: show why */
         state.history = null;
         state.historyKey = keyOf(r);
         state.historyError = e.message;
+        state.historyStamp = stamp;
       } else {
         throw e;                      /* unreachable: keep the last data */
       }
@@ -377,6 +384,26 @@
       state.loaded ? shown + ' of ' + all + ' deployment' + (all === 1 ? '' : 's') + ' shown.' : '';
   }
 
+  /* A history decision: either a flat row or a whole stored recommendation
+   * object; both become {generated_at, source, action, target_replicas,
+   * verdict, reasons, applied, dry_run}. */
+  function flatDecision(x) {
+    if (!x || typeof x !== 'object') return null;
+    if (x.decision && typeof x.decision === 'object') {
+      const d = x.decision;
+      const v = d.validation || {};
+      return {generated_at: x.generated_at, source: d.source, action: d.action,
+        target_replicas: d.target_replicas, verdict: v.verdict, reasons: v.reasons,
+        applied: d.applied, dry_run: d.dry_run};
+    }
+    return x;
+  }
+
+  function historyDecisions(hist) {
+    return (hist && Array.isArray(hist.decisions) ? hist.decisions : []).map(flatDecision)
+      .filter((x) => x && Number.isFinite(epoch(x.generated_at)));
+  }
+
   /* ---------- rendering: the chart (plain SVG) ---------- */
 
   /* Chart geometry; the width follows the space available so that text in
@@ -418,19 +445,24 @@
   function chart(r, hist) {
     const samples = (hist && Array.isArray(hist.samples) ? hist.samples : [])
       .filter((x) => x && Number.isFinite(epoch(x.timestamp)));
-    const fc = (hist && Array.isArray(hist.forecast) ? hist.forecast : [])
-      .filter((x) => x && Number.isFinite(epoch(x.timestamp)) && isNum(x.mean));
-    const decs = (hist && Array.isArray(hist.decisions) ? hist.decisions : [])
-      .filter((x) => x && Number.isFinite(epoch(x.generated_at)) && isNum(x.target_replicas));
     const metric = metricOf(r, samples);
+    const fcAll = (hist && Array.isArray(hist.forecast) ? hist.forecast : [])
+      .filter((x) => x && Number.isFinite(epoch(x.timestamp)) && isNum(x.mean) &&
+        (!x.metric || x.metric === metric))
+      .sort((a, b) => epoch(a.timestamp) - epoch(b.timestamp));
+    const decs = historyDecisions(hist).filter((x) => isNum(x.target_replicas));
     const mname = metric === 'cpu_percent' ? 'CPU %' : 'requests/s';
 
     const genAt = epoch(r.generated_at);
     const lastSample = samples.length ? epoch(samples[samples.length - 1].timestamp) : NaN;
     const now = Number.isFinite(lastSample) ? Math.max(lastSample, Number.isFinite(genAt) ? genAt : lastSample) : genAt;
-    const ts = samples.map((x) => epoch(x.timestamp)).concat(fc.map((x) => epoch(x.timestamp)),
+    /* forecasts made for times already past are drawn faintly, behind the
+     * observations; the band is drawn ahead of now only */
+    const fcPast = Number.isFinite(now) ? fcAll.filter((x) => epoch(x.timestamp) <= now) : [];
+    const fc = Number.isFinite(now) ? fcAll.filter((x) => epoch(x.timestamp) > now) : fcAll;
+    const ts = samples.map((x) => epoch(x.timestamp)).concat(fcAll.map((x) => epoch(x.timestamp)),
       decs.map((x) => epoch(x.generated_at)), Number.isFinite(now) ? [now] : []);
-    if (!samples.length && !fc.length) {
+    if (!samples.length && !fcAll.length) {
       return h('figure.chart', {id: 'chart', 'data-key': 'chart-empty'},
         h('p.note', null, hist ? 'No samples recorded for this deployment in this window yet.' : 'Loading history…'));
     }
@@ -440,7 +472,7 @@
 
     let vmax = 0;
     for (const x of samples) if (isNum(x[metric])) vmax = Math.max(vmax, x[metric]);
-    for (const x of fc) vmax = Math.max(vmax, x.mean, isNum(x.upper) ? x.upper : 0);
+    for (const x of fcAll) vmax = Math.max(vmax, x.mean, isNum(x.upper) ? x.upper : 0);
     vmax = niceMax(vmax * 1.05);
     let rmax = Math.max(r.max_replicas || 0, r.current_replicas || 0, decision(r).target_replicas || 0);
     for (const x of samples) if (isNum(x.replicas)) rmax = Math.max(rmax, x.replicas);
@@ -485,6 +517,9 @@
       const lo = band.slice().reverse().map((x) => X(epoch(x.timestamp)).toFixed(1) + ',' + Y(Math.max(0, x.lower)).toFixed(1));
       g.push(s('polygon', {class: 'band', points: up.concat(lo).join(' ')}));
     }
+    if (fcPast.length) {
+      g.push(s('path', {class: 'forecast-past', d: pathOf(fcPast.map((x) => [X(epoch(x.timestamp)), Y(x.mean)]))}));
+    }
     if (fc.length) {
       g.push(s('path', {class: 'forecast', d: pathOf(fc.map((x) => [X(epoch(x.timestamp)), Y(x.mean)]))}));
     }
@@ -519,6 +554,7 @@
     const legend = h('ul.legend', null,
       h('li.lg-observed', null, 'observed ' + mname),
       fc.length ? h('li.lg-forecast', null, 'forecast (' + label(f.method) + ')') : null,
+      fcPast.length ? h('li.lg-forecast-past', null, 'earlier forecasts') : null,
       band.length ? h('li.lg-band', null, 'forecast band') : null,
       h('li.lg-replicas', null, 'replicas (current)'),
       h('li.lg-recommended', null, 'replicas (recommended)'));
@@ -595,7 +631,7 @@
   }
 
   function historyTable(hist) {
-    const decs = (hist && Array.isArray(hist.decisions) ? hist.decisions : []).slice()
+    const decs = historyDecisions(hist)
       .sort((a, b) => epoch(b.generated_at) - epoch(a.generated_at)).slice(0, HISTORY_ROWS);
     const head = h('h3', {id: 'history-h'}, 'Decision history');
     if (!decs.length) {
