@@ -9,8 +9,8 @@
  *
  * Listens on 127.0.0.1, an ephemeral port written to FILE once ready. The
  * target is the deployment's current replica count, read from the prompt
- * ("current_replicas" or "current replicas" followed by a number), so it is
- * always within the deployment's bounds. Logs one line per request. Exits
+ * ("Replicas: current N" as prompts/user.txt puts it, or "current_replicas"
+ * followed by a number), so it is always within the deployment's bounds. Logs one line per request. Exits
  * on SIGTERM/SIGINT or after --max-seconds (default 300).
  */
 #include <ctype.h>
@@ -83,8 +83,8 @@ static long find_number_after(const char *text, const char *key)
 
 static long current_replicas(const char *body)
 {
-    static const char *keys[] = {"current_replicas", "current replicas", "currentReplicas",
-                                 "replicas now", "min_replicas"};
+    static const char *keys[] = {"replicas: current", "current_replicas", "current replicas",
+                                 "currentReplicas", "min_replicas"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         long v = find_number_after(body, keys[i]);
         if (v > 0)
