@@ -110,9 +110,9 @@ static void model_names_round_trip(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_int_strict),     cmocka_unit_test(parse_double_and_bool),
-        cmocka_unit_test(buf_cap_frees),        cmocka_unit_test(buf_json_escapes),
-        cmocka_unit_test(time_round_trip),      cmocka_unit_test(secure_streq),
+        cmocka_unit_test(parse_int_strict),       cmocka_unit_test(parse_double_and_bool),
+        cmocka_unit_test(buf_cap_frees),          cmocka_unit_test(buf_json_escapes),
+        cmocka_unit_test(time_round_trip),        cmocka_unit_test(secure_streq),
         cmocka_unit_test(model_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

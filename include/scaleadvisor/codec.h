@@ -10,13 +10,24 @@
 #include "scaleadvisor/buf.h"
 #include "scaleadvisor/model.h"
 
+#define SA_CODEC_CONTEXT_MAX (64u << 20) /* bytes of context JSON */
+#define SA_CODEC_HISTORY_MAX 100000      /* history entries */
+
 /* Parse the context JSON of ../shared/interface.md (len bytes of text).
  * Every field is checked (types, ranges: replicas >= 0, min >= 1,
  * max >= min, percentages finite and >= 0, history evenly spaced and
  * oldest first); unknown keys are ignored. On error: SA_ERR_PARSE or
  * SA_ERR_SCHEMA with a message naming the field, e.g.
  * "deployment.max_replicas: must be >= min_replicas". out must be
- * initialised; on success it owns the history (sa_context_release). */
+ * initialised; on success it is replaced (old history freed) and owns the
+ * new history (sa_context_release); on failure it is untouched.
+ * Beyond interface.md, accepted: deployment.target_cpu_percent (else the
+ * HPA's target, else 70) and deployment.preset; metrics.request_rate and
+ * metrics.observed_at (epoch s or ISO-8601; absent = 0 = unknown);
+ * history[].request_rate; "degraded" (string). namespace defaults to
+ * "default". Metric values may be null (= unknown). At most
+ * SA_CODEC_CONTEXT_MAX bytes and SA_CODEC_HISTORY_MAX history entries
+ * (SA_ERR_TOOBIG). */
 SA_MUST_CHECK sa_err sa_codec_context_parse(const char *text, size_t len, sa_context *out,
                                             sa_errbuf *eb);
 /* The context as JSON (same shape as parsed). */

@@ -80,8 +80,10 @@ SA_MUST_CHECK sa_err sa_config_dump(const sa_config *c, sa_buf *out);
 /* Write the help table (name, default, meaning), one line each. */
 SA_MUST_CHECK sa_err sa_config_help(sa_buf *out);
 
-/* Name list of the table, for tests: returns the count, names[i] static. */
-size_t sa_config_names(const char *const **names);
+/* The table's variable names, for tests and tools: sa_config_name(i) for
+ * i < sa_config_count(), NULL past the end. Static strings. */
+size_t sa_config_count(void);
+const char *sa_config_name(size_t i);
 
 const char *sa_source_kind_name(sa_source_kind k);
 

@@ -20,6 +20,7 @@
 #define SCALEADVISOR_DECIDE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "scaleadvisor/model.h"
@@ -38,12 +39,36 @@ typedef struct {
 
 void sa_decide_state_init(sa_decide_state *s);
 
+/* Why the context's metrics cannot justify a scale-down, or false when
+ * they can. Problems: ctx->degraded set; observed_at unknown (0); metrics
+ * older than c->max_metric_age_s at now (stale) or that far in the future;
+ * cpu_percent missing; ready_pods unknown. why[n] receives every problem
+ * joined by "; " (may be NULL). Memory alone missing is not a problem: the
+ * CPU rule stands on its own, the memory rule then just stays silent. */
+bool sa_decide_metrics_problem(const sa_context *ctx, const sa_constraints *c, int64_t now,
+                               char *why, size_t n);
+
+/* Per-decision step limits from current R: up = max(max_step_up,
+ * floor(R * max_step_up_ratio)), down = max(max_step_down,
+ * floor(R * max_step_down_ratio), 1). */
+int sa_decide_step_up(const sa_constraints *c, int current);
+int sa_decide_step_down(const sa_constraints *c, int current);
+
 /* Record that replicas changed from `from` to `to` at `now` (whatever
  * caused it: our actuation, the cluster's HPA, a user). Starts cooldowns. */
 void sa_decide_note_scale(sa_decide_state *s, int64_t now, int from, int to);
 
 /* Validate one candidate. Returns the verdict, writes the permitted target
- * into *target_out (== current when rejected) and every reason into v. */
+ * into *target_out (== current when rejected) and every reason into v.
+ * Rejected: absent; confidence not in [0, 1]; llm or predictive below the
+ * confidence floor; negative target; action inconsistent with the target
+ * (scale_up not above current, scale_down not below, maintain not equal,
+ * at_max while current != max); or every hard limit together takes the
+ * whole move away. Clamped: the target was moved, in this order, by the
+ * step limits, cooldowns, the no-scale-down-on-bad-metrics rule, the
+ * scale-down stabilisation window (max of the proposals recorded in s
+ * within [now - window, now] and this one) and finally [min, max], which
+ * always wins. */
 sa_verdict sa_validate(const sa_rec *cand, sa_source src, const sa_context *ctx,
                        const sa_constraints *c, const sa_decide_state *s, int64_t now,
                        int *target_out, sa_validation *v);
@@ -55,11 +80,19 @@ typedef struct {
     const sa_rec *llm;        /* NULL or !present = none */
     const sa_rec *predictive; /* likewise */
     const sa_rec *rule;       /* likewise */
+    const int *rule_proposal; /* the rule's pre-stabilisation wish
+                                 (sa_rules_evaluate_ex); NULL = its target */
     bool dry_run;
 } sa_decide_input;
 
-/* Decide. Fills out (applied = false; the actuator sets it) and records
- * the chosen target in s for stabilisation. */
+/* Decide. The first candidate not rejected, in the order llm, predictive,
+ * rule, wins; its validation (plus a line per higher-priority candidate
+ * that was passed over) becomes the decision's. Source safety when no
+ * candidate survives, or when the metrics have a problem and the winner
+ * does not scale up: the decision then holds current replicas (moved into
+ * [min, max] if outside) with the reason. Fills out (applied = false; the
+ * actuator sets it) and records the winner's proposal (its target within
+ * [min, max]; nothing when no candidate survived) in s for stabilisation. */
 void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out);
 
 #endif

@@ -60,11 +60,21 @@ int sa_hpa_step(sa_hpa_state *s, const sa_hpa_params *p, double t, double demand
  * memory-pressure rule; the larger target wins. Fills a full recommendation
  * (action, target, confidence, reasoning, factors, risk, cost, performance,
  * timing). When CPU is unknown and memory is fine, recommends maintain.
- * Updates s. */
+ * ready_pods unknown (-1): current replicas are taken as ready (lower
+ * confidence). The target lies in [c->min_replicas, c->max_replicas]; the
+ * action is at_max (target = max) when more is wanted at max. Updates s. */
 void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
                        int64_t now, sa_rec *out);
+/* Same, and *proposal_out (may be NULL) receives the rule's wish before
+ * its own scale-down stabilisation: max(HPA proposal, memory wish) within
+ * [min, max] (current when nothing is known). sa_decide records this, not
+ * the stabilised target, so that its window does not stabilise twice. */
+void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
+                          int64_t now, sa_rec *out, int *proposal_out);
 
-/* Action word for moving from `current` to `target` within max. */
+/* Action word for moving from `current` to `target` (the wish before the
+ * max clamp): scale_up / scale_down / maintain, and at_max when more is
+ * wanted but current is already at or above max_replicas. */
 sa_action sa_action_for(int current, int target, int max_replicas);
 
 #endif

@@ -36,18 +36,18 @@ static sa_err parse_of(const char *const *names, size_t n, const char *s, int *o
     return SA_ERR_INVALID;
 }
 
-#define SA_ENUM_FUNCS(type, fname, names)                                                      \
-    const char *fname##_name(type v)                                                           \
-    {                                                                                          \
-        return name_of(names, SA_ARRAY_LEN(names), (int)v);                                    \
-    }                                                                                          \
-    sa_err fname##_parse(const char *s, type *out)                                             \
-    {                                                                                          \
-        int v;                                                                                 \
-        sa_err e = parse_of(names, SA_ARRAY_LEN(names), s, &v);                                \
-        if (e == SA_OK)                                                                        \
-            *out = (type)v;                                                                    \
-        return e;                                                                              \
+#define SA_ENUM_FUNCS(type, fname, names)                                                          \
+    const char *fname##_name(type v)                                                               \
+    {                                                                                              \
+        return name_of(names, SA_ARRAY_LEN(names), (int)v);                                        \
+    }                                                                                              \
+    sa_err fname##_parse(const char *s, type *out)                                                 \
+    {                                                                                              \
+        int v;                                                                                     \
+        sa_err e = parse_of(names, SA_ARRAY_LEN(names), s, &v);                                    \
+        if (e == SA_OK)                                                                            \
+            *out = (type)v;                                                                        \
+        return e;                                                                                  \
     }
 
 SA_ENUM_FUNCS(sa_action, sa_action, action_names)

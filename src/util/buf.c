@@ -97,11 +97,21 @@ sa_err sa_buf_json_str(sa_buf *b, const char *s)
     sa_err e = sa_buf_append(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; e == SA_OK && *p; p++) {
         switch (*p) {
-        case '"': e = sa_buf_append(b, "\\\"", 2); break;
-        case '\\': e = sa_buf_append(b, "\\\\", 2); break;
-        case '\n': e = sa_buf_append(b, "\\n", 2); break;
-        case '\r': e = sa_buf_append(b, "\\r", 2); break;
-        case '\t': e = sa_buf_append(b, "\\t", 2); break;
+        case '"':
+            e = sa_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            e = sa_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            e = sa_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            e = sa_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            e = sa_buf_append(b, "\\t", 2);
+            break;
         default:
             /* '<' and '>' escaped too, so JSON embedded in a page can never
              * close a script element. */

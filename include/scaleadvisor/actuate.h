@@ -1,0 +1,41 @@
+/*
+ * actuate.h - acting on a decision, and the audit of every actuation.
+ *
+ * sa_actuate applies a decision through the source only when the service
+ * may act (not dry-run, not paused, the source can actuate, the target
+ * differs from the current replicas), and sets decision.applied and
+ * decision.dry_run accordingly. Whatever was attempted is then written to
+ * the audit log with before/after, method, outcome and the decision's id.
+ */
+#ifndef SCALEADVISOR_ACTUATE_H
+#define SCALEADVISOR_ACTUATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scaleadvisor/model.h"
+#include "scaleadvisor/source.h"
+#include "scaleadvisor/store.h"
+
+typedef enum {
+    SA_ACT_DRY_RUN = 0, /* dry-run: nothing done (applied false, dry_run true) */
+    SA_ACT_PAUSED,      /* actuation paused or emergency-stopped */
+    SA_ACT_NOOP,        /* target == current replicas */
+    SA_ACT_UNSUPPORTED, /* the source cannot actuate */
+    SA_ACT_APPLIED,     /* the source applied it (out filled) */
+    SA_ACT_FAILED       /* the source refused or failed (out->outcome says why) */
+} sa_act_status;
+
+/* "dry_run", "paused", "noop", "unsupported", "applied", "failed". */
+const char *sa_act_status_name(sa_act_status st);
+
+/* Act on d for ctx. Sets d->dry_run = dry_run and d->applied (true only
+ * for SA_ACT_APPLIED with after != before). out is filled for APPLIED and
+ * FAILED (before = current replicas). */
+sa_act_status sa_actuate(sa_src *src, const sa_context *ctx, sa_decision *d, bool dry_run,
+                         bool paused, sa_actuation *out);
+
+/* True when st must be written to the audit log (APPLIED, FAILED). */
+bool sa_act_needs_audit(sa_act_status st);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * predict.c - the predictive policy's memory: the demand history, three
+ * simple forecasters (naive, seasonal-naive-adjusted, their blend), and a
+ * ring of each one's recent errors per horizon. After every sample the
+ * forecaster with the lowest recent WAPE is chosen and the quantile of its
+ * relative errors at the risk level becomes the headroom. Pure: no I/O.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "predict_int.h"
+#include "scaleadvisor/banned.h"
+
+#define MIN_SCORED 24 /* scored samples before the forecast can be trusted */
+#define REL_FLOOR 1.0 /* relative errors are taken against max(forecast, 1 replica) */
+
+void sa_predict_params_init(sa_predict_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->sample_s = 60.0;
+    p->interval_s = 60.0;
+    p->startup_s = 120.0;
+    p->period = 0;
+    p->risk = 0.98;
+    p->min_accuracy = 0.75;
+    p->target_utilization = 0.7;
+    p->downscale_window_s = 300.0;
+    p->min_replicas = 1;
+    p->max_replicas = 100;
+    p->unit_per_replica = 1.0;
+}
+
+static sa_err check_params(const sa_predict_params *p, sa_errbuf *eb)
+{
+    if (!(p->sample_s > 0.0) || !isfinite(p->sample_s))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: sample_s must be > 0");
+    if (!(p->interval_s > 0.0) || !isfinite(p->interval_s))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: interval_s must be > 0");
+    if (!(p->startup_s >= 0.0) || !isfinite(p->startup_s))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: startup_s must be >= 0");
+    if (!(p->risk >= 0.5 && p->risk <= 0.9999))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: risk must be in [0.5, 0.9999]");
+    if (!(p->min_accuracy >= 0.0 && p->min_accuracy <= 1.0))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: min_accuracy must be in [0, 1]");
+    if (!(p->target_utilization > 0.0 && p->target_utilization <= 1.0))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: target_utilization must be in (0, 1]");
+    if (!(p->downscale_window_s >= 0.0) || !isfinite(p->downscale_window_s))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: downscale_window_s must be >= 0");
+    if (p->min_replicas < 1 || p->max_replicas < p->min_replicas)
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: need 1 <= min_replicas <= max_replicas");
+    if (p->period > 100000)
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: period %zu too long", p->period);
+    if (!(p->unit_per_replica > 0.0) || !isfinite(p->unit_per_replica))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: unit_per_replica must be > 0");
+    return SA_OK;
+}
+
+void sa_predictor_destroy(sa_predictor *p)
+{
+    if (!p)
+        return;
+    for (int c = 0; c < PR_NCAND; c++)
+        for (size_t h = 0; h < PR_HMAX; h++) {
+            free(p->errs[c][h].rel);
+            free(p->errs[c][h].abs_err);
+            free(p->errs[c][h].actual);
+        }
+    free(p->y);
+    free(p);
+}
+
+sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_errbuf *eb)
+{
+    sa_predictor *p = NULL;
+    sa_err e = check_params(prm, eb);
+    if (e != SA_OK)
+        goto out;
+    p = calloc(1, sizeof *p);
+    if (!p) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
+        goto out;
+    }
+    p->p = *prm;
+    p->p.unit[SA_PREDICT_UNIT_MAX - 1] = '\0';
+    p->p.metric[sizeof p->p.metric - 1] = '\0';
+    /* about a day of errors, at least 48 samples (two days of hourly data) */
+    double day = 86400.0 / prm->sample_s;
+    p->window = day < 48.0 ? 48 : day > 4096.0 ? 4096 : (size_t)day;
+    double hs = ceil((prm->startup_s + prm->interval_s) / prm->sample_s) + 1.0;
+    p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
+    p->keep = 2 * prm->period + p->hmax + 4;
+    p->ycap = 2 * p->keep + 16;
+    p->y = malloc(p->ycap * sizeof *p->y);
+    p->last_t = NAN;
+    p->accuracy = NAN;
+    if (!p->y) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
+        goto out;
+    }
+    for (int c = 0; c < PR_NCAND; c++)
+        for (size_t h = 0; h < p->hmax; h++) {
+            pr_errs *r = &p->errs[c][h];
+            r->cap = p->window;
+            r->rel = malloc(r->cap * sizeof *r->rel);
+            r->abs_err = malloc(r->cap * sizeof *r->abs_err);
+            r->actual = malloc(r->cap * sizeof *r->actual);
+            if (!r->rel || !r->abs_err || !r->actual) {
+                e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
+                goto out;
+            }
+        }
+    sa_hpa_state_init(&p->hpa);
+    *out = p;
+    p = NULL;
+out:
+    sa_predictor_destroy(p);
+    return e;
+}
+
+size_t sa_predictor_count(const sa_predictor *p)
+{
+    return p->count;
+}
+
+double sa_predictor_accuracy(const sa_predictor *p)
+{
+    return p->accuracy;
+}
+
+/* Forecast of candidate c made at history index o (the newest sample then)
+ * for o + h. Seasonal: the newest value moved by last season's change from
+ * the same phase to the target phase. */
+static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
+{
+    double base = p->y[o];
+    size_t per = p->p.period;
+    if (c == PR_NAIVE || per == 0 || o < per || h > per)
+        return base;
+    double delta = p->y[o + h - per] - p->y[o - per];
+    double f = base + (c == PR_SEASONAL ? delta : 0.5 * delta);
+    return f > 0.0 ? f : 0.0;
+}
+
+double pr_forecast(const sa_predictor *p, int c, size_t h)
+{
+    return fc_at(p, c, p->ny - 1, h);
+}
+
+static void errs_push(pr_errs *r, double rel, double abs_err, double actual)
+{
+    size_t i;
+    if (r->n == r->cap) {
+        i = r->head;
+        r->head = (r->head + 1) % r->cap;
+    } else {
+        i = (r->head + r->n) % r->cap;
+        r->n++;
+    }
+    r->rel[i] = rel;
+    r->abs_err[i] = abs_err;
+    r->actual[i] = actual;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile q of the ring's relative errors (nearest rank). 0 when empty. */
+static double errs_quantile(const pr_errs *r, double q, double *scratch)
+{
+    if (r->n == 0)
+        return 0.0;
+    memcpy(scratch, r->rel, r->n * sizeof *scratch);
+    qsort(scratch, r->n, sizeof *scratch, cmp_double);
+    size_t rank = (size_t)ceil(q * (double)r->n);
+    return scratch[rank > 0 ? rank - 1 : 0];
+}
+
+static double errs_wape(const pr_errs *r)
+{
+    double se = 0.0, sa = 0.0;
+    for (size_t k = 0; k < r->n; k++) {
+        se += r->abs_err[k];
+        sa += r->actual[k];
+    }
+    return sa > 0.0 ? se / sa : (se > 0.0 ? 1.0 : 0.0);
+}
+
+/* Score every candidate's forecasts that target the newest sample. */
+static void score_newest(sa_predictor *p)
+{
+    size_t n = p->ny - 1;
+    double actual = p->y[n];
+    for (size_t h = 1; h <= p->hmax && h <= n; h++)
+        for (int c = 0; c < PR_NCAND; c++) {
+            double f = fc_at(p, c, n - h, h);
+            double den = f > REL_FLOOR ? f : REL_FLOOR;
+            errs_push(&p->errs[c][h - 1], (actual - f) / den, fabs(actual - f), fabs(actual));
+        }
+}
+
+/* Choose the candidate, its accuracy and the quantiles of its errors. */
+static void refresh(sa_predictor *p)
+{
+    double best = INFINITY;
+    int bc = 0;
+    for (int c = 0; c < PR_NCAND; c++) {
+        double w = errs_wape(&p->errs[c][0]);
+        if (w < best - 1e-12) {
+            best = w;
+            bc = c;
+        }
+    }
+    p->chosen = bc;
+    p->accuracy = p->errs[bc][0].n >= MIN_SCORED ? fmax(0.0, 1.0 - best) : NAN;
+    double scratch[4096];
+    for (size_t h = 0; h < p->hmax; h++) {
+        p->q[h] = errs_quantile(&p->errs[bc][h], p->p.risk, scratch);
+        p->q_lo[h] = errs_quantile(&p->errs[bc][h], 1.0 - p->p.risk, scratch);
+    }
+}
+
+static void append(sa_predictor *p, double v, int scored)
+{
+    if (p->ny == p->ycap) {
+        /* keep the newest `keep` samples: all any forecaster looks back */
+        memmove(p->y, p->y + (p->ny - p->keep), p->keep * sizeof *p->y);
+        p->ny = p->keep;
+    }
+    p->y[p->ny++] = v;
+    p->count++;
+    if (scored)
+        score_newest(p);
+}
+
+void sa_predictor_observe(sa_predictor *p, double t, double demand)
+{
+    if (!isfinite(t) || (!isnan(p->last_t) && !(t > p->last_t)))
+        return;
+    if (!isnan(demand) && (!isfinite(demand) || demand < 0.0))
+        demand = NAN;
+    if (!isnan(p->last_t)) {
+        /* skipped samples: missing, the history holds the last value */
+        double gap = (t - p->last_t) / p->p.sample_s;
+        size_t skipped = gap > 1.5 ? (size_t)fmin(floor(gap + 0.5) - 1.0, (double)p->keep) : 0;
+        for (size_t k = 0; k < skipped; k++)
+            append(p, p->y[p->ny - 1], 0);
+    }
+    if (isnan(demand)) {
+        if (p->ny == 0)
+            return;
+        append(p, pr_forecast(p, p->chosen, 1), 0);
+    } else {
+        append(p, demand, 1);
+    }
+    p->last_t = t;
+    refresh(p);
+}
+
+int pr_trusted(const sa_predictor *p)
+{
+    return !isnan(p->accuracy) && p->accuracy >= p->p.min_accuracy;
+}
+
+double pr_upper(const sa_predictor *p, size_t h)
+{
+    size_t hi = h > p->hmax ? p->hmax : h;
+    double f = pr_forecast(p, p->chosen, h);
+    double den = f > REL_FLOOR ? f : REL_FLOOR;
+    double u = f + p->q[hi - 1] * den;
+    return u > 0.0 ? u : 0.0;
+}
+
+double pr_lower(const sa_predictor *p, size_t h)
+{
+    size_t hi = h > p->hmax ? p->hmax : h;
+    double f = pr_forecast(p, p->chosen, h);
+    double den = f > REL_FLOOR ? f : REL_FLOOR;
+    double l = f + p->q_lo[hi - 1] * den;
+    return l > 0.0 ? l : 0.0;
+}
+
+size_t sa_predictor_forecast(const sa_predictor *p, size_t h, double *mean, double *lower,
+                             double *upper, double *t0_out)
+{
+    if (p->ny == 0)
+        return 0;
+    for (size_t k = 1; k <= h; k++) {
+        mean[k - 1] = pr_forecast(p, p->chosen, k);
+        if (lower)
+            lower[k - 1] = pr_lower(p, k);
+        if (upper)
+            upper[k - 1] = pr_upper(p, k);
+    }
+    if (t0_out)
+        *t0_out = p->last_t;
+    return h;
+}
+
+double sa_predict_demand(const sa_context *ctx, double rps_per_replica)
+{
+    if (rps_per_replica > 0.0 && isfinite(ctx->request_rate) && ctx->request_rate >= 0.0)
+        return ctx->request_rate / rps_per_replica;
+    if (!isfinite(ctx->cpu_percent) || ctx->cpu_percent < 0.0)
+        return NAN;
+    int pods = ctx->ready_pods >= 0 ? ctx->ready_pods : ctx->current_replicas;
+    return ctx->cpu_percent / 100.0 * (double)(pods > 0 ? pods : 0);
+}

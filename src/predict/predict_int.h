@@ -1,0 +1,61 @@
+/*
+ * predict_int.h - internals of the predictive policy shared by its .c
+ * files (predict.c: history, forecasters, error tracking; recommend.c:
+ * sizing, stabilisation, the recommendation text).
+ */
+#ifndef SCALEADVISOR_PREDICT_INT_H
+#define SCALEADVISOR_PREDICT_INT_H
+
+#include <stddef.h>
+
+#include "scaleadvisor/predict.h"
+#include "scaleadvisor/rules.h"
+
+#define PR_HMAX 16      /* forecast horizons tracked, in samples */
+#define PR_NCAND 3      /* candidate forecasters */
+#define PR_DOWN_MAX 64  /* remembered targets for scale-down stabilisation */
+
+typedef enum { PR_NAIVE = 0, PR_SEASONAL, PR_BLEND } pr_cand;
+
+/* A ring of the most recent errors of one forecaster at one horizon. */
+typedef struct {
+    double *rel; /* (actual - forecast) / max(forecast, floor), [cap] */
+    double *abs_err; /* |actual - forecast|, [cap] */
+    double *actual;  /* |actual|, [cap] */
+    size_t head, n, cap;
+} pr_errs;
+
+struct sa_predictor {
+    sa_predict_params p;
+    size_t window; /* error window, samples (about a day) */
+    size_t hmax;   /* horizons in use */
+
+    /* history: y[0..ny-1], oldest first; trimmed to `keep` from time to time */
+    double *y;
+    size_t ny, ycap, keep;
+    size_t count;  /* samples observed in all */
+    double last_t; /* time of the last sample; NaN before any */
+
+    pr_errs errs[PR_NCAND][PR_HMAX];
+    int chosen;           /* candidate with the lowest recent WAPE */
+    double accuracy;      /* 1 - WAPE of the chosen one, NaN = unknown */
+    double q[PR_HMAX];    /* relative error quantile at the risk level, per h */
+    double q_lo[PR_HMAX]; /* lower quantile, for the band */
+
+    /* decision memory */
+    sa_hpa_state hpa;
+    size_t down_n, down_head;
+    double down_t[PR_DOWN_MAX];
+    int down_target[PR_DOWN_MAX];
+};
+
+/* Forecast of candidate c for h samples after the newest (h >= 1), from
+ * the history. Never negative. */
+double pr_forecast(const sa_predictor *p, int c, size_t h);
+/* Forecast with the upper (risk) quantile applied, for h >= 1. */
+double pr_upper(const sa_predictor *p, size_t h);
+double pr_lower(const sa_predictor *p, size_t h);
+/* Is the forecast trusted (enough scored samples, accuracy >= threshold)? */
+int pr_trusted(const sa_predictor *p);
+
+#endif

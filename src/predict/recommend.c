@@ -1,0 +1,226 @@
+/*
+ * recommend.c - the predictive policy's decision: size for the highest
+ * load expected while a replica added now could still matter (start-up
+ * plus one decision interval), with headroom from the forecaster's own
+ * error quantile; scale down only to what that horizon needs and never
+ * below the targets of the stabilisation window; fall back to the reactive
+ * HPA rule while the forecast has not proven itself. Pure: time is `now`.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "predict_int.h"
+#include "scaleadvisor/banned.h"
+
+#define EPS 1e-9
+
+static const char *const cand_names[PR_NCAND] = {"naive", "seasonal", "seasonal-blend"};
+
+typedef struct {
+    double need;       /* replica units to cover over the horizon */
+    double known;      /* the part still covered by the current sample; -1 none */
+    double peak_mean;  /* highest point forecast over the forecast part */
+    double peak_upper; /* highest upper band value */
+    double trough;
+    double sum_mean;
+    size_t n_fc;       /* forecast samples in the horizon */
+    double peak_in_s;  /* seconds from now to the sample of the peak */
+} pr_horizon;
+
+/* Action word for current -> target (at_max: more is needed than max). */
+static sa_action action_for(int current, int target, int max_replicas, double need)
+{
+    if (target > current)
+        return SA_ACTION_SCALE_UP;
+    if (target < current)
+        return SA_ACTION_SCALE_DOWN;
+    return current >= max_replicas && need > (double)max_replicas + EPS ? SA_ACTION_AT_MAX
+                                                                       : SA_ACTION_MAINTAIN;
+}
+
+static int ceil_replicas(double x)
+{
+    double c = ceil(x - EPS);
+    if (!(c > 0.0))
+        return 0;
+    return c > 1e9 ? 1000000000 : (int)c;
+}
+
+/* What the horizon [now + interval, now + startup + interval) needs: the
+ * held current sample where it still holds, the upper forecast of every
+ * later sample that overlaps. */
+static void horizon_need(const sa_predictor *p, double now, pr_horizon *hz)
+{
+    double lo = now + p->p.interval_s;
+    double hi = now + p->p.startup_s + p->p.interval_s;
+    double s = p->p.sample_s;
+    memset(hz, 0, sizeof *hz);
+    hz->known = -1.0;
+    hz->trough = INFINITY;
+    if (lo < p->last_t + s - EPS) {
+        hz->known = p->y[p->ny - 1];
+        hz->need = hz->known;
+    }
+    for (size_t j = 1; j <= PR_HMAX; j++) {
+        double a = p->last_t + (double)j * s;
+        if (a >= hi - EPS)
+            break;
+        if (a + s <= lo + EPS)
+            continue;
+        double m = pr_forecast(p, p->chosen, j), u = pr_upper(p, j);
+        if (u > hz->need)
+            hz->need = u;
+        if (m >= hz->peak_mean || hz->n_fc == 0) {
+            hz->peak_mean = m;
+            hz->peak_in_s = fmax(0.0, a - now);
+        }
+        hz->peak_upper = fmax(hz->peak_upper, u);
+        hz->trough = fmin(hz->trough, m);
+        hz->sum_mean += m;
+        hz->n_fc++;
+    }
+    if (hz->n_fc == 0)
+        hz->trough = hz->known > 0.0 ? hz->known : 0.0;
+}
+
+/* Remember this target; a scale-down goes no lower than the highest target
+ * of the stabilisation window (both ends inclusive). */
+static int stabilise(sa_predictor *p, double now, int target, int current)
+{
+    size_t i = (p->down_head + p->down_n) % PR_DOWN_MAX;
+    if (p->down_n == PR_DOWN_MAX) {
+        i = p->down_head;
+        p->down_head = (p->down_head + 1) % PR_DOWN_MAX;
+    } else {
+        p->down_n++;
+    }
+    p->down_t[i] = now;
+    p->down_target[i] = target;
+    if (target >= current)
+        return target;
+    int best = target;
+    for (size_t k = 0; k < p->down_n; k++) {
+        size_t j = (p->down_head + k) % PR_DOWN_MAX;
+        if (p->down_t[j] >= now - p->p.downscale_window_s - EPS && p->down_target[j] > best)
+            best = p->down_target[j];
+    }
+    return best < current ? best : current;
+}
+
+static double in_unit(const sa_predictor *p, double replica_units)
+{
+    return replica_units * p->p.unit_per_replica;
+}
+
+static const char *unit_name(const sa_predictor *p)
+{
+    return p->p.unit[0] ? p->p.unit : "replica units";
+}
+
+static void fill_summary(const sa_predictor *p, const pr_horizon *hz, sa_forecast_summary *fs)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->present = true;
+    snprintf(fs->metric, sizeof fs->metric, "%s", p->p.metric[0] ? p->p.metric : "demand");
+    snprintf(fs->method, sizeof fs->method, "%s", cand_names[p->chosen]);
+    fs->horizon_s = p->p.startup_s + p->p.interval_s;
+    fs->now = in_unit(p, p->y[p->ny - 1]);
+    double known = hz->known >= 0.0 ? hz->known : 0.0;
+    fs->mean = in_unit(p, hz->n_fc ? hz->sum_mean / (double)hz->n_fc : known);
+    fs->peak = in_unit(p, hz->n_fc ? hz->peak_mean : known);
+    fs->peak_upper = in_unit(p, hz->n_fc ? hz->peak_upper : known);
+    fs->trough = in_unit(p, hz->trough);
+    double f1 = pr_forecast(p, p->chosen, 1);
+    fs->trend_per_hour = in_unit(p, (f1 - p->y[p->ny - 1]) * 3600.0 / p->p.sample_s);
+    fs->accuracy = p->accuracy;
+}
+
+static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, int target,
+                     int current, sa_rec *out)
+{
+    double risk_pct = p->p.risk * 100.0;
+    if (!trusted) {
+        if (isnan(p->accuracy))
+            sa_rec_set_reasoning(out, "forecast not yet proven (%zu samples); reactive rule at "
+                                      "%.0f %% target utilisation; %d replicas",
+                                 p->count, p->p.target_utilization * 100.0, target);
+        else
+            sa_rec_set_reasoning(out, "forecast accuracy %.0f %% below the %.0f %% threshold; "
+                                      "falling back to the reactive rule; %d replicas",
+                                 p->accuracy * 100.0, p->p.min_accuracy * 100.0, target);
+    } else if (hz->n_fc > 0) {
+        sa_rec_set_reasoning(out, "forecast peak %.4g %s in %.0f min, %.0f %% band up to %.4g; "
+                                  "%d replicas",
+                             in_unit(p, hz->peak_mean), unit_name(p), ceil(hz->peak_in_s / 60.0),
+                             risk_pct, in_unit(p, hz->peak_upper), target);
+    } else {
+        sa_rec_set_reasoning(out, "current load %.4g %s holds through the next %.0f min; "
+                                  "%d replicas",
+                             in_unit(p, hz->known), unit_name(p),
+                             (p->p.startup_s + p->p.interval_s) / 60.0, target);
+    }
+    sa_rec_add_factor(out, "horizon %.0f s (start-up %.0f s + interval %.0f s)",
+                      p->p.startup_s + p->p.interval_s, p->p.startup_s, p->p.interval_s);
+    sa_rec_add_factor(out, "forecaster %s, accuracy (1 - WAPE) %s%.0f %%",
+                      cand_names[p->chosen], isnan(p->accuracy) ? "unknown " : "",
+                      isnan(p->accuracy) ? 0.0 : p->accuracy * 100.0);
+    sa_rec_add_factor(out, "headroom from the %.1f %% quantile of recent errors: %+.0f %%",
+                      risk_pct, p->q[0] * 100.0);
+    sa_rec_add_factor(out, "current demand %.4g %s on %d replicas",
+                      in_unit(p, p->y[p->ny - 1]), unit_name(p), current);
+    if (p->p.period)
+        sa_rec_add_factor(out, "seasonal period %zu samples", p->p.period);
+}
+
+void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, sa_rec *out,
+                            sa_forecast_summary *fs)
+{
+    sa_rec_init(out);
+    if (fs)
+        memset(fs, 0, sizeof *fs);
+    if (p->ny == 0)
+        return;
+    int lo = ctx->min_replicas >= 1 ? ctx->min_replicas : p->p.min_replicas;
+    int hi = ctx->max_replicas >= lo ? ctx->max_replicas : p->p.max_replicas;
+    int current = ctx->current_replicas;
+    int ready = ctx->ready_pods >= 0 ? ctx->ready_pods : current;
+    double d = p->y[p->ny - 1];
+
+    sa_hpa_params hp;
+    sa_hpa_params_init(&hp);
+    hp.target_utilization = p->p.target_utilization;
+    hp.downscale_window_s = p->p.downscale_window_s;
+    hp.min_replicas = lo;
+    hp.max_replicas = hi;
+    int reactive = sa_hpa_step(&p->hpa, &hp, now, d, ready, current, NULL);
+
+    pr_horizon hz;
+    horizon_need(p, now, &hz);
+    int trusted = pr_trusted(p);
+    int target = trusted ? ceil_replicas(hz.need) : reactive;
+    if (target < lo)
+        target = lo;
+    if (target > hi)
+        target = hi;
+    if (trusted)
+        target = stabilise(p, now, target, current);
+
+    out->present = true;
+    out->target_replicas = target;
+    out->action = action_for(current, target, hi, trusted ? hz.need : (double)reactive);
+    out->confidence = trusted ? fmin(0.99, fmax(0.05, p->accuracy)) : 0.3;
+    out->risk = !trusted ? SA_LEVEL_HIGH : p->accuracy >= 0.9 ? SA_LEVEL_LOW : SA_LEVEL_MEDIUM;
+    out->cost = target > current + 2 || target > current * 3 / 2 ? SA_LEVEL_HIGH
+                : target > current                               ? SA_LEVEL_MEDIUM
+                                                                 : SA_LEVEL_LOW;
+    out->performance = target > current ? SA_PERF_POSITIVE
+                       : target < current ? SA_PERF_NEUTRAL
+                                          : SA_PERF_NEUTRAL;
+    out->timing = target > current   ? SA_TIMING_IMMEDIATE
+                  : target < current ? SA_TIMING_WITHIN_5M
+                                     : SA_TIMING_NEXT_REVIEW;
+    describe(p, &hz, trusted, target, current, out);
+    if (fs)
+        fill_summary(p, &hz, fs);
+}

@@ -1,0 +1,241 @@
+/*
+ * rules.c - the service's reactive rule source: the HPA step on CPU %
+ * (hpa.c) plus a memory-pressure rule, turned into a full recommendation
+ * with the numbers behind it. Pure: time is an argument, the only memory is
+ * the caller's sa_hpa_state.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scaleadvisor/rules.h"
+#include "scaleadvisor/banned.h"
+
+/* Unclamped ceiling of the HPA step so that a wish beyond max shows as
+ * at_max rather than vanishing into the clamp. */
+#define RULES_RAW_MAX 1000000000
+
+sa_action sa_action_for(int current, int target, int max_replicas)
+{
+    if (target > current)
+        return current >= max_replicas ? SA_ACTION_AT_MAX : SA_ACTION_SCALE_UP;
+    if (target < current)
+        return SA_ACTION_SCALE_DOWN;
+    return SA_ACTION_MAINTAIN;
+}
+
+typedef struct {
+    bool cpu_known;
+    int ready;           /* ready pods used for the demand */
+    bool ready_assumed;  /* ready_pods unknown: took current replicas */
+    double demand;       /* replica units */
+    double ratio;        /* utilisation / target */
+    int proposal;        /* raw HPA proposal */
+    int cpu_target;      /* after stabilisation and the scale-up limit */
+    bool stabilised;     /* a scale-down was held back by the window */
+    bool mem_known;
+    int mem_target;      /* memory rule's wish; 0 when not pressing */
+} rule_calc;
+
+static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
+                     int64_t now, rule_calc *k)
+{
+    int r = ctx->current_replicas;
+    k->cpu_target = r;
+    k->cpu_known = isfinite(ctx->cpu_percent) && ctx->cpu_percent >= 0.0;
+    if (!k->cpu_known)
+        return;
+    k->ready = ctx->ready_pods;
+    if (k->ready < 0) {
+        k->ready = r;
+        k->ready_assumed = true;
+    }
+    sa_hpa_params p;
+    sa_hpa_params_init(&p);
+    p.target_utilization = ctx->target_cpu_percent / 100.0;
+    p.tolerance_up = c->tolerance_up;
+    p.tolerance_down = c->tolerance_down;
+    p.downscale_window_s = (double)c->downscale_window_s;
+    p.min_replicas = 0;
+    p.max_replicas = RULES_RAW_MAX;
+    k->demand = ctx->cpu_percent / 100.0 * (double)k->ready;
+    k->ratio = ctx->cpu_percent / ctx->target_cpu_percent;
+    k->cpu_target = sa_hpa_step(s, &p, (double)now, k->demand, k->ready, r, &k->proposal);
+    k->stabilised = k->proposal < r && k->cpu_target > k->proposal;
+}
+
+/* Memory does not shrink with more pods the way CPU does, but per-pod
+ * working sets of request-serving pods do: ask for enough pods to bring
+ * the mean back to the comfortable level, at least one more. */
+#define RULES_MEMORY_COMFORT 70.0
+
+static void eval_memory(const sa_context *ctx, rule_calc *k)
+{
+    int r = ctx->current_replicas;
+    k->mem_target = 0;
+    k->mem_known = isfinite(ctx->memory_percent) && ctx->memory_percent >= 0.0;
+    if (!k->mem_known || ctx->memory_percent <= SA_RULES_MEMORY_HIGH || r <= 0)
+        return;
+    double want = ceil((double)r * ctx->memory_percent / RULES_MEMORY_COMFORT - 1e-9);
+    int64_t limit = r + 4 > 2 * (int64_t)r ? r + 4 : 2 * (int64_t)r;
+    int64_t t = want > (double)limit ? limit : (int64_t)want;
+    if (t <= r)
+        t = r + 1;
+    k->mem_target = (int)t;
+}
+
+static int clamp_int(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static double rule_confidence(const rule_calc *k, sa_action a)
+{
+    double conf;
+    if (!k->cpu_known && !k->mem_known)
+        return 0.3;
+    if (a == SA_ACTION_MAINTAIN)
+        conf = k->stabilised ? 0.75 : 0.85;
+    else if (a == SA_ACTION_AT_MAX)
+        conf = 0.9;
+    else {
+        double dist = k->cpu_known ? fabs(k->ratio - 1.0) : 0.5;
+        conf = 0.6 + 0.3 * (dist > 0.5 ? 1.0 : dist / 0.5);
+    }
+    if (!k->cpu_known || k->ready_assumed)
+        conf -= 0.15;
+    return conf < 0.05 ? 0.05 : conf;
+}
+
+static void fill_impact(sa_rec *out, int r, int target, sa_action a, const rule_calc *k)
+{
+    switch (a) {
+    case SA_ACTION_SCALE_UP:
+        out->risk = SA_LEVEL_LOW;
+        out->cost = r > 0 && (target - r) * 2 >= r ? SA_LEVEL_HIGH : SA_LEVEL_MEDIUM;
+        out->performance = SA_PERF_POSITIVE;
+        out->timing = SA_TIMING_IMMEDIATE;
+        break;
+    case SA_ACTION_SCALE_DOWN:
+        out->risk = (r - target) * 2 >= r ? SA_LEVEL_HIGH : SA_LEVEL_MEDIUM;
+        out->cost = SA_LEVEL_LOW;
+        out->performance = SA_PERF_NEUTRAL;
+        out->timing = SA_TIMING_WITHIN_5M;
+        break;
+    case SA_ACTION_AT_MAX:
+        out->risk = SA_LEVEL_HIGH;
+        out->cost = SA_LEVEL_LOW;
+        out->performance = SA_PERF_NEGATIVE;
+        out->timing = SA_TIMING_IMMEDIATE;
+        break;
+    case SA_ACTION_MAINTAIN:
+    default:
+        out->risk = k->cpu_known && k->ratio > 1.0 + 1e-9 ? SA_LEVEL_MEDIUM : SA_LEVEL_LOW;
+        out->cost = SA_LEVEL_LOW;
+        out->performance = SA_PERF_NEUTRAL;
+        out->timing = SA_TIMING_NEXT_REVIEW;
+        break;
+    }
+}
+
+static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints *c,
+                        const rule_calc *k)
+{
+    if (k->cpu_known) {
+        sa_rec_add_factor(out, "cpu %.1f%% vs target %.1f%% (ratio %.2f, tolerance -%.0f%%/+%.0f%%)",
+                          ctx->cpu_percent, ctx->target_cpu_percent, k->ratio,
+                          c->tolerance_down * 100.0, c->tolerance_up * 100.0);
+        sa_rec_add_factor(out, "demand %.2f pod-equivalents on %d ready pods%s", k->demand,
+                          k->ready, k->ready_assumed ? " (ready count unknown: assumed)" : "");
+        sa_rec_add_factor(out, "HPA proposal %d, after stabilisation and scale-up limit %d",
+                          k->proposal, k->cpu_target);
+    } else {
+        sa_rec_add_factor(out, "cpu unknown: no CPU-based change");
+    }
+    if (k->mem_known)
+        sa_rec_add_factor(out, "memory %.1f%% (pressure above %.0f%%)", ctx->memory_percent,
+                          SA_RULES_MEMORY_HIGH);
+    else
+        sa_rec_add_factor(out, "memory unknown");
+    sa_rec_add_factor(out, "bounds %d..%d, current %d", c->min_replicas, c->max_replicas,
+                      ctx->current_replicas);
+}
+
+static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constraints *c,
+                            const rule_calc *k, int raw, int target)
+{
+    char cpu[400], mem[200], end[200];
+    int r = ctx->current_replicas;
+    if (!k->cpu_known)
+        snprintf(cpu, sizeof cpu, "CPU utilisation unknown, so the HPA rule keeps %d.", r);
+    else if (k->proposal == r && k->cpu_target == r)
+        snprintf(cpu, sizeof cpu,
+                 "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target, within tolerance "
+                 "(-%.0f%%/+%.0f%%): HPA keeps %d.",
+                 ctx->cpu_percent, k->ready, k->ratio, ctx->target_cpu_percent,
+                 c->tolerance_down * 100.0, c->tolerance_up * 100.0, r);
+    else
+        snprintf(cpu, sizeof cpu,
+                 "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target: demand %.2f "
+                 "pod-equivalents needs ceil(%.2f / %.2f) = %d pods; %s %d.",
+                 ctx->cpu_percent, k->ready, k->ratio, ctx->target_cpu_percent, k->demand,
+                 k->demand, ctx->target_cpu_percent / 100.0, k->proposal,
+                 k->stabilised     ? "scale-down stabilisation over the window holds at"
+                 : k->cpu_target < k->proposal ? "the scale-up limit max(2R, R+4) allows"
+                                               : "HPA asks for",
+                 k->cpu_target);
+    if (!k->mem_known)
+        snprintf(mem, sizeof mem, " Memory unknown.");
+    else if (ctx->memory_percent > SA_RULES_MEMORY_HIGH)
+        snprintf(mem, sizeof mem,
+                 " Memory %.1f%% is above %.0f%%: the memory rule asks for %d pods to bring "
+                 "it near %.0f%%.",
+                 ctx->memory_percent, SA_RULES_MEMORY_HIGH, k->mem_target, RULES_MEMORY_COMFORT);
+    else
+        snprintf(mem, sizeof mem, " Memory %.1f%% is below the %.0f%% pressure level.",
+                 ctx->memory_percent, SA_RULES_MEMORY_HIGH);
+    if (raw > c->max_replicas && r >= c->max_replicas)
+        snprintf(end, sizeof end, " Wanted %d but already at max_replicas %d.", raw,
+                 c->max_replicas);
+    else if (raw != target)
+        snprintf(end, sizeof end, " Wanted %d, bounds %d..%d give %d.", raw, c->min_replicas,
+                 c->max_replicas, target);
+    else
+        snprintf(end, sizeof end, " Target %d (current %d).", target, r);
+    sa_rec_set_reasoning(out, "%s%s%s", cpu, mem, end);
+}
+
+void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
+                       int64_t now, sa_rec *out)
+{
+    sa_rules_evaluate_ex(ctx, c, s, now, out, NULL);
+}
+
+void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
+                          int64_t now, sa_rec *out, int *proposal_out)
+{
+    rule_calc k;
+    memset(&k, 0, sizeof k);
+    sa_rec_init(out);
+    out->present = true;
+    int r = ctx->current_replicas;
+    eval_cpu(ctx, c, s, now, &k);
+    eval_memory(ctx, &k);
+    /* the larger wish wins; memory pressure also vetoes a CPU scale-down */
+    int raw = k.cpu_target > k.mem_target ? k.cpu_target : k.mem_target;
+    int target = clamp_int(raw, c->min_replicas, c->max_replicas);
+    /* at_max: more is wanted but the deployment already sits at max */
+    sa_action a = raw > target && r == c->max_replicas ? SA_ACTION_AT_MAX
+                                                       : sa_action_for(r, target, c->max_replicas);
+    if (proposal_out) {
+        int wish = k.cpu_known ? k.proposal : r;
+        *proposal_out = clamp_int(wish > k.mem_target ? wish : k.mem_target, c->min_replicas,
+                                  c->max_replicas);
+    }
+    out->action = a;
+    out->target_replicas = target;
+    out->confidence = rule_confidence(&k, a);
+    fill_impact(out, r, target, a, &k);
+    add_factors(out, ctx, c, &k);
+    write_reasoning(out, ctx, c, &k, raw, target);
+}

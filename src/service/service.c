@@ -1,0 +1,448 @@
+/*
+ * service.c - the control loop (see service.h). A cycle runs on the loop
+ * thread inside one database transaction: collect, store new samples,
+ * evaluate every deployment (in parallel threads when the LLM may be
+ * consulted, so one slow answer never holds the others), actuate through
+ * the gate of actuate.c, store results and audit, commit, then metrics.
+ * Cycles run on a grid of interval_s in epoch time, so samples stay evenly
+ * spaced across restarts.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scaleadvisor/actuate.h"
+#include "scaleadvisor/codec.h"
+#include "scaleadvisor/log.h"
+#include "scaleadvisor/util.h"
+#include "svc_int.h"
+#include "scaleadvisor/banned.h"
+
+/* Retention runs every this many cycles (and on the first). */
+#define SVC_RETAIN_EVERY 40
+
+sa_err sa_service_create(const sa_service_deps *d, sa_service **out, sa_errbuf *eb)
+{
+    sa_err e;
+    sa_service *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return SA_ERR_NOMEM;
+    s->d = *d;
+    s->started_at = (int64_t)sa_now();
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if ((e = svc_metrics_init(s, eb)) != SA_OK) {
+        sa_service_destroy(s);
+        return e;
+    }
+    *out = s;
+    return SA_OK;
+}
+
+void sa_service_stop(sa_service *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->stopping = true;
+    while (s->queue) {
+        svc_req *r = s->queue;
+        s->queue = r->next;
+        r->err = sa_fail(&r->eb, SA_ERR_UNAVAILABLE, "the service is shutting down");
+        r->done = true;
+        if (--r->refs == 0) {
+            sa_buf_release(&r->out);
+            free(r);
+        }
+    }
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void sa_service_destroy(sa_service *s)
+{
+    if (!s)
+        return;
+    sa_service_stop(s);
+    for (size_t i = 0; i < s->n_deps; i++) {
+        free(s->deps[i].hist);
+        free(s->deps[i].last_json);
+        svc_eval_destroy(s->deps[i].ev);
+    }
+    free(s->deps);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+int64_t sa_service_cycles(const sa_service *s)
+{
+    return s->cycles;
+}
+
+static svc_dep *dep_find(sa_service *s, const char *ns, const char *name)
+{
+    for (size_t i = 0; i < s->n_deps; i++)
+        if (strcmp(s->deps[i].ns, ns) == 0 && strcmp(s->deps[i].name, name) == 0)
+            return &s->deps[i];
+    return NULL;
+}
+
+static void ring_push(svc_dep *d, const sa_sample *x)
+{
+    size_t pos = (d->hist_head + d->hist_n) % SVC_HISTORY_MAX;
+    d->hist[pos] = *x;
+    if (d->hist_n < SVC_HISTORY_MAX)
+        d->hist_n++;
+    else
+        d->hist_head = (d->hist_head + 1) % SVC_HISTORY_MAX;
+}
+
+/* Keep x when it is on or past the next slot of the sample grid. */
+static void keep_sample(sa_service *s, svc_dep *d, const sa_context *ctx, const sa_sample *x)
+{
+    ring_push(d, x);
+    d->last_ts = x->timestamp;
+    svc_eval_observe(d->ev, ctx, x);
+    (void)s;
+}
+
+/* A deployment seen for the first time since start: save it and resume
+ * from its stored history (this is what survives a restart). */
+static sa_err dep_add(sa_service *s, const sa_context *ctx, int64_t now, svc_dep **out,
+                      sa_errbuf *eb)
+{
+    sa_err e;
+    svc_dep *d;
+    sa_sample *v = NULL;
+    size_t n = 0;
+    int64_t since = now - s->d.cfg->retention_hours * 3600;
+    if (s->n_deps == s->cap_deps) {
+        size_t cap = s->cap_deps ? 2 * s->cap_deps : 8;
+        svc_dep *nd = realloc(s->deps, cap * sizeof *nd);
+        if (!nd)
+            return SA_ERR_NOMEM;
+        s->deps = nd;
+        s->cap_deps = cap;
+    }
+    d = &s->deps[s->n_deps];
+    memset(d, 0, sizeof *d);
+    sa_strlcpy(d->ns, ctx->namespace_, sizeof d->ns);
+    sa_strlcpy(d->name, ctx->name, sizeof d->name);
+    d->last_replicas = -1;
+    sa_result_init(&d->last);
+    if (!(d->hist = calloc(SVC_HISTORY_MAX, sizeof *d->hist)))
+        return SA_ERR_NOMEM;
+    if ((e = svc_eval_create(s, ctx, &d->ev, eb)) != SA_OK ||
+        (e = sa_store_upsert_deployment(s->d.store, ctx, now, &d->dep_id, eb)) != SA_OK ||
+        (e = sa_store_load_samples(s->d.store, d->dep_id, since, SVC_HISTORY_MAX, &v, &n, eb)) !=
+            SA_OK) {
+        free(d->hist);
+        svc_eval_destroy(d->ev);
+        return e;
+    }
+    for (size_t i = 0; i < n; i++)
+        keep_sample(s, d, ctx, &v[i]);
+    if (n)
+        sa_log(SA_LOG_INFO, "resumed from stored history",
+               "namespace=%s deployment=%s samples=%zu last=%lld", d->ns, d->name, n,
+               (long long)d->last_ts);
+    free(v);
+    s->n_deps++;
+    *out = d;
+    return SA_OK;
+}
+
+/* Store the samples of ctx not stored yet: its history (back-fill), then
+ * the metrics now. Samples off the grid (an evaluate-now between cycles)
+ * are not stored, so the series stays evenly spaced. */
+static sa_err ingest(sa_service *s, svc_dep *d, const sa_context *ctx, sa_errbuf *eb)
+{
+    sa_err e = SA_OK;
+    int64_t step = s->d.cfg->interval_s;
+    for (size_t i = 0; i < ctx->n_history && e == SA_OK; i++) {
+        const sa_sample *x = &ctx->history[i];
+        if (x->timestamp < d->last_ts + step)
+            continue;
+        if ((e = sa_store_add_sample(s->d.store, d->dep_id, x, NULL, eb)) == SA_OK)
+            keep_sample(s, d, ctx, x);
+    }
+    if (e == SA_OK && ctx->observed_at >= d->last_ts + step && !ctx->degraded[0]) {
+        sa_sample x = {ctx->observed_at, ctx->cpu_percent, ctx->memory_percent,
+                       ctx->request_rate, ctx->current_replicas};
+        if ((e = sa_store_add_sample(s->d.store, d->dep_id, &x, NULL, eb)) == SA_OK)
+            keep_sample(s, d, ctx, &x);
+    }
+    return e;
+}
+
+/* Attach to ctx (a copy without history) the newest evenly spaced run of
+ * the deployment's samples, oldest first. */
+static sa_err attach_history(sa_service *s, const svc_dep *d, sa_context *ctx)
+{
+    int64_t step = s->d.cfg->interval_s;
+    size_t k = 0;
+    if (d->hist_n == 0)
+        return SA_OK;
+    /* count back from the newest while the spacing is exactly one step */
+    k = 1;
+    while (k < d->hist_n) {
+        const sa_sample *a = &d->hist[(d->hist_head + d->hist_n - 1 - k) % SVC_HISTORY_MAX];
+        const sa_sample *b = &d->hist[(d->hist_head + d->hist_n - k) % SVC_HISTORY_MAX];
+        if (b->timestamp - a->timestamp != step)
+            break;
+        k++;
+    }
+    if (!(ctx->history = malloc(k * sizeof *ctx->history)))
+        return SA_ERR_NOMEM;
+    for (size_t i = 0; i < k; i++)
+        ctx->history[i] = d->hist[(d->hist_head + d->hist_n - k + i) % SVC_HISTORY_MAX];
+    ctx->n_history = k;
+    return SA_OK;
+}
+
+/* One deployment's evaluation job, run on the loop thread or its own. */
+typedef struct {
+    sa_service *s;
+    svc_dep *d;     /* set once every deployment is added (realloc) */
+    size_t di;      /* index of d in s->deps */
+    sa_context ctx; /* owned copy with history */
+    int64_t now;
+    sa_result r;
+    sa_store_fc_point pts[SVC_FORECAST_POINTS];
+    size_t npts;
+    char metric[32];
+    sa_err prep;
+} svc_job;
+
+static void *job_run(void *arg)
+{
+    svc_job *j = arg;
+    svc_eval_run(j->s, j->d->ev, &j->ctx, j->now, &j->r, j->pts, &j->npts, j->metric);
+    return NULL;
+}
+
+static void run_jobs(sa_service *s, svc_job *jobs, size_t n)
+{
+    bool parallel = s->d.llm != NULL && n > 1;
+    pthread_t *th = parallel ? calloc(n, sizeof *th) : NULL;
+    bool *started = parallel ? calloc(n, sizeof *started) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].prep != SA_OK)
+            continue;
+        if (th && started && pthread_create(&th[i], NULL, job_run, &jobs[i]) == 0)
+            started[i] = true;
+        else
+            job_run(&jobs[i]);
+    }
+    for (size_t i = 0; th && started && i < n; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
+    free(th);
+    free(started);
+}
+
+/* Actuate, then write forecast, recommendation and audit of one job. */
+static sa_err record(sa_service *s, svc_job *j, sa_errbuf *eb)
+{
+    sa_err e = SA_OK;
+    svc_dep *d = j->d;
+    sa_actuation act;
+    sa_act_status st;
+    sa_buf rj, cj;
+    int64_t rec_id = 0;
+    bool paused;
+    char *json = NULL;
+    pthread_mutex_lock(&s->mu);
+    paused = s->paused || s->emergency_stop;
+    pthread_mutex_unlock(&s->mu);
+    st = sa_actuate(s->d.src, &j->ctx, &j->r.decision, s->d.cfg->dry_run, paused, &act);
+    sa_buf_init(&rj, SA_CAP_JSON_OUT);
+    sa_buf_init(&cj, SA_CAP_JSON_OUT);
+    if (j->npts)
+        e = sa_store_add_forecast(s->d.store, d->dep_id, j->now, j->metric, j->pts, j->npts, eb);
+    if (e == SA_OK && ((e = sa_codec_result_json(&j->r, &rj)) != SA_OK ||
+                       (e = sa_codec_context_json(&j->ctx, &cj)) != SA_OK))
+        sa_fail(eb, e, "encoding the result of %s/%s", d->ns, d->name);
+    if (e == SA_OK)
+        e = sa_store_add_recommendation(s->d.store, d->dep_id, &j->r, rj.data, cj.data, &rec_id,
+                                        eb);
+    if (e == SA_OK && sa_act_needs_audit(st))
+        e = sa_store_add_audit(s->d.store, d->dep_id, rec_id, j->now, &act, eb);
+    if (e == SA_OK && (e = sa_buf_detach(&rj, &json)) == SA_OK) {
+        free(d->last_json);
+        d->last_json = json;
+        d->last = j->r;
+        d->has_last = true;
+    }
+    if (e == SA_OK && st == SA_ACT_APPLIED && act.after != act.before) {
+        svc_eval_note_scale(d->ev, j->now, act.before, act.after);
+        d->last_replicas = act.after;
+    }
+    sa_buf_release(&rj);
+    sa_buf_release(&cj);
+    return e;
+}
+
+static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, sa_errbuf *eb)
+{
+    sa_err e = SA_OK;
+    svc_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    if (!jobs)
+        return SA_ERR_NOMEM;
+    for (size_t i = 0; i < n && e == SA_OK; i++) {
+        svc_dep *d = dep_find(s, v[i].namespace_, v[i].name);
+        sa_context_init(&jobs[i].ctx);
+        if (!d)
+            e = dep_add(s, &v[i], now, &d, eb);
+        else
+            e = sa_store_upsert_deployment(s->d.store, &v[i], now, &d->dep_id, eb);
+        if (e == SA_OK)
+            e = ingest(s, d, &v[i], eb);
+        if (e != SA_OK)
+            break;
+        /* replicas moved since the last cycle (cluster HPA, a user) */
+        if (d->last_replicas >= 0 && d->last_replicas != v[i].current_replicas)
+            svc_eval_note_scale(d->ev, now, d->last_replicas, v[i].current_replicas);
+        d->last_replicas = v[i].current_replicas;
+        jobs[i].s = s;
+        jobs[i].di = (size_t)(d - s->deps);
+        jobs[i].now = now;
+        jobs[i].ctx = v[i];
+        jobs[i].ctx.history = NULL;
+        jobs[i].ctx.n_history = 0;
+        jobs[i].prep = attach_history(s, d, &jobs[i].ctx);
+        sa_result_init(&jobs[i].r);
+    }
+    for (size_t i = 0; i < n && e == SA_OK; i++)
+        jobs[i].d = &s->deps[jobs[i].di];
+    if (e == SA_OK)
+        run_jobs(s, jobs, n);
+    for (size_t i = 0; i < n && e == SA_OK; i++) {
+        if (jobs[i].prep != SA_OK) {
+            e = sa_fail(eb, jobs[i].prep, "preparing %s/%s", v[i].namespace_, v[i].name);
+            break;
+        }
+        e = record(s, &jobs[i], eb);
+        if (e == SA_OK)
+            svc_metrics_cycle(s, jobs[i].d, &jobs[i].r);
+    }
+    for (size_t i = 0; i < n; i++)
+        sa_context_release(&jobs[i].ctx);
+    free(jobs);
+    return e;
+}
+
+sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
+{
+    sa_err e;
+    sa_context *v = NULL;
+    size_t n = 0;
+    double t0 = sa_mono_ms(), ms;
+    int64_t deleted = 0;
+    e = s->d.src->collect(s->d.src, now, &v, &n, eb);
+    if (e == SA_OK)
+        e = sa_store_begin(s->d.store, eb);
+    if (e == SA_OK) {
+        e = cycle_body(s, v, n, now, eb);
+        if (e == SA_OK && (s->cycles % SVC_RETAIN_EVERY) == 0)
+            e = sa_store_retain(s->d.store, now - s->d.cfg->retention_hours * 3600, &deleted, eb);
+        ms = sa_mono_ms() - t0;
+        if (e == SA_OK)
+            e = sa_store_add_cycle(s->d.store, now, ms, (int)n, NULL, eb);
+        if (e == SA_OK)
+            e = sa_store_commit(s->d.store, eb);
+        else
+            sa_store_rollback(s->d.store);
+    }
+    sa_src_contexts_free(v, n);
+    ms = sa_mono_ms() - t0;
+    (void)sa_metrics_observe(s->m_cycle_seconds, NULL, ms / 1000.0);
+    pthread_mutex_lock(&s->mu);
+    s->last_cycle_at = now;
+    s->last_cycle_ms = ms;
+    if (e == SA_OK) {
+        s->ready = true;
+        s->last_error[0] = '\0';
+    } else {
+        sa_strlcpy(s->last_error, eb ? eb->msg : sa_strerror(e), sizeof s->last_error);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (e == SA_OK) {
+        s->cycles++;
+        (void)sa_metrics_inc(s->m_cycles, NULL, 1);
+        sa_log(SA_LOG_INFO, "cycle done", "deployments=%zu ms=%.1f deleted_samples=%lld", n, ms,
+               (long long)deleted);
+    } else {
+        (void)sa_metrics_inc(s->m_cycle_errors, NULL, 1);
+        sa_log(SA_LOG_ERROR, "cycle failed", "error=%s", eb ? eb->msg : sa_strerror(e));
+    }
+    return e;
+}
+
+void sa_service_serve_requests(sa_service *s)
+{
+    for (;;) {
+        svc_req *r;
+        svc_dep *d;
+        sa_err e;
+        pthread_mutex_lock(&s->mu);
+        r = s->queue;
+        if (r)
+            s->queue = r->next;
+        pthread_mutex_unlock(&s->mu);
+        if (!r)
+            return;
+        d = dep_find(s, r->ns, r->name);
+        if (!d)
+            e = sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is not watched", r->ns,
+                        r->name);
+        else if ((e = sa_service_cycle(s, (int64_t)sa_now(), &r->eb)) == SA_OK)
+            e = (d = dep_find(s, r->ns, r->name)) && d->last_json
+                    ? sa_buf_puts(&r->out, d->last_json)
+                    : sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is no longer watched",
+                              r->ns, r->name);
+        pthread_mutex_lock(&s->mu);
+        r->err = e;
+        r->done = true;
+        pthread_cond_broadcast(&s->cv);
+        if (--r->refs == 0) {
+            sa_buf_release(&r->out);
+            free(r);
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+}
+
+int sa_service_run(sa_service *s, const sigset_t *stop)
+{
+    int64_t step = s->d.cfg->interval_s;
+    int64_t next = ((int64_t)sa_now() / step) * step;
+    for (;;) {
+        int64_t now = (int64_t)sa_now();
+        double left_ms;
+        struct timespec ts;
+        int sig;
+        if (now >= next) {
+            /* after an overrun, skip to the newest slot of the grid */
+            int64_t slot = (now / step) * step;
+            sa_errbuf eb = {0};
+            (void)sa_service_cycle(s, slot > next ? slot : next, &eb);
+            next = (slot > next ? slot : next) + step;
+        }
+        sa_service_serve_requests(s);
+        left_ms = ((double)next - sa_now()) * 1000.0;
+        if (left_ms > 200)
+            left_ms = 200;
+        if (left_ms < 1)
+            left_ms = 1;
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long)(left_ms * 1e6);
+        sig = sigtimedwait(stop, NULL, &ts);
+        if (sig > 0)
+            return sig;
+    }
+}

@@ -1,0 +1,94 @@
+/*
+ * svc_int.h - internals of the service: per-deployment state, the
+ * evaluate-now request queue, the metric families.
+ */
+#ifndef SA_SVC_INT_H
+#define SA_SVC_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scaleadvisor/buf.h"
+#include "scaleadvisor/metrics.h"
+#include "scaleadvisor/model.h"
+#include "scaleadvisor/service.h"
+
+/* Samples of one deployment kept in memory for the context history: two
+ * days at 1-minute samples, or two compressed simulated days at 15 s. */
+#define SVC_HISTORY_MAX 2880
+/* Forecast points written per cycle (the chart's look-ahead). */
+#define SVC_FORECAST_POINTS 20
+
+struct svc_eval; /* the advisor's state of one deployment (evaluate.c) */
+
+typedef struct {
+    char ns[SA_NAME_MAX];
+    char name[SA_NAME_MAX];
+    int64_t dep_id;
+    bool seen_this_cycle;
+    /* history ring, oldest first once unrolled */
+    sa_sample *hist;
+    size_t hist_head, hist_n;
+    int64_t last_ts;     /* newest sample stored */
+    int last_replicas;   /* replicas at the previous cycle, -1 = none */
+    struct svc_eval *ev; /* advisor state */
+    /* latest result, for evaluate-now replies and the status */
+    bool has_last;
+    sa_result last;
+    char *last_json; /* owned */
+} svc_dep;
+
+typedef struct svc_req {
+    struct svc_req *next;
+    char ns[SA_NAME_MAX];
+    char name[SA_NAME_MAX];
+    bool done;
+    int refs; /* 2 while queued: the waiter and the loop; last one frees */
+    sa_err err;
+    sa_errbuf eb;
+    sa_buf out;
+} svc_req;
+
+struct sa_service {
+    sa_service_deps d;
+    svc_dep *deps;
+    size_t n_deps, cap_deps;
+    int64_t cycles;
+    int64_t started_at;
+
+    pthread_mutex_t mu; /* guards the fields below */
+    pthread_cond_t cv;
+    bool ready;
+    bool paused;
+    bool emergency_stop;
+    bool stopping;
+    svc_req *queue;
+    int64_t last_cycle_at;
+    double last_cycle_ms;
+    char last_error[SA_STATUS_MAX];
+
+    /* metric families (borrowed from the registry) */
+    sa_metric *m_decisions, *m_cycle_seconds, *m_cycles, *m_cycle_errors;
+    sa_metric *m_recommended, *m_current, *m_actuations, *m_paused, *m_ready;
+};
+
+/* evaluate.c: the advisor step of one deployment. */
+SA_MUST_CHECK sa_err svc_eval_create(sa_service *s, const sa_context *ctx,
+                                     struct svc_eval **out, sa_errbuf *eb);
+void svc_eval_destroy(struct svc_eval *ev);
+/* Feed one stored sample (time order) to the predictor. */
+void svc_eval_observe(struct svc_eval *ev, const sa_context *ctx, const sa_sample *x);
+/* Evaluate ctx (history attached) at now into r; forecast points for the
+ * chart into pts (up to SVC_FORECAST_POINTS, *npts; metric name into
+ * metric[32]). Safe to run for several deployments in parallel. */
+void svc_eval_run(sa_service *s, struct svc_eval *ev, const sa_context *ctx, int64_t now,
+                  sa_result *r, sa_store_fc_point *pts, size_t *npts, char metric[32]);
+/* Tell the advisor that replicas changed (cooldowns, stabilisation). */
+void svc_eval_note_scale(struct svc_eval *ev, int64_t now, int from, int to);
+
+/* backend.c */
+SA_MUST_CHECK sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb);
+void svc_metrics_cycle(sa_service *s, const svc_dep *d, const sa_result *r);
+
+#endif
