@@ -320,14 +320,18 @@
       const llm = st.llm || {};
       const mode = st.dry_run === false ? 'applying' : 'dry-run';
       kids.push(item('Mode', h('span.badge.mode-' + mode, {id: 'mode'}, st.dry_run === false ? 'APPLYING' : 'DRY-RUN')));
-      kids.push(item('Actuation', h('span.badge.' + (st.paused ? 'paused' : 'running'), {id: 'paused'},
-        st.paused ? 'paused' : (st.dry_run === false ? 'active' : 'advice only'))));
+      kids.push(item('Actuation', h('span.badge.' + (st.emergency_stop ? 'stopped' : st.paused ? 'paused' : 'running'), {id: 'paused'},
+        st.emergency_stop ? 'emergency stop' : st.paused ? 'paused' : (st.dry_run === false ? 'active' : 'advice only'))));
       kids.push(item('Source', label(st.source)));
+      kids.push(item('Last cycle', Number.isFinite(epoch(st.last_cycle_at)) ? clock(epoch(st.last_cycle_at)) : '—'));
       kids.push(item('LLM', llm.enabled ? 'enabled' : 'disabled'));
-      kids.push(item('Breaker', h('span.badge.breaker-' + tok(llm.breaker), null, label(llm.breaker))));
-      kids.push(item('LLM calls / h', int(llm.calls_last_hour)));
-      kids.push(item('Tokens / h', int(llm.tokens_last_hour)));
-      kids.push(item('Last LLM error', llm.last_error ? String(llm.last_error) : 'none', 'wide'));
+      if (llm.enabled) {
+        kids.push(item('Breaker', h('span.badge.breaker-' + tok(llm.breaker), null, label(llm.breaker))));
+        kids.push(item('LLM calls / h', int(llm.calls_last_hour)));
+        kids.push(item('Tokens / h', int(llm.tokens_last_hour)));
+        kids.push(item('Last LLM error', llm.last_error ? String(llm.last_error) : 'none', 'wide'));
+      }
+      if (st.last_error) kids.push(item('Service error', String(st.last_error), 'wide error'));
     }
     patch(document.getElementById('global'), kids);
     document.body.setAttribute('data-mode', st ? (st.dry_run === false ? 'applying' : 'dry-run') : 'unknown');
