@@ -29,6 +29,9 @@
 #include "scaleadvisor/source.h"
 
 #define SA_SIM_DEPLOYMENTS 4
+/* Length of a simulated day, s: compressed so that two days of history
+ * (what the seasonal forecaster needs) are back-filled in two hours. */
+#define SA_SIM_DAY_S_DEFAULT 3600
 
 typedef struct {
     uint64_t seed;      /* any value; same seed, same run */

@@ -44,7 +44,13 @@ sa_act_status sa_actuate(sa_src *src, const sa_context *ctx, sa_decision *d, boo
         out->before = out->after = ctx->current_replicas;
         if (!out->method[0])
             sa_strlcpy(out->method, src->kind, sizeof out->method);
-        snprintf(out->outcome, sizeof out->outcome, "%s: %s", sa_strerror(e), eb.msg);
+        sa_strlcpy(out->outcome, sa_strerror(e), sizeof out->outcome);
+        if (eb.msg[0]) {
+            size_t n = strlen(out->outcome);
+            sa_strlcpy(out->outcome + n, ": ", sizeof out->outcome - n);
+            n = strlen(out->outcome);
+            sa_strlcpy(out->outcome + n, eb.msg, sizeof out->outcome - n);
+        }
         sa_log(SA_LOG_WARN, "actuation failed", "namespace=%s deployment=%s target=%d error=%s",
                ctx->namespace_, ctx->name, d->target_replicas, out->outcome);
         return SA_ACT_FAILED;

@@ -15,6 +15,7 @@
 #include "scaleadvisor/cli.h"
 #include "scaleadvisor/config.h"
 #include "scaleadvisor/http.h"
+#include "scaleadvisor/llm.h"
 #include "scaleadvisor/log.h"
 #include "scaleadvisor/metrics.h"
 #include "scaleadvisor/service.h"
@@ -140,6 +141,7 @@ typedef struct {
     sa_store *store, *reader;
     sa_src *src;
     sa_metrics *metrics;
+    sa_llm *llm;
     sa_service *svc;
     sa_http *http;
 } serve_parts;
@@ -152,7 +154,8 @@ static int start(const sa_config *cfg, serve_parts *p, sa_errbuf *eb)
     make_db_dir(cfg->db_path);
     if (sa_store_open(cfg->db_path, SA_STORE_READWRITE, &p->store, eb) != SA_OK ||
         sa_store_open(cfg->db_path, SA_STORE_READONLY, &p->reader, eb) != SA_OK ||
-        sa_src_create(cfg, &p->src, eb) != SA_OK || sa_metrics_create(&p->metrics, eb) != SA_OK)
+        sa_src_create(cfg, &p->src, eb) != SA_OK || sa_metrics_create(&p->metrics, eb) != SA_OK ||
+        sa_llm_create(cfg, NULL, &p->llm, eb) != SA_OK)
         return 1;
     memset(&d, 0, sizeof d);
     d.cfg = cfg;
@@ -160,6 +163,7 @@ static int start(const sa_config *cfg, serve_parts *p, sa_errbuf *eb)
     d.store = p->store;
     d.reader = p->reader;
     d.metrics = p->metrics;
+    d.llm = p->llm;
     if (sa_service_create(&d, &p->svc, eb) != SA_OK)
         return 1;
     sa_service_backend(p->svc, &be);
@@ -170,8 +174,9 @@ static int start(const sa_config *cfg, serve_parts *p, sa_errbuf *eb)
     ho.api_token = cfg->api_token;
     if (sa_http_create(&ho, &be, &p->http, eb) != SA_OK)
         return 1;
-    sa_log(SA_LOG_INFO, "http listening", "addr=%s:%d dry_run=%s source=%s", cfg->listen_host,
-           sa_http_port(p->http), cfg->dry_run ? "true" : "false", p->src->kind);
+    sa_log(SA_LOG_INFO, "http listening", "addr=%s:%d dry_run=%s source=%s llm=%s",
+           cfg->listen_host, sa_http_port(p->http), cfg->dry_run ? "true" : "false",
+           p->src->kind, sa_llm_enabled(p->llm) ? "enabled" : "disabled");
     return 0;
 }
 
@@ -181,6 +186,7 @@ static void stop(serve_parts *p)
         sa_service_stop(p->svc); /* wake HTTP threads waiting on the loop */
     sa_http_destroy(p->http);
     sa_service_destroy(p->svc);
+    sa_llm_destroy(p->llm);
     sa_metrics_destroy(p->metrics);
     sa_src_destroy(p->src);
     sa_store_close(p->reader);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "scaleadvisor/llm.h"
 #include "scaleadvisor/log.h"
 #include "scaleadvisor/util.h"
 #include "svc_int.h"
@@ -16,6 +17,12 @@
 
 static const double cycle_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                        0.5,   1,    2.5,   5,    10,  20, 30};
+
+void svc_mcheck(sa_err e)
+{
+    if (e != SA_OK)
+        sa_log(SA_LOG_DEBUG, "metric update failed", "error=%s", sa_strerror(e));
+}
 
 sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
 {
@@ -50,10 +57,10 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
         (e = sa_metrics_gauge(m, "scaleadvisor_ready", "1 once the first cycle has completed.",
                               NULL, 0, &s->m_ready, eb)) != SA_OK)
         return e;
-    (void)sa_metrics_set(s->m_paused, NULL, 0);
-    (void)sa_metrics_set(s->m_ready, NULL, 0);
-    (void)sa_metrics_inc(s->m_cycles, NULL, 0);
-    (void)sa_metrics_inc(s->m_cycle_errors, NULL, 0);
+    svc_mcheck(sa_metrics_set(s->m_paused, NULL, 0));
+    svc_mcheck(sa_metrics_set(s->m_ready, NULL, 0));
+    svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 0));
+    svc_mcheck(sa_metrics_inc(s->m_cycle_errors, NULL, 0));
     return SA_OK;
 }
 
@@ -65,11 +72,11 @@ void svc_metrics_cycle(sa_service *s, const svc_dep *d, const sa_result *r)
     const char *act[] = {r->decision.applied ? "applied"
                          : r->decision.dry_run ? "dry_run"
                                                : "not_applied"};
-    (void)sa_metrics_inc(s->m_decisions, sv, 1);
-    (void)sa_metrics_set(s->m_recommended, dep, r->decision.target_replicas);
-    (void)sa_metrics_set(s->m_current, dep, r->current_replicas);
-    (void)sa_metrics_inc(s->m_actuations, act, 1);
-    (void)sa_metrics_set(s->m_ready, NULL, 1);
+    svc_mcheck(sa_metrics_inc(s->m_decisions, sv, 1));
+    svc_mcheck(sa_metrics_set(s->m_recommended, dep, r->decision.target_replicas));
+    svc_mcheck(sa_metrics_set(s->m_current, dep, r->current_replicas));
+    svc_mcheck(sa_metrics_inc(s->m_actuations, act, 1));
+    svc_mcheck(sa_metrics_set(s->m_ready, NULL, 1));
 }
 
 static sa_err be_recommendations(void *ctx, const char *ns, const char *name, sa_buf *out)
@@ -182,7 +189,16 @@ static sa_err be_status(void *ctx, sa_buf *out)
     if (e == SA_OK)
         e = err[0] ? sa_buf_json_str(out, err) : sa_buf_puts(out, "null");
     if (e == SA_OK)
-        e = sa_buf_printf(out, ",\"llm\":{\"enabled\":%s}}", s->d.llm ? "true" : "false");
+        e = sa_buf_puts(out, ",\"llm\":");
+    if (e == SA_OK && s->d.llm) {
+        sa_llm_stats st;
+        sa_llm_stats_get(s->d.llm, (int64_t)sa_now(), &st);
+        e = sa_llm_stats_json(&st, out);
+    } else if (e == SA_OK) {
+        e = sa_buf_puts(out, "{\"enabled\":false}");
+    }
+    if (e == SA_OK)
+        e = sa_buf_puts(out, "}");
     return e;
 }
 
@@ -194,7 +210,7 @@ static sa_err be_set_paused(void *ctx, bool paused, bool emergency_stop, sa_errb
     s->paused = paused;
     /* an emergency stop stays until an explicit resume */
     s->emergency_stop = paused ? (s->emergency_stop || emergency_stop) : false;
-    (void)sa_metrics_set(s->m_paused, NULL, paused ? 1 : 0);
+    svc_mcheck(sa_metrics_set(s->m_paused, NULL, paused ? 1 : 0));
     pthread_mutex_unlock(&s->mu);
     sa_log(paused ? SA_LOG_WARN : SA_LOG_INFO,
            paused ? (emergency_stop ? "emergency stop" : "actuation paused") : "actuation resumed",
@@ -215,7 +231,10 @@ static bool be_ready(void *ctx)
 static sa_err be_metrics(void *ctx, sa_buf *out)
 {
     sa_service *s = ctx;
-    return sa_metrics_render(s->d.metrics, out);
+    sa_err e = sa_metrics_render(s->d.metrics, out);
+    if (e == SA_OK && s->d.llm)
+        e = sa_llm_metrics_prometheus(s->d.llm, (int64_t)sa_now(), out);
+    return e;
 }
 
 void sa_service_backend(sa_service *s, sa_http_backend *be)

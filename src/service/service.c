@@ -360,7 +360,7 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
     }
     sa_src_contexts_free(v, n);
     ms = sa_mono_ms() - t0;
-    (void)sa_metrics_observe(s->m_cycle_seconds, NULL, ms / 1000.0);
+    svc_mcheck(sa_metrics_observe(s->m_cycle_seconds, NULL, ms / 1000.0));
     pthread_mutex_lock(&s->mu);
     s->last_cycle_at = now;
     s->last_cycle_ms = ms;
@@ -373,11 +373,11 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
     pthread_mutex_unlock(&s->mu);
     if (e == SA_OK) {
         s->cycles++;
-        (void)sa_metrics_inc(s->m_cycles, NULL, 1);
+        svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 1));
         sa_log(SA_LOG_INFO, "cycle done", "deployments=%zu ms=%.1f deleted_samples=%lld", n, ms,
                (long long)deleted);
     } else {
-        (void)sa_metrics_inc(s->m_cycle_errors, NULL, 1);
+        svc_mcheck(sa_metrics_inc(s->m_cycle_errors, NULL, 1));
         sa_log(SA_LOG_ERROR, "cycle failed", "error=%s", eb ? eb->msg : sa_strerror(e));
     }
     return e;
@@ -430,7 +430,9 @@ int sa_service_run(sa_service *s, const sigset_t *stop)
             /* after an overrun, skip to the newest slot of the grid */
             int64_t slot = (now / step) * step;
             sa_errbuf eb = {0};
-            (void)sa_service_cycle(s, slot > next ? slot : next, &eb);
+            if (sa_service_cycle(s, slot > next ? slot : next, &eb) != SA_OK)
+                sa_log(SA_LOG_DEBUG, "cycle will be retried", "next_in_s=%lld",
+                       (long long)step);
             next = (slot > next ? slot : next) + step;
         }
         sa_service_serve_requests(s);

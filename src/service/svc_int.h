@@ -88,6 +88,8 @@ void svc_eval_run(sa_service *s, struct svc_eval *ev, const sa_context *ctx, int
 void svc_eval_note_scale(struct svc_eval *ev, int64_t now, int from, int to);
 
 /* backend.c */
+/* A metric update failing (cardinality cap) is logged, never fatal. */
+void svc_mcheck(sa_err e);
 SA_MUST_CHECK sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb);
 void svc_metrics_cycle(sa_service *s, const svc_dep *d, const sa_result *r);
 

@@ -62,8 +62,8 @@ void sa_sim_options_init(sa_sim_options *o)
 {
     o->seed = 1;
     o->step_s = 15;
-    o->day_s = 3600;
-    o->backfill_s = 7200;
+    o->day_s = SA_SIM_DAY_S_DEFAULT;
+    o->backfill_s = 2 * SA_SIM_DAY_S_DEFAULT;
     o->startup_s = 45;
     o->hpa_sync_s = 15;
     o->hpa = true;
