@@ -66,12 +66,13 @@ static void defaults_and_extras(void **st)
     sa_context c;
     sa_context_init(&c);
     sa_errbuf eb = {0};
-    const char *t = "{\"deployment\":{\"name\":\"api.v2\",\"current_replicas\":0,\"min_replicas\":12,"
-                    "\"preset\":\"aggressive\"},"
-                    "\"metrics\":{\"cpu_percent\":null,\"request_rate\":12.5,"
-                    "\"observed_at\":\"2026-11-22T10:00:00Z\",\"ready_pods\":null},"
-                    "\"hpa\":{\"target_cpu_percent\":55},\"degraded\":\"prometheus: timeout\","
-                    "\"unknown_key\":[1,2,3]}";
+    const char *t =
+        "{\"deployment\":{\"name\":\"api.v2\",\"current_replicas\":0,\"min_replicas\":12,"
+        "\"preset\":\"aggressive\"},"
+        "\"metrics\":{\"cpu_percent\":null,\"request_rate\":12.5,"
+        "\"observed_at\":\"2026-11-22T10:00:00Z\",\"ready_pods\":null},"
+        "\"hpa\":{\"target_cpu_percent\":55},\"degraded\":\"prometheus: timeout\","
+        "\"unknown_key\":[1,2,3]}";
     assert_int_equal(parse(t, &c, &eb), SA_OK);
     assert_string_equal(c.namespace_, "default");
     assert_int_equal(c.min_replicas, 12);
@@ -111,10 +112,11 @@ static const bad_case bad_cases[] = {
      "deployment.name: must be a string"},
     {"{\"deployment\":{\"name\":\"Web\",\"current_replicas\":1}}", SA_ERR_SCHEMA,
      "deployment.name: must be a DNS-1123 name"},
-    {"{\"deployment\":{\"name\":\"-web\",\"current_replicas\":1}}", SA_ERR_SCHEMA, "deployment.name"},
+    {"{\"deployment\":{\"name\":\"-web\",\"current_replicas\":1}}", SA_ERR_SCHEMA,
+     "deployment.name"},
     {"{\"deployment\":{\"name\":\"\",\"current_replicas\":1}}", SA_ERR_SCHEMA, "deployment.name"},
-    {"{\"deployment\":{\"name\":\"w\",\"namespace\":\"a.b\",\"current_replicas\":1}}", SA_ERR_SCHEMA,
-     "deployment.namespace"},
+    {"{\"deployment\":{\"name\":\"w\",\"namespace\":\"a.b\",\"current_replicas\":1}}",
+     SA_ERR_SCHEMA, "deployment.namespace"},
     {"{\"deployment\":{\"name\":\"w\"}}", SA_ERR_SCHEMA, "deployment.current_replicas: missing"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":-1}}", SA_ERR_SCHEMA,
      "deployment.current_replicas: must be an integer between 0 and 100000"},
@@ -128,7 +130,8 @@ static const bad_case bad_cases[] = {
      "deployment.current_replicas"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"min_replicas\":0}}", SA_ERR_SCHEMA,
      "deployment.min_replicas: must be an integer between 1"},
-    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"min_replicas\":5,\"max_replicas\":4}}",
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"min_replicas\":5,\"max_replicas\":4}"
+     "}",
      SA_ERR_SCHEMA, "deployment.max_replicas: must be >= min_replicas (4 < 5)"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"target_cpu_percent\":0}}",
      SA_ERR_SCHEMA, "deployment.target_cpu_percent: must be between"},
@@ -140,15 +143,18 @@ static const bad_case bad_cases[] = {
      "metrics: must be an object"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"cpu_percent\":-1}}",
      SA_ERR_SCHEMA, "metrics.cpu_percent: must be between 0 and"},
-    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"cpu_percent\":\"high\"}}",
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"cpu_percent\":"
+     "\"high\"}}",
      SA_ERR_SCHEMA, "metrics.cpu_percent: must be a number"},
-    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"memory_percent\":true}}",
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"memory_percent\":true}"
+     "}",
      SA_ERR_SCHEMA, "metrics.memory_percent: must be a number"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"ready_pods\":2.5}}",
      SA_ERR_SCHEMA, "metrics.ready_pods: must be an integer"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"request_rate\":-3}}",
      SA_ERR_SCHEMA, "metrics.request_rate"},
-    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"observed_at\":\"soon\"}}",
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"observed_at\":"
+     "\"soon\"}}",
      SA_ERR_SCHEMA, "metrics.observed_at: must be epoch seconds or an ISO-8601 UTC time"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"observed_at\":-5}}",
      SA_ERR_SCHEMA, "metrics.observed_at: time out of range"},
@@ -224,9 +230,12 @@ static void caps(void **st)
     /* SA_CODEC_HISTORY_MAX + 1 entries */
     sa_buf b;
     sa_buf_init(&b, SA_CAP_FILE);
-    assert_int_equal(sa_buf_puts(&b, "{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"history\":["), SA_OK);
+    assert_int_equal(
+        sa_buf_puts(&b, "{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"history\":["),
+        SA_OK);
     for (int i = 0; i <= SA_CODEC_HISTORY_MAX; i++)
-        assert_int_equal(sa_buf_printf(&b, "%s{\"timestamp\":%d}", i ? "," : "", 1000 + 60 * i), SA_OK);
+        assert_int_equal(sa_buf_printf(&b, "%s{\"timestamp\":%d}", i ? "," : "", 1000 + 60 * i),
+                         SA_OK);
     assert_int_equal(sa_buf_puts(&b, "]}"), SA_OK);
     assert_int_equal(sa_codec_context_parse(b.data, b.len, &c, &eb), SA_ERR_TOOBIG);
     assert_non_null(strstr(eb.msg, "history: more than 100000 entries"));
@@ -237,7 +246,8 @@ static void caps(void **st)
     b.len = (size_t)(last - b.data) + 2;
     assert_int_equal(sa_codec_context_parse(b.data, b.len, &c, &eb), SA_OK);
     assert_int_equal(c.n_history, SA_CODEC_HISTORY_MAX);
-    assert_int_equal(c.history[SA_CODEC_HISTORY_MAX - 1].timestamp, 1000 + 60 * (SA_CODEC_HISTORY_MAX - 1));
+    assert_int_equal(c.history[SA_CODEC_HISTORY_MAX - 1].timestamp,
+                     1000 + 60 * (SA_CODEC_HISTORY_MAX - 1));
     sa_buf_release(&b);
     /* the byte cap is checked before parsing */
     assert_int_equal(sa_codec_context_parse("{}", (size_t)SA_CODEC_CONTEXT_MAX + 1, &c, &eb),
@@ -333,7 +343,8 @@ static void result_object_shape(void **st)
     assert_non_null(j);
     assert_string_equal(cJSON_GetObjectItem(j, "deployment")->valuestring, "web");
     assert_string_equal(cJSON_GetObjectItem(j, "namespace")->valuestring, "shop");
-    assert_string_equal(cJSON_GetObjectItem(j, "generated_at")->valuestring, "2026-11-22T10:00:00Z");
+    assert_string_equal(cJSON_GetObjectItem(j, "generated_at")->valuestring,
+                        "2026-11-22T10:00:00Z");
     assert_int_equal(cJSON_GetObjectItem(j, "current_replicas")->valueint, 3);
     assert_int_equal(cJSON_GetObjectItem(j, "max_replicas")->valueint, 10);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "hpa_desired_replicas")));

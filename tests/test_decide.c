@@ -59,8 +59,13 @@ static bool has_reason(const sa_validation *v, const char *needle)
 static sa_decision run(const sa_context *ctx, const sa_constraints *c, sa_decide_state *s,
                        const sa_rec *llm, const sa_rec *pred, const sa_rec *rule)
 {
-    sa_decide_input in = {.ctx = ctx, .c = c, .now = NOW, .llm = llm, .predictive = pred,
-                          .rule = rule, .dry_run = true};
+    sa_decide_input in = {.ctx = ctx,
+                          .c = c,
+                          .now = NOW,
+                          .llm = llm,
+                          .predictive = pred,
+                          .rule = rule,
+                          .dry_run = true};
     sa_decision d;
     sa_decide(&in, s, &d);
     return d;
@@ -194,14 +199,12 @@ static void bounds_clamp(void **st)
     sa_validation v;
     int t;
     sa_rec r = mkrec(SA_ACTION_SCALE_UP, 11, 0.9);
-    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v),
-                     SA_VERDICT_CLAMPED);
+    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v), SA_VERDICT_CLAMPED);
     assert_int_equal(t, 10);
     assert_true(has_reason(&v, "above max_replicas 10 (wanted 11)"));
     ctx = mkctx(3, 2, 10);
     r = mkrec(SA_ACTION_SCALE_DOWN, 1, 0.9);
-    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v),
-                     SA_VERDICT_CLAMPED);
+    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v), SA_VERDICT_CLAMPED);
     assert_int_equal(t, 2);
     assert_true(has_reason(&v, "below min_replicas 2 (wanted 1)"));
 }
@@ -219,28 +222,24 @@ static void step_limits(void **st)
     assert_int_equal(sa_decide_step_up(&c, 3), 4);
     assert_int_equal(sa_decide_step_up(&c, 10), 10);
     sa_rec r = mkrec(SA_ACTION_SCALE_UP, 12, 0.9);
-    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v),
-                     SA_VERDICT_CLAMPED);
+    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v), SA_VERDICT_CLAMPED);
     assert_int_equal(t, 7);
     assert_true(has_reason(&v, "at most +4 pods"));
     /* aggressive from 3: max(8, 6) = 8 -> 11 */
     c = mkc(SA_PRESET_AGGRESSIVE, &ctx);
-    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v),
-                     SA_VERDICT_CLAMPED);
+    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v), SA_VERDICT_CLAMPED);
     assert_int_equal(t, 11);
     /* balanced from 10 down: max(2, 5) = 5 */
     ctx = mkctx(10, 1, 50);
     c = mkc(SA_PRESET_BALANCED, &ctx);
     assert_int_equal(sa_decide_step_down(&c, 10), 5);
     r = mkrec(SA_ACTION_SCALE_DOWN, 2, 0.9);
-    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v),
-                     SA_VERDICT_CLAMPED);
+    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v), SA_VERDICT_CLAMPED);
     assert_int_equal(t, 5);
     assert_true(has_reason(&v, "at most -5 pods"));
     /* conservative from 10 down: max(1, 1) = 1 */
     c = mkc(SA_PRESET_CONSERVATIVE, &ctx);
-    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v),
-                     SA_VERDICT_CLAMPED);
+    assert_int_equal(sa_validate(&r, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v), SA_VERDICT_CLAMPED);
     assert_int_equal(t, 9);
     /* step down is at least 1 even with zero limits */
     c.max_step_down = 0;
@@ -346,8 +345,8 @@ static void rule_proposal_avoids_double_stabilisation(void **st)
     sa_decide_state_init(&s);
     sa_rec held = mkrec(SA_ACTION_MAINTAIN, 8, 0.75);
     int wish = 3;
-    sa_decide_input in = {.ctx = &ctx, .c = &c, .now = NOW, .rule = &held,
-                          .rule_proposal = &wish, .dry_run = true};
+    sa_decide_input in = {
+        .ctx = &ctx, .c = &c, .now = NOW, .rule = &held, .rule_proposal = &wish, .dry_run = true};
     sa_decision d;
     sa_decide(&in, &s, &d);
     assert_int_equal(d.target_replicas, 8);
@@ -375,11 +374,26 @@ static void bad_metrics_never_scale_down(void **st)
         sa_context ctx = mkctx(5, 1, 20);
         const char *why = "";
         switch (k) {
-        case 0: ctx.observed_at = NOW - 1000; why = "stale: 1000 s old (limit 180 s)"; break;
-        case 1: ctx.observed_at = 0; why = "metrics time unknown"; break;
-        case 2: snprintf(ctx.degraded, sizeof ctx.degraded, "prometheus down"); why = "degraded: prometheus down"; break;
-        case 3: ctx.cpu_percent = NAN; why = "cpu_percent missing"; break;
-        default: ctx.ready_pods = -1; why = "ready_pods unknown"; break;
+        case 0:
+            ctx.observed_at = NOW - 1000;
+            why = "stale: 1000 s old (limit 180 s)";
+            break;
+        case 1:
+            ctx.observed_at = 0;
+            why = "metrics time unknown";
+            break;
+        case 2:
+            snprintf(ctx.degraded, sizeof ctx.degraded, "prometheus down");
+            why = "degraded: prometheus down";
+            break;
+        case 3:
+            ctx.cpu_percent = NAN;
+            why = "cpu_percent missing";
+            break;
+        default:
+            ctx.ready_pods = -1;
+            why = "ready_pods unknown";
+            break;
         }
         c = mkc(SA_PRESET_BALANCED, &ctx);
         sa_decide_state_init(&s);
@@ -516,12 +530,15 @@ static void check_one(const sa_context *ctx, const sa_constraints *c, const sa_d
             fail_msg("scale-down to %d below stabilised %d", t, floor_t);
     }
     /* the action word matches the move */
-    if ((t > r) != (d->action == SA_ACTION_SCALE_UP) || (t < r) != (d->action == SA_ACTION_SCALE_DOWN))
+    if ((t > r) != (d->action == SA_ACTION_SCALE_UP) ||
+        (t < r) != (d->action == SA_ACTION_SCALE_DOWN))
         fail_msg("action %s for %d -> %d", sa_action_name(d->action), r, t);
     if (d->action == SA_ACTION_AT_MAX && r != c->max_replicas)
         fail_msg("at_max below max");
     if (d->source != SA_SOURCE_SAFETY) {
-        const sa_rec *w = cand[d->source == SA_SOURCE_LLM ? 0 : d->source == SA_SOURCE_PREDICTIVE ? 1 : 2];
+        const sa_rec *w = cand[d->source == SA_SOURCE_LLM          ? 0
+                               : d->source == SA_SOURCE_PREDICTIVE ? 1
+                                                                   : 2];
         assert_non_null(w);
         assert_true(w->present);
         assert_true(d->validation.verdict != SA_VERDICT_REJECTED);
@@ -559,8 +576,13 @@ static void property_decision_inside_limits(void **st)
         sa_rec l = random_rec(max), p = random_rec(max), r = random_rec(max);
         const sa_rec *cand[3] = {rint_in(0, 3) ? &l : NULL, rint_in(0, 3) ? &p : NULL,
                                  rint_in(0, 3) ? &r : NULL};
-        sa_decide_input in = {.ctx = &ctx, .c = &c, .now = now, .llm = cand[0],
-                              .predictive = cand[1], .rule = cand[2], .dry_run = true};
+        sa_decide_input in = {.ctx = &ctx,
+                              .c = &c,
+                              .now = now,
+                              .llm = cand[0],
+                              .predictive = cand[1],
+                              .rule = cand[2],
+                              .dry_run = true};
         sa_decide_state before = s;
         sa_decision d;
         sa_decide(&in, &s, &d);

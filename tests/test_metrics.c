@@ -33,9 +33,11 @@ static void test_counter_gauge_text(void **state)
     sa_metric *c = NULL, *g = NULL, *plain = NULL;
     assert_int_equal(sa_metrics_create(&m, &eb), SA_OK);
     assert_int_equal(sa_metrics_counter(m, "sa_decisions_total", "Decisions made.",
-                                        L("source", "verdict"), 2, &c, &eb), SA_OK);
-    assert_int_equal(sa_metrics_gauge(m, "sa_replicas", "Recommended replicas.", L("deployment"),
-                                      1, &g, &eb), SA_OK);
+                                        L("source", "verdict"), 2, &c, &eb),
+                     SA_OK);
+    assert_int_equal(
+        sa_metrics_gauge(m, "sa_replicas", "Recommended replicas.", L("deployment"), 1, &g, &eb),
+        SA_OK);
     assert_int_equal(sa_metrics_gauge(m, "sa_up", "Always 1.", NULL, 0, &plain, &eb), SA_OK);
     assert_int_equal(sa_metrics_inc(c, L("rule", "accepted"), 1), SA_OK);
     assert_int_equal(sa_metrics_inc(c, L("llm", "clamped"), 2), SA_OK);
@@ -79,14 +81,16 @@ static void test_histogram_text(void **state)
     sa_metric *h = NULL, *d = NULL;
     assert_int_equal(sa_metrics_create(&m, &eb), SA_OK);
     const double bounds[] = {0.1, 1, 2.5};
-    assert_int_equal(sa_metrics_histogram(m, "sa_cycle_seconds", "Cycle duration.",
-                                          L("source"), 1, bounds, 3, &h, &eb), SA_OK);
+    assert_int_equal(sa_metrics_histogram(m, "sa_cycle_seconds", "Cycle duration.", L("source"), 1,
+                                          bounds, 3, &h, &eb),
+                     SA_OK);
     /* 0.1 lands in le="0.1" (upper bounds are inclusive) */
     const double obs[] = {0.05, 0.1, 0.7, 3, 100};
     for (size_t i = 0; i < 5; i++)
         assert_int_equal(sa_metrics_observe(h, L("sim"), obs[i]), SA_OK);
-    assert_int_equal(sa_metrics_histogram(m, "sa_empty_seconds", "No labels.", NULL, 0, NULL, 0,
-                                          &d, &eb), SA_OK);
+    assert_int_equal(
+        sa_metrics_histogram(m, "sa_empty_seconds", "No labels.", NULL, 0, NULL, 0, &d, &eb),
+        SA_OK);
     assert_int_equal(sa_metrics_observe(d, NULL, 0.003), SA_OK);
     char *t = render(m);
     assert_string_equal(t, "# HELP sa_cycle_seconds Cycle duration.\n"
@@ -128,7 +132,8 @@ static void test_escaping(void **state)
     sa_metric *c = NULL;
     assert_int_equal(sa_metrics_create(&m, &eb), SA_OK);
     assert_int_equal(sa_metrics_counter(m, "sa_odd_total", "Back\\slash and\nnewline \"kept\".",
-                                        L("v"), 1, &c, &eb), SA_OK);
+                                        L("v"), 1, &c, &eb),
+                     SA_OK);
     assert_int_equal(sa_metrics_inc(c, L("a\"b\\c\nd}e,f=g"), 1), SA_OK);
     assert_int_equal(sa_metrics_inc(c, L(""), 1), SA_OK);
     assert_int_equal(sa_metrics_inc(c, L("\xc3\xa9t\xc3\xa9"), 1), SA_OK);
@@ -149,9 +154,17 @@ static void test_format_values(void **state)
         double v;
         const char *want;
     } cases[] = {
-        {0, "0"},           {1, "1"},           {-3, "-3"},       {0.1, "0.1"},
-        {1.0 / 3, "0.3333333333333333"},        {1e-9, "1e-09"},  {123456789, "123456789"},
-        {1e20, "1e+20"},    {2.5, "2.5"},       {INFINITY, "+Inf"}, {-INFINITY, "-Inf"},
+        {0, "0"},
+        {1, "1"},
+        {-3, "-3"},
+        {0.1, "0.1"},
+        {1.0 / 3, "0.3333333333333333"},
+        {1e-9, "1e-09"},
+        {123456789, "123456789"},
+        {1e20, "1e+20"},
+        {2.5, "2.5"},
+        {INFINITY, "+Inf"},
+        {-INFINITY, "-Inf"},
         {NAN, "NaN"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -242,6 +242,24 @@ static void test_source_backfill_then_live(void **state)
     assert_int_equal(v[0].observed_at, T0 + 15);
     assert_int_equal(v[0].current_replicas, a.after);
     sa_src_contexts_free(v, n);
+    /* a late collect hands out the grid samples it skipped ... */
+    assert_int_equal(src->collect(src, T0 + 60, &v, &n, &eb), SA_OK);
+    assert_int_equal(v[3].n_history, 2);
+    assert_int_equal(v[3].history[0].timestamp, T0 + 30);
+    assert_int_equal(v[3].history[1].timestamp, T0 + 45);
+    sa_src_contexts_free(v, n);
+    /* ... an off-grid collect (evaluate now) does not move the grid */
+    assert_int_equal(src->collect(src, T0 + 67, &v, &n, &eb), SA_OK);
+    assert_int_equal(v[0].n_history, 0);
+    assert_int_equal(v[0].observed_at, T0 + 67);
+    sa_src_contexts_free(v, n);
+    assert_int_equal(src->collect(src, T0 + 75, &v, &n, &eb), SA_OK);
+    assert_int_equal(v[0].n_history, 0);
+    sa_src_contexts_free(v, n);
+    assert_int_equal(src->collect(src, T0 + 105, &v, &n, &eb), SA_OK);
+    assert_int_equal(v[1].n_history, 1);
+    assert_int_equal(v[1].history[0].timestamp, T0 + 90);
+    sa_src_contexts_free(v, n);
     sa_src_destroy(src);
 
     o.step_s = 0;

@@ -5,6 +5,16 @@
  * The server knows nothing of the control loop: it reads and acts through
  * a backend vtable that the service provides (and tests fake). Every
  * backend call may come from any of the server's threads at once.
+ *
+ * The server validates everything from the URL before the backend sees it:
+ * namespaces are DNS-1123 labels, names DNS-1123 subdomains, `since` >= 0,
+ * `limit` in 1..10000; mutating calls come only with the right token. What
+ * the backend appends must be valid JSON (or Prometheus text for metrics).
+ * A backend error becomes: SA_ERR_NOTFOUND 404 (recommendations: an empty
+ * list), SA_ERR_UNAVAILABLE / SA_ERR_TIMEOUT 503, SA_ERR_CONFLICT /
+ * SA_ERR_DENIED 409 with the errbuf message, anything else 500 with the
+ * detail logged only. A NULL callback answers 503 (ready: not ready).
+ * The full HTTP behaviour is in docs/http.md.
  */
 #ifndef SCALEADVISOR_HTTP_H
 #define SCALEADVISOR_HTTP_H
@@ -30,7 +40,8 @@ typedef struct {
     sa_err (*evaluate)(void *ctx, const char *ns, const char *name, sa_buf *out, sa_errbuf *eb);
     /* Append the service status object (mode, source, llm state, paused). */
     sa_err (*status)(void *ctx, sa_buf *out);
-    /* Pause or resume actuation (emergency stop = pause with stop=true). */
+    /* Pause or resume actuation (emergency stop = pause with stop=true).
+     * The answer to the POST is then the status object. */
     sa_err (*set_paused)(void *ctx, bool paused, bool emergency_stop, sa_errbuf *eb);
     /* Readiness: true once the first cycle has completed. */
     bool (*ready)(void *ctx);

@@ -36,8 +36,8 @@ typedef struct sa_llm sa_llm;
 /* One earlier decision for the prompt ("the last decisions and their
  * outcomes"). Plain value. */
 typedef struct {
-    int64_t at;                  /* epoch s */
-    sa_source source;            /* who won */
+    int64_t at;       /* epoch s */
+    sa_source source; /* who won */
     sa_action action;
     int from_replicas;
     int target_replicas;
@@ -64,15 +64,15 @@ typedef struct {
 /* Knobs that are not in the configuration table: defaults suit the
  * service; tests shorten them. Plain value; sa_llm_tuning_init. */
 typedef struct {
-    int breaker_failures;        /* open after this many failed steps ... (5) */
-    int64_t breaker_window_ms;   /* ... within this window (60000) */
-    int64_t breaker_cooloff_ms;  /* open this long, then half-open (30000) */
-    int breaker_close_after;     /* successes in half-open to close (2) */
-    int64_t model_skip_ms;       /* skip a not-found/decommissioned model (600000) */
-    int64_t backoff_base_ms;     /* first retry delay (250), doubles, jittered */
-    int64_t backoff_max_ms;      /* cap of one delay (4000) */
-    int64_t min_attempt_ms;      /* no attempt started with less budget left (50) */
-    const char *ca_file;         /* NULL = system CA store */
+    int breaker_failures;       /* open after this many failed steps ... (5) */
+    int64_t breaker_window_ms;  /* ... within this window (60000) */
+    int64_t breaker_cooloff_ms; /* open this long, then half-open (30000) */
+    int breaker_close_after;    /* successes in half-open to close (2) */
+    int64_t model_skip_ms;      /* skip a not-found/decommissioned model (600000) */
+    int64_t backoff_base_ms;    /* first retry delay (250), doubles, jittered */
+    int64_t backoff_max_ms;     /* cap of one delay (4000) */
+    int64_t min_attempt_ms;     /* no attempt started with less budget left (50) */
+    const char *ca_file;        /* NULL = system CA store */
 } sa_llm_tuning;
 
 void sa_llm_tuning_init(sa_llm_tuning *t);
@@ -83,8 +83,8 @@ void sa_llm_tuning_init(sa_llm_tuning *t);
  * (cfg->prompts_dir/system.txt and user.txt) are loaded now; a missing or
  * malformed template is SA_ERR_INVALID naming the file. tuning may be NULL
  * (defaults). Caller frees with sa_llm_destroy. */
-SA_MUST_CHECK sa_err sa_llm_create(const sa_config *cfg, const sa_llm_tuning *tuning,
-                                   sa_llm **out, sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_llm_create(const sa_config *cfg, const sa_llm_tuning *tuning, sa_llm **out,
+                                   sa_errbuf *eb);
 /* Free the handle. NULL is harmless. No call may be in flight. */
 void sa_llm_destroy(sa_llm *l);
 
@@ -121,15 +121,15 @@ const char *sa_breaker_state_name(sa_breaker_state s); /* "closed", "open", "hal
 
 /* Outcome of one HTTP request to the API (and of steps that sent none). */
 typedef enum {
-    SA_LLM_OUT_OK = 0,         /* a valid answer */
-    SA_LLM_OUT_CACHED,         /* step answered from the cache, no request */
-    SA_LLM_OUT_INVALID,        /* 200 but the answer failed parsing/schema */
-    SA_LLM_OUT_RATE_LIMITED,   /* 429 */
-    SA_LLM_OUT_HTTP_4XX,       /* other 4xx (auth, bad request, model) */
-    SA_LLM_OUT_HTTP_5XX,       /* 5xx and 498 */
-    SA_LLM_OUT_TRANSPORT,      /* connection refused/reset, TLS, too big */
-    SA_LLM_OUT_TIMEOUT,        /* the budget ended during the request */
-    SA_LLM_OUT_SKIPPED,        /* step sent nothing: disabled, breaker, auth */
+    SA_LLM_OUT_OK = 0,       /* a valid answer */
+    SA_LLM_OUT_CACHED,       /* step answered from the cache, no request */
+    SA_LLM_OUT_INVALID,      /* 200 but the answer failed parsing/schema */
+    SA_LLM_OUT_RATE_LIMITED, /* 429 */
+    SA_LLM_OUT_HTTP_4XX,     /* other 4xx (auth, bad request, model) */
+    SA_LLM_OUT_HTTP_5XX,     /* 5xx and 498 */
+    SA_LLM_OUT_TRANSPORT,    /* connection refused/reset, TLS, too big */
+    SA_LLM_OUT_TIMEOUT,      /* the budget ended during the request */
+    SA_LLM_OUT_SKIPPED,      /* step sent nothing: disabled, breaker, auth */
     SA_LLM_OUT_COUNT
 } sa_llm_outcome;
 const char *sa_llm_outcome_name(sa_llm_outcome o); /* "ok", "cached", ... */
@@ -137,8 +137,8 @@ const char *sa_llm_outcome_name(sa_llm_outcome o); /* "ok", "cached", ... */
 /* Counters and state for /metrics, the API and the dashboard. */
 typedef struct {
     bool enabled;
-    bool key_set;           /* never the key itself */
-    bool auth_stopped;      /* a 401/403 stopped calls until the config changes */
+    bool key_set;      /* never the key itself */
+    bool auth_stopped; /* a 401/403 stopped calls until the config changes */
     sa_breaker_state breaker;
     char last_error[SA_STATUS_MAX]; /* "" = none yet */
     int64_t last_error_at;          /* epoch s, 0 = never */
@@ -149,9 +149,9 @@ typedef struct {
     uint64_t calls_last_hour;
     uint64_t prompt_tokens_total;
     uint64_t completion_tokens_total;
-    uint64_t tokens_last_hour;      /* prompt + completion */
+    uint64_t tokens_last_hour; /* prompt + completion */
     uint64_t by_outcome[SA_LLM_OUT_COUNT];
-    uint64_t latency_count;         /* requests with a measured latency */
+    uint64_t latency_count; /* requests with a measured latency */
     double latency_ms_sum;
     double latency_ms_last;
 } sa_llm_stats;

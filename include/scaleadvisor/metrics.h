@@ -27,13 +27,13 @@
 #include "scaleadvisor/buf.h"
 #include "scaleadvisor/err.h"
 
-#define SA_METRICS_MAX_LABELS 8     /* label names per family */
-#define SA_METRICS_MAX_BUCKETS 32   /* finite bucket bounds per histogram */
-#define SA_METRICS_MAX_SERIES 4096  /* series per family (cardinality cap) */
-#define SA_METRICS_MAX_VALUE 256    /* bytes of one label value */
+#define SA_METRICS_MAX_LABELS 8    /* label names per family */
+#define SA_METRICS_MAX_BUCKETS 32  /* finite bucket bounds per histogram */
+#define SA_METRICS_MAX_SERIES 4096 /* series per family (cardinality cap) */
+#define SA_METRICS_MAX_VALUE 256   /* bytes of one label value */
 
-typedef struct sa_metrics sa_metrics;  /* the registry */
-typedef struct sa_metric sa_metric;    /* one family, owned by its registry */
+typedef struct sa_metrics sa_metrics; /* the registry */
+typedef struct sa_metric sa_metric;   /* one family, owned by its registry */
 
 /* Default bounds (seconds) for request and cycle durations:
  * 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10. */
@@ -65,8 +65,8 @@ SA_MUST_CHECK sa_err sa_metrics_gauge(sa_metrics *m, const char *name, const cha
  * "le" is reserved. NULL bounds with nbounds 0 = sa_metrics_default_buckets. */
 SA_MUST_CHECK sa_err sa_metrics_histogram(sa_metrics *m, const char *name, const char *help,
                                           const char *const *label_names, size_t nlabels,
-                                          const double *bounds, size_t nbounds,
-                                          sa_metric **out, sa_errbuf *eb);
+                                          const double *bounds, size_t nbounds, sa_metric **out,
+                                          sa_errbuf *eb);
 
 /*
  * Operations on one series. label_values: exactly the family's nlabels
@@ -81,15 +81,13 @@ SA_MUST_CHECK sa_err sa_metrics_inc(sa_metric *f, const char *const *label_value
 /* Gauge only: set the value (any double, NaN and infinities included). */
 SA_MUST_CHECK sa_err sa_metrics_set(sa_metric *f, const char *const *label_values, double v);
 /* Histogram only: count one observation of v (not NaN). */
-SA_MUST_CHECK sa_err sa_metrics_observe(sa_metric *f, const char *const *label_values,
-                                        double v);
+SA_MUST_CHECK sa_err sa_metrics_observe(sa_metric *f, const char *const *label_values, double v);
 /* Drop one series (e.g. a gauge of a deployment no longer watched).
  * Not having it is fine (SA_OK). */
 SA_MUST_CHECK sa_err sa_metrics_forget(sa_metric *f, const char *const *label_values);
 /* Read one series' value back (counter/gauge; histogram: its _count).
  * SA_ERR_NOTFOUND when the series does not exist. For tests and status. */
-SA_MUST_CHECK sa_err sa_metrics_value(sa_metric *f, const char *const *label_values,
-                                      double *out);
+SA_MUST_CHECK sa_err sa_metrics_value(sa_metric *f, const char *const *label_values, double *out);
 
 /* Append the whole registry in the text format 0.0.4 to out: per family
  * "# HELP", "# TYPE", then the samples (histograms as _bucket{le=..}

@@ -63,8 +63,8 @@ int sa_hpa_step(sa_hpa_state *s, const sa_hpa_params *p, double t, double demand
  * ready_pods unknown (-1): current replicas are taken as ready (lower
  * confidence). The target lies in [c->min_replicas, c->max_replicas]; the
  * action is at_max (target = max) when more is wanted at max. Updates s. */
-void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
-                       int64_t now, sa_rec *out);
+void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s, int64_t now,
+                       sa_rec *out);
 /* Same, and *proposal_out (may be NULL) receives the rule's wish before
  * its own scale-down stabilisation: max(HPA proposal, memory wish) within
  * [min, max] (current when nothing is known). sa_decide records this, not

@@ -84,7 +84,9 @@ void sa_sim_set_hpa(sa_sim *s, bool on);
 /* The simulator as a source: the first collect(now) builds the cluster at
  * now - backfill_s, advances it to now and returns, per deployment, the
  * back-filled samples (every step_s, oldest first, before now) as history;
- * later collects return the state at now with no history. apply() sets
+ * later collects return the state at now and, as history, the grid samples
+ * (origin + k * step_s) since the previous collect that were not handed
+ * out (a cycle that overran; at most backfill_s of them). apply() sets
  * replicas. Caller frees with sa_src_destroy. */
 SA_MUST_CHECK sa_err sa_sim_source_create(const sa_sim_options *o, sa_src **out,
                                           sa_errbuf *eb);

@@ -123,8 +123,10 @@ int sa_cmd_forecast(int argc, char **argv)
     sa_err e = sa_series_read(input, &s, &eb);
     if (e == SA_OK)
         e = regrid(&s, input, &y, &n, &rows_missing, &eb);
-    if (e == SA_OK)
+    if (e == SA_OK) {
+        o.step_s = sa_series_step(&s);
         e = sa_forecast_run(y, n, &o, &r, &eb);
+    }
     if (e != SA_OK) {
         fprintf(stderr, "scaleadvisor forecast: %s\n", eb.msg);
         rc = (e == SA_ERR_NOMEM || e == SA_ERR_INTERNAL) ? SA_EXIT_FAIL : SA_EXIT_USAGE;

@@ -14,10 +14,10 @@
 
 /* Chain appends, stopping at the first failure (the buffer is freed by
  * sa_buf on TOOBIG, so nothing half-written survives). */
-#define PUT(expr)                                                                              \
-    do {                                                                                       \
-        if (e == SA_OK)                                                                        \
-            e = (expr);                                                                        \
+#define PUT(expr)                                                                                  \
+    do {                                                                                           \
+        if (e == SA_OK)                                                                            \
+            e = (expr);                                                                            \
     } while (0)
 
 static sa_err put_num(sa_buf *b, double v)

@@ -162,9 +162,11 @@ static sa_err parse_deployment(const cJSON *root, sa_context *c, sa_errbuf *eb)
         e = sa_fail(eb, SA_ERR_SCHEMA, "deployment.max_replicas: must be >= min_replicas (%d < %d)",
                     c->max_replicas, c->min_replicas);
     if (e == SA_OK)
-        e = num_field(d, &w, "target_cpu_percent", false, false, 1e-9, 100.0, &c->target_cpu_percent);
+        e = num_field(d, &w, "target_cpu_percent", false, false, 1e-9, 100.0,
+                      &c->target_cpu_percent);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(d, "preset");
-    if (e == SA_OK && p && (!cJSON_IsString(p) || sa_preset_parse(p->valuestring, &c->preset) != SA_OK))
+    if (e == SA_OK && p &&
+        (!cJSON_IsString(p) || sa_preset_parse(p->valuestring, &c->preset) != SA_OK))
         e = sa_fail(eb, SA_ERR_SCHEMA,
                     "deployment.preset: must be \"conservative\", \"balanced\" or \"aggressive\"");
     if (e == SA_OK && !c->namespace_[0])
@@ -326,7 +328,8 @@ sa_err sa_codec_context_parse(const char *text, size_t len, sa_context *out, sa_
         goto out;
     }
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "deployment");
-    bool target_given = cJSON_IsObject(d) && cJSON_GetObjectItemCaseSensitive(d, "target_cpu_percent");
+    bool target_given =
+        cJSON_IsObject(d) && cJSON_GetObjectItemCaseSensitive(d, "target_cpu_percent");
     e = parse_deployment(root, &c, eb);
     if (e == SA_OK)
         e = parse_metrics(root, &c, eb);

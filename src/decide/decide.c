@@ -68,8 +68,7 @@ bool sa_decide_metrics_problem(const sa_context *ctx, const sa_constraints *c, i
                 now - ctx->observed_at, c->max_metric_age_s);
     } else if (ctx->observed_at - now > c->max_metric_age_s) {
         bad = true;
-        why_add(why, n, &used, "metrics time %" PRId64 " s in the future",
-                ctx->observed_at - now);
+        why_add(why, n, &used, "metrics time %" PRId64 " s in the future", ctx->observed_at - now);
     }
     if (!isfinite(ctx->cpu_percent)) {
         bad = true;
@@ -193,13 +192,13 @@ static int limit_pace(int t, const sa_context *ctx, const sa_constraints *c,
     int r = ctx->current_replicas;
     int up = sa_decide_step_up(c, r), down = sa_decide_step_down(c, r);
     if (t > r && (int64_t)t - r > up) {
-        sa_validation_add(v, "step limit: at most +%d pods per decision from %d (wanted %d)", up,
-                          r, t);
+        sa_validation_add(v, "step limit: at most +%d pods per decision from %d (wanted %d)", up, r,
+                          t);
         t = r + up;
     }
     if (t < r && (int64_t)r - t > down) {
-        sa_validation_add(v, "step limit: at most -%d pods per decision from %d (wanted %d)",
-                          down, r, t);
+        sa_validation_add(v, "step limit: at most -%d pods per decision from %d (wanted %d)", down,
+                          r, t);
         t = r - down;
     }
     int64_t since_up = now - s->last_scale_up_at;
@@ -208,14 +207,13 @@ static int limit_pace(int t, const sa_context *ctx, const sa_constraints *c,
                           since_up, c->cooldown_up_s);
         t = r;
     }
-    int64_t last = s->last_scale_up_at > s->last_scale_down_at ? s->last_scale_up_at
-                                                               : s->last_scale_down_at;
+    int64_t last =
+        s->last_scale_up_at > s->last_scale_down_at ? s->last_scale_up_at : s->last_scale_down_at;
     int64_t since = now - last;
     if (t < r && last > 0 && since >= 0 && since < c->cooldown_down_s) {
-        sa_validation_add(v,
-                          "cooldown: last scaling %" PRId64 " s ago, no scale-down within %" PRId64
-                          " s",
-                          since, c->cooldown_down_s);
+        sa_validation_add(
+            v, "cooldown: last scaling %" PRId64 " s ago, no scale-down within %" PRId64 " s",
+            since, c->cooldown_down_s);
         t = r;
     }
     return t;
@@ -235,10 +233,9 @@ static int limit_safety(int t, const sa_context *ctx, const sa_constraints *c,
         int w = window_max(s, now - c->downscale_window_s, now);
         if (w > t) {
             int floor_t = w < r ? w : r;
-            sa_validation_add(v,
-                              "scale-down stabilisation: highest proposal in the last %" PRId64
-                              " s is %d",
-                              c->downscale_window_s, w);
+            sa_validation_add(
+                v, "scale-down stabilisation: highest proposal in the last %" PRId64 " s is %d",
+                c->downscale_window_s, w);
             t = floor_t;
         }
     }
@@ -340,8 +337,8 @@ void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out)
                        {.rec = in->rule, .src = SA_SOURCE_RULE}};
     size_t win = 3;
     for (size_t i = 0; i < 3; i++) {
-        cs[i].verdict = sa_validate(cs[i].rec, cs[i].src, ctx, c, s, in->now, &cs[i].target,
-                                    &cs[i].v);
+        cs[i].verdict =
+            sa_validate(cs[i].rec, cs[i].src, ctx, c, s, in->now, &cs[i].target, &cs[i].v);
         if (win == 3 && cs[i].verdict != SA_VERDICT_REJECTED)
             win = i;
     }
@@ -354,8 +351,9 @@ void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out)
         const candidate *w = &cs[win];
         out->source = w->src;
         out->target_replicas = w->target;
-        out->action = w->verdict == SA_VERDICT_ACCEPTED ? w->rec->action
-                                                        : sa_action_for(r, w->target, c->max_replicas);
+        out->action = w->verdict == SA_VERDICT_ACCEPTED
+                          ? w->rec->action
+                          : sa_action_for(r, w->target, c->max_replicas);
         out->validation.verdict = w->verdict;
         copy_reasons(&out->validation, &w->v);
         note_others(&out->validation, cs, 3, win);
@@ -377,8 +375,8 @@ void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out)
     }
     if (t != r) {
         out->validation.verdict = SA_VERDICT_CLAMPED;
-        sa_validation_add(&out->validation, "current %d outside bounds %d..%d", r,
-                          c->min_replicas, c->max_replicas);
+        sa_validation_add(&out->validation, "current %d outside bounds %d..%d", r, c->min_replicas,
+                          c->max_replicas);
     }
     note_others(&out->validation, cs, 3, win);
     /* a hold for lack of any valid candidate proposes nothing: recording

@@ -72,6 +72,9 @@ typedef struct {
     fc_state init;   /* start values */
     fc_state work;   /* scratch state */
     double *buf;     /* backing memory of both states and the scratch */
+    size_t evals;    /* objective evaluations so far */
+    size_t jump_at;  /* > start: intervention (level jump) at this index,
+                        its error not counted; 0 = none */
 } fc_fitter;
 
 /* Set up a fitter (allocates; 0 on success, -1 too short/not positive,
@@ -81,9 +84,21 @@ void fc_fitter_release(fc_fitter *f);
 /* Sum of squared one-step errors with sp's parameters; also the final
  * state in f->work. */
 double fc_fitter_sse(fc_fitter *f, const fc_spec *sp);
+/* Sum of squared relative one-step errors (y - f) / f with sp's
+ * parameters (the multiplicative model's error scale); same final state. */
+double fc_fitter_rel_sse(fc_fitter *f, const fc_spec *sp);
 /* Fit sp's free parameters by bounded Nelder-Mead with restarts; returns
- * the SSE; f->work holds the final state of the fitted model. */
-double fc_fitter_optimise(fc_fitter *f, fc_spec *sp);
+ * the SSE; f->work holds the final state of the fitted model. With warm,
+ * sp's parameters (a previous optimum on a similar window) are the start
+ * and a single small simplex refines them. */
+double fc_fitter_optimise(fc_fitter *f, fc_spec *sp, int warm);
+
+/* Level shift in the last season of y (shift.c): the index where it
+ * starts, or 0 when there is none (or m < 2 or n < 4 m). */
+size_t fc_find_shift(const double *y, size_t n, size_t m);
+/* The intervention step at a shift: the level jumps to the data (alpha 1,
+ * trend and seasons kept). Returns the forecast of x made from st. */
+double fc_jump_step(const fc_spec *sp, fc_state *st, double x);
 
 /* Inverse of the standard normal CDF. */
 double fc_qnorm(double p);

@@ -18,9 +18,9 @@
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
-#define CSP                                                                                    \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "        \
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "           \
+#define CSP                                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
     "frame-ancestors 'none'"
 
 const sa_http_route_def sa_http_routes[R_COUNT] = {
@@ -47,14 +47,31 @@ static bool add_hdr(struct MHD_Response *resp, const char *k, const char *v)
     return MHD_add_response_header(resp, k, v) == MHD_YES;
 }
 
+/* Count the request when its response is queued (so a client that has
+ * the answer always finds it counted); the duration runs from the request
+ * line to this point. */
+static void record(sa_http_req *r, unsigned status)
+{
+    sa_http *h = r->h;
+    char code[8];
+    snprintf(code, sizeof code, "%u", status);
+    const char *route = sa_http_routes[r->route].label;
+    double secs = (sa_mono_ms() - r->t0_ms) / 1000.0;
+    /* Metric failures (cardinality cap) must not fail a request. */
+    if (sa_metrics_inc(h->m_requests, (const char *[]){route, r->method_label, code}, 1) != SA_OK ||
+        sa_metrics_observe(h->m_duration, (const char *[]){route}, secs) != SA_OK)
+        sa_log(SA_LOG_DEBUG, "http metrics not recorded", "route=%s", route);
+    sa_log(SA_LOG_DEBUG, "http request", "method=%s route=%s status=%u ms=%.1f", r->method_label,
+           route, status, secs * 1000.0);
+}
+
 enum MHD_Result sa_http_queue(struct MHD_Connection *c, sa_http_req *r, unsigned status,
                               struct MHD_Response *resp, bool cacheable)
 {
     static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
     if (!resp) {
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-        resp = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom,
-                                               MHD_RESPMEM_PERSISTENT);
+        resp = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
         if (!resp || !add_hdr(resp, "Content-Type", "application/json")) {
             if (resp)
                 MHD_destroy_response(resp);
@@ -70,8 +87,10 @@ enum MHD_Result sa_http_queue(struct MHD_Connection *c, sa_http_req *r, unsigned
     if (ok)
         ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
-    if (ret == MHD_YES && r)
+    if (ret == MHD_YES && r) {
         r->status = status;
+        record(r, status);
+    }
     return ret;
 }
 
@@ -81,8 +100,7 @@ struct MHD_Response *sa_http_json_response(sa_buf *b, const char *content_type)
     size_t len = b->len;
     if (sa_buf_detach(b, &text) != SA_OK)
         return NULL;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(text);
         return NULL;
@@ -94,6 +112,8 @@ struct MHD_Response *sa_http_json_response(sa_buf *b, const char *content_type)
     return resp;
 }
 
+static struct MHD_Response *error_response(const char *code, const char *fmt, va_list ap)
+    SA_PRINTF(2, 0);
 static struct MHD_Response *error_response(const char *code, const char *fmt, va_list ap)
 {
     char msg[512];
@@ -141,8 +161,7 @@ enum MHD_Result sa_http_error_hdr(struct MHD_Connection *c, sa_http_req *r, unsi
 
 /* ---- checks on the request head ---- */
 
-static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *k,
-                                  const char *v)
+static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
 {
     (void)kind;
     size_t *total = cls;
@@ -152,8 +171,7 @@ static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char
 
 /* The token check of mutating endpoints. The given token is compared in
  * constant time and never copied into a response or a log line. */
-static enum MHD_Result check_auth(sa_http *h, struct MHD_Connection *c, sa_http_req *r,
-                                  bool *ok)
+static enum MHD_Result check_auth(sa_http *h, struct MHD_Connection *c, sa_http_req *r, bool *ok)
 {
     static const char realm[] = "Bearer realm=\"scaleadvisor\"";
     *ok = false;
@@ -220,7 +238,7 @@ static const char *method_label(const char *m)
     return "other";
 }
 
-/* First call for a request: everything that needs only the head. */
+/* Everything that needs only the head; answers all but an accepted POST. */
 static enum MHD_Result on_head(sa_http *h, struct MHD_Connection *c, sa_http_req *r,
                                const char *method)
 {
@@ -238,9 +256,8 @@ static enum MHD_Result on_head(sa_http *h, struct MHD_Connection *c, sa_http_req
     size_t hsize = 0;
     MHD_get_connection_values(c, MHD_HEADER_KIND, sum_header, &hsize);
     if (hsize > SA_HTTP_MAX_HEADERS)
-        return sa_http_error(c, r, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
-                             "headers_too_large", "request headers over %d bytes",
-                             SA_HTTP_MAX_HEADERS);
+        return sa_http_error(c, r, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large",
+                             "request headers over %d bytes", SA_HTTP_MAX_HEADERS);
     r->route = sa_http_match(&r->target);
     if (r->route == R_NONE)
         return sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
@@ -259,9 +276,26 @@ static enum MHD_Result on_head(sa_http *h, struct MHD_Connection *c, sa_http_req
     return ok ? MHD_YES : ret; /* MHD_YES: go on reading the body */
 }
 
+/* Does the request announce a body? */
+static bool has_body(struct MHD_Connection *c)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") ||
+           (cl && strcmp(cl, "0") != 0);
+}
+
+/*
+ * libmicrohttpd calls this once with the head, once per body chunk, and
+ * once more at the end. A POST is checked on the first call, so a refused
+ * upload (token, size, type) is answered before its body is read (and the
+ * connection then closes); so is any other request that carries a body,
+ * which we never read. Every other request is answered on the last call:
+ * libmicrohttpd 0.9.75 closes the connection after a response queued on
+ * the first call, and answering later keeps it alive.
+ */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **req_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **req_cls)
 {
     (void)url; /* MHD's decoded copy; we parse the raw target ourselves */
     (void)version;
@@ -271,16 +305,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_NO; /* the URI callback could not allocate: drop */
     if (!r->started) {
         r->started = true;
-        return on_head(h, c, r, method);
+        r->post = strcmp(method, "POST") == 0;
+        return r->post || has_body(c) ? on_head(h, c, r, method) : MHD_YES;
     }
-    if (r->status)
-        return MHD_YES; /* answered already (a GET with a body) */
+    if (r->status || (*upload_size && !r->post)) { /* answered, or a body we do not read */
+        *upload_size = 0;
+        return MHD_YES;
+    }
     if (*upload_size) {
         if (!r->body_too_big && sa_buf_append(&r->body, upload, *upload_size) != SA_OK)
             r->body_too_big = true; /* keep reading and dropping; answer 413 at the end */
         *upload_size = 0;
         return MHD_YES;
     }
+    if (!r->post)
+        return on_head(h, c, r, method);
     if (r->body_too_big)
         return sa_http_error(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
                              "request body over %u bytes", SA_CAP_HTTP_BODY);
@@ -311,30 +350,18 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
                     enum MHD_RequestTerminationCode toe)
 {
+    (void)cls;
     (void)c;
     (void)toe;
-    sa_http *h = cls;
     sa_http_req *r = *req_cls;
     if (!r)
         return;
-    if (r->status) {
-        char code[8];
-        snprintf(code, sizeof code, "%u", r->status);
-        const char *route = sa_http_routes[r->route].label;
-        double secs = (sa_mono_ms() - r->t0_ms) / 1000.0;
-        /* Metric failures (cardinality cap) must not fail a request. */
-        if (sa_metrics_inc(h->m_requests, (const char *[]){route, r->method_label, code}, 1) !=
-                SA_OK ||
-            sa_metrics_observe(h->m_duration, (const char *[]){route}, secs) != SA_OK)
-            sa_log(SA_LOG_DEBUG, "http metrics not recorded", "route=%s", route);
-        sa_log(SA_LOG_DEBUG, "http request", "method=%s route=%s status=%u ms=%.1f",
-               r->method_label, route, r->status, secs * 1000.0);
-    }
     sa_buf_release(&r->body);
     free(r);
     *req_cls = NULL;
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) SA_PRINTF(2, 0);
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -360,8 +387,7 @@ static sa_err setup_metrics(sa_http *h, sa_metrics *shared, sa_errbuf *eb)
     if (e == SA_OK)
         e = sa_metrics_counter(h->reg, "scaleadvisor_http_requests_total",
                                "HTTP requests answered, by route template, method and status.",
-                               (const char *[]){"route", "method", "code"}, 3, &h->m_requests,
-                               eb);
+                               (const char *[]){"route", "method", "code"}, 3, &h->m_requests, eb);
     if (e == SA_OK)
         e = sa_metrics_histogram(h->reg, "scaleadvisor_http_request_duration_seconds",
                                  "Time from request line to response completion.",
@@ -402,8 +428,7 @@ static sa_err parse_addr(const sa_http_options *o, struct sockaddr_storage *ss, 
         a6->sin6_port = htons((uint16_t)o->port);
         *v6 = true;
     } else {
-        return sa_fail(eb, SA_ERR_INVALID, "http: listen host \"%s\" is not an IP address",
-                       host);
+        return sa_fail(eb, SA_ERR_INVALID, "http: listen host \"%s\" is not an IP address", host);
     }
     return SA_OK;
 }
@@ -434,13 +459,12 @@ sa_err sa_http_create(const sa_http_options *o, const sa_http_backend *be, sa_ht
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     unsigned limit = (unsigned)(o->max_connections ? o->max_connections : 64);
     unsigned timeout = (unsigned)(o->timeout_s ? o->timeout_s : 30);
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, limit,
-                            MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
-                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+                            timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED,
+                            on_done, h, MHD_OPTION_END);
     if (!h->d) {
         e = sa_fail(eb, SA_ERR_IO, "http: cannot listen on %s port %d (in use or not allowed)",
                     o->host && *o->host ? o->host : "127.0.0.1", o->port);

@@ -11,11 +11,11 @@
 
 #include "scaleadvisor/err.h"
 
-#define SA_HTTP_MAX_URL 2048          /* bytes of the request target -> 414 */
-#define SA_HTTP_MAX_HEADERS 8192      /* bytes of all request headers -> 431 */
-#define SA_HTTP_MAX_SEGMENTS 16       /* path segments */
-#define SA_HTTP_MAX_PARAMS 16         /* query parameters */
-#define SA_HTTP_MAX_FILE_NAME 128     /* bytes of one static path segment */
+#define SA_HTTP_MAX_URL 2048      /* bytes of the request target -> 414 */
+#define SA_HTTP_MAX_HEADERS 8192  /* bytes of all request headers -> 431 */
+#define SA_HTTP_MAX_SEGMENTS 16   /* path segments */
+#define SA_HTTP_MAX_PARAMS 16     /* query parameters */
+#define SA_HTTP_MAX_FILE_NAME 128 /* bytes of one static path segment */
 
 typedef struct {
     const char *key;   /* decoded, non-empty, points into the target's store */
@@ -63,5 +63,11 @@ bool sa_http_file_segment(const char *s);
 /* Content-Type for a served file name by its extension, or NULL for a type
  * we do not serve (the file is then "not found"). */
 const char *sa_http_mime(const char *name);
+
+/* Count the top-level elements of the JSON array text s[0..n) and locate
+ * the first one (offset and length, surrounding blanks excluded), so that
+ * it can be answered byte for byte as the service wrote it. The text must
+ * be valid JSON; false when it is not an array or ends early. */
+bool sa_http_json_array_first(const char *s, size_t n, size_t *count, size_t *off, size_t *len);
 
 #endif

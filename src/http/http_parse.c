@@ -128,8 +128,7 @@ sa_err sa_http_target_parse(const char *raw, size_t len, sa_http_target *t, sa_e
     t->nparam = 0;
     t->store[0] = '\0';
     if (len > SA_HTTP_MAX_URL)
-        return sa_fail(eb, SA_ERR_TOOBIG, "request target longer than %d bytes",
-                       SA_HTTP_MAX_URL);
+        return sa_fail(eb, SA_ERR_TOOBIG, "request target longer than %d bytes", SA_HTTP_MAX_URL);
     if (len == 0 || raw[0] != '/')
         return sa_fail(eb, SA_ERR_INVALID, "request target must be an absolute path");
     size_t qpos = len;
@@ -240,4 +239,56 @@ const char *sa_http_mime(const char *name)
         if (strcasecmp(dot, types[i].ext) == 0)
             return types[i].type;
     return NULL;
+}
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool sa_http_json_array_first(const char *s, size_t n, size_t *count, size_t *off, size_t *len)
+{
+    size_t i = 0;
+    while (i < n && blank(s[i]))
+        i++;
+    if (i == n || s[i] != '[')
+        return false;
+    i++;
+    while (i < n && blank(s[i]))
+        i++;
+    *count = 0;
+    *off = i;
+    *len = 0;
+    if (i < n && s[i] == ']')
+        return true;
+    *count = 1;
+    int depth = 1;
+    bool in_str = false, first_open = true;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+            continue;
+        }
+        if (c == '"') {
+            in_str = true;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if ((c == ',' && depth == 1) || ((c == ']' || c == '}') && --depth == 0)) {
+            if (first_open) {
+                size_t e = i;
+                while (e > *off && blank(s[e - 1]))
+                    e--;
+                *len = e - *off;
+                first_open = false;
+            }
+            if (depth == 0)
+                return c == ']';
+            (*count)++;
+        }
+    }
+    return false;
 }

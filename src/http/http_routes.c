@@ -104,8 +104,7 @@ static enum MHD_Result backend_fail(struct MHD_Connection *c, sa_http_req *r, sa
         return sa_http_error(c, r, MHD_HTTP_CONFLICT, "conflict", "%s: %s", what,
                              detail && *detail ? detail : sa_strerror(e));
     default:
-        return sa_http_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-                             "%s failed", what);
+        return sa_http_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s failed", what);
     }
 }
 
@@ -145,35 +144,31 @@ static enum MHD_Result bad_name(struct MHD_Connection *c, sa_http_req *r, const 
 
 /* ---- GET handlers ---- */
 
-/* The single object of a one-element JSON array, or why not. */
-static enum MHD_Result one_of(struct MHD_Connection *c, sa_http_req *r, sa_buf *arr,
+/* The single object of a one-element JSON array, or why not. The object is
+ * answered byte for byte as the service wrote it. */
+static enum MHD_Result one_of(struct MHD_Connection *c, sa_http_req *r, const sa_buf *arr,
                               const char *ns, const char *name)
 {
-    cJSON *doc = cJSON_ParseWithLength(arr->data, arr->len);
-    enum MHD_Result ret;
-    int n = cJSON_IsArray(doc) ? cJSON_GetArraySize(doc) : -1;
-    if (n < 0) {
-        ret = backend_fail(c, r, SA_ERR_INTERNAL, "recommendations", "not a JSON array");
-    } else if (n == 0) {
-        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found",
-                            "no watched deployment \"%s\"%s%s", name, ns ? " in namespace " : "",
-                            ns ? ns : "");
-    } else if (n > 1) {
-        ret = sa_http_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_request",
-                            "deployment \"%s\" exists in several namespaces; add ?namespace=",
-                            name);
-    } else {
-        char *one = cJSON_PrintUnformatted(cJSON_GetArrayItem(doc, 0));
-        sa_buf b;
-        sa_buf_init(&b, SA_CAP_JSON_OUT);
-        if (one && sa_buf_puts(&b, one) == SA_OK)
-            ret = send_json(c, r, MHD_HTTP_OK, &b);
-        else
-            ret = sa_http_queue(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, false);
-        sa_buf_release(&b);
-        free(one);
-    }
+    size_t n = 0, off = 0, len = 0;
+    cJSON *doc = arr->len ? cJSON_ParseWithLength(arr->data, arr->len) : NULL;
+    bool ok = cJSON_IsArray(doc) && sa_http_json_array_first(arr->data, arr->len, &n, &off, &len);
     cJSON_Delete(doc);
+    if (!ok)
+        return backend_fail(c, r, SA_ERR_INTERNAL, "recommendations", "not a JSON array");
+    if (n == 0)
+        return sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found",
+                             "no watched deployment \"%s\"%s%s", name, ns ? " in namespace " : "",
+                             ns ? ns : "");
+    if (n > 1)
+        return sa_http_error(
+            c, r, MHD_HTTP_BAD_REQUEST, "bad_request",
+            "deployment \"%s\" exists in several namespaces; add ?namespace=", name);
+    sa_buf b;
+    sa_buf_init(&b, SA_CAP_JSON_OUT);
+    enum MHD_Result ret = sa_buf_append(&b, arr->data + off, len) == SA_OK
+                              ? send_json(c, r, MHD_HTTP_OK, &b)
+                              : sa_http_queue(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, false);
+    sa_buf_release(&b);
     return ret;
 }
 
@@ -199,6 +194,10 @@ static enum MHD_Result get_recs(sa_http *h, struct MHD_Connection *c, sa_http_re
     sa_buf_init(&out, SA_CAP_JSON_OUT);
     enum MHD_Result ret;
     sa_err e = h->be.recommendations(h->be.ctx, ns, name, &arr);
+    if (e == SA_ERR_NOTFOUND) { /* nothing matches the filters */
+        sa_buf_reset(&arr);
+        e = sa_buf_puts(&arr, "[]");
+    }
     if (e != SA_OK) {
         ret = backend_fail(c, r, e, "recommendations", NULL);
     } else if (r->route == R_RECS_SERVER && name) {
@@ -246,8 +245,8 @@ static enum MHD_Result get_history(sa_http *h, struct MHD_Connection *c, sa_http
     enum MHD_Result ret;
     sa_err e = h->be.history(h->be.ctx, ns, name, (int64_t)since, limit, &out);
     if (e == SA_ERR_NOTFOUND)
-        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found",
-                            "no watched deployment %s/%s", ns, name);
+        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found", "no watched deployment %s/%s",
+                            ns, name);
     else if (e != SA_OK)
         ret = backend_fail(c, r, e, "history", NULL);
     else
@@ -263,8 +262,8 @@ static enum MHD_Result get_status(sa_http *h, struct MHD_Connection *c, sa_http_
     sa_buf out;
     sa_buf_init(&out, SA_CAP_JSON_OUT);
     sa_err e = h->be.status(h->be.ctx, &out);
-    enum MHD_Result ret = e == SA_OK ? send_json(c, r, MHD_HTTP_OK, &out)
-                                     : backend_fail(c, r, e, "status", NULL);
+    enum MHD_Result ret =
+        e == SA_OK ? send_json(c, r, MHD_HTTP_OK, &out) : backend_fail(c, r, e, "status", NULL);
     sa_buf_release(&out);
     return ret;
 }
@@ -403,10 +402,13 @@ enum MHD_Result sa_http_serve_get(sa_http *h, struct MHD_Connection *c, sa_http_
     const char *bad = NULL;
     switch (r->route) {
     case R_INDEX:
-    case R_STATIC: return get_file(h, c, r);
+    case R_STATIC:
+        return get_file(h, c, r);
     case R_RECS:
-    case R_RECS_SERVER: return get_recs(h, c, r);
-    case R_HISTORY: return get_history(h, c, r);
+    case R_RECS_SERVER:
+        return get_recs(h, c, r);
+    case R_HISTORY:
+        return get_history(h, c, r);
     case R_STATUS:
     case R_HEALTHZ:
     case R_READYZ:
@@ -481,8 +483,8 @@ static enum MHD_Result post_evaluate(sa_http *h, struct MHD_Connection *c, sa_ht
     enum MHD_Result ret;
     sa_err e = h->be.evaluate(h->be.ctx, ns, name, &out, &eb);
     if (e == SA_ERR_NOTFOUND)
-        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found",
-                            "no watched deployment %s/%s", ns, name);
+        ret = sa_http_error(c, r, MHD_HTTP_NOT_FOUND, "not_found", "no watched deployment %s/%s",
+                            ns, name);
     else if (e != SA_OK)
         ret = backend_fail(c, r, e, "evaluate", eb.msg);
     else
@@ -501,7 +503,10 @@ static enum MHD_Result post_pause(sa_http *h, struct MHD_Connection *c, sa_http_
     sa_err e = h->be.set_paused(h->be.ctx, paused, stop, &eb);
     if (e != SA_OK)
         return backend_fail(c, r, e, stop ? "stop" : paused ? "pause" : "resume", eb.msg);
-    sa_log(SA_LOG_WARN, stop ? "emergency stop" : paused ? "actuation paused" : "actuation resumed",
+    sa_log(SA_LOG_WARN,
+           stop     ? "emergency stop"
+           : paused ? "actuation paused"
+                    : "actuation resumed",
            "reason=%s", *reason ? reason : "-");
     return get_status(h, c, r);
 }

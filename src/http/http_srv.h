@@ -59,6 +59,7 @@ typedef struct {
     bool too_long;
     bool started;      /* first access-handler call done */
     bool head;         /* HEAD request */
+    bool post;         /* POST request */
     bool body_too_big; /* the upload passed SA_CAP_HTTP_BODY */
     const char *method_label;
     sa_http_route route;

@@ -27,9 +27,9 @@
 
 typedef struct {
     char name[SA_MODEL_MAX];
-    bool strict;        /* json_schema strict, else json_object */
-    bool reasoning;     /* send reasoning_effort */
-    double skip_until;  /* mono ms; not found / decommissioned */
+    bool strict;       /* json_schema strict, else json_object */
+    bool reasoning;    /* send reasoning_effort */
+    double skip_until; /* mono ms; not found / decommissioned */
 } llm_model;
 
 typedef struct {
@@ -77,9 +77,9 @@ struct sa_llm {
     llm_minute hour[60];
 };
 
-static const char *const outcome_names[] = {"ok",       "cached",    "invalid",
+static const char *const outcome_names[] = {"ok",           "cached",   "invalid",
                                             "rate_limited", "http_4xx", "http_5xx",
-                                            "transport", "timeout",  "skipped"};
+                                            "transport",    "timeout",  "skipped"};
 
 const char *sa_llm_outcome_name(sa_llm_outcome o)
 {
@@ -89,10 +89,13 @@ const char *sa_llm_outcome_name(sa_llm_outcome o)
 const char *sa_breaker_state_name(sa_breaker_state s)
 {
     switch (s) {
-    case SA_BREAKER_OPEN: return "open";
-    case SA_BREAKER_HALF_OPEN: return "half_open";
+    case SA_BREAKER_OPEN:
+        return "open";
+    case SA_BREAKER_HALF_OPEN:
+        return "half_open";
     case SA_BREAKER_CLOSED:
-    default: return "closed";
+    default:
+        return "closed";
     }
 }
 
@@ -155,8 +158,7 @@ static sa_err parse_models(sa_llm *l, const char *list, const char *format, sa_e
     return SA_OK;
 }
 
-sa_err sa_llm_create(const sa_config *cfg, const sa_llm_tuning *tuning, sa_llm **out,
-                     sa_errbuf *eb)
+sa_err sa_llm_create(const sa_config *cfg, const sa_llm_tuning *tuning, sa_llm **out, sa_errbuf *eb)
 {
     sa_err e = SA_OK;
     sa_llm *l = calloc(1, sizeof *l);
@@ -234,14 +236,16 @@ static sa_breaker_state breaker_now(sa_llm *l, double now)
 static bool breaker_allow(sa_llm *l, double now)
 {
     switch (breaker_now(l, now)) {
-    case SA_BREAKER_CLOSED: return true;
+    case SA_BREAKER_CLOSED:
+        return true;
     case SA_BREAKER_HALF_OPEN:
         if (l->probe)
             return false;
         l->probe = true;
         return true;
     case SA_BREAKER_OPEN:
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -306,8 +310,8 @@ static uint64_t fingerprint(const sa_llm_input *in)
     uint64_t h = fnv(1469598103934665603ull, s, n > 0 ? (size_t)n : 0);
     const sa_rec *r[2] = {in->rule, in->predictive};
     for (int i = 0; i < 2; i++) {
-        n = snprintf(s, sizeof s, "|%d:%d:%d", r[i] && r[i]->present,
-                     r[i] ? (int)r[i]->action : 0, r[i] ? r[i]->target_replicas : 0);
+        n = snprintf(s, sizeof s, "|%d:%d:%d", r[i] && r[i]->present, r[i] ? (int)r[i]->action : 0,
+                     r[i] ? r[i]->target_replicas : 0);
         h = fnv(h, s, (size_t)n);
     }
     if (in->forecast && in->forecast->present) {
@@ -322,10 +326,10 @@ static uint64_t fingerprint(const sa_llm_input *in)
 static int band_of(const sa_llm_input *in)
 {
     const sa_context *c = in->ctx;
-    double v = in->forecast && in->forecast->present &&
-                       strcmp(in->forecast->metric, "cpu_percent") == 0
-                   ? in->forecast->peak
-                   : c->cpu_percent;
+    double v =
+        in->forecast && in->forecast->present && strcmp(in->forecast->metric, "cpu_percent") == 0
+            ? in->forecast->peak
+            : c->cpu_percent;
     double t = c->target_cpu_percent > 0 ? c->target_cpu_percent : 70.0;
     if (!isfinite(v))
         return -1;
@@ -426,7 +430,6 @@ static void note_error(sa_llm *l, int64_t now, const char *err)
     l->st.last_error_at = now;
 }
 
-
 /* ---- one step ---- */
 
 typedef enum { NEXT_DONE, NEXT_RETRY, NEXT_MODEL, NEXT_STOP } next_step;
@@ -439,6 +442,7 @@ typedef struct {
     sa_rec *rec;
     sa_llm_status *st;
     int sent;
+    sa_llm_outcome last; /* outcome of the last request */
 } step;
 
 static void set_err(step *s, const char *fmt, ...) SA_PRINTF(2, 3);
@@ -506,15 +510,14 @@ static void sleep_ms(double ms)
         ;
 }
 
-static next_step on_success(step *s, const llm_model *m, const llm_http_reply *r,
-                            sa_llm_outcome *o, int64_t *pt, int64_t *ct)
+static next_step on_success(step *s, const llm_model *m, const llm_http_reply *r, sa_llm_outcome *o,
+                            int64_t *pt, int64_t *ct)
 {
     llm_reply_meta meta;
     char why[SA_STATUS_MAX] = "";
     const sa_context *c = s->in->ctx;
-    sa_err e = llm_reply_parse(r->body.data ? r->body.data : "", r->body.len,
-                               c->current_replicas, c->min_replicas, c->max_replicas, s->rec,
-                               &meta, why);
+    sa_err e = llm_reply_parse(r->body.data ? r->body.data : "", r->body.len, c->current_replicas,
+                               c->min_replicas, c->max_replicas, s->rec, &meta, why);
     *pt = meta.prompt_tokens;
     *ct = meta.completion_tokens;
     if (e != SA_OK) {
@@ -618,6 +621,7 @@ static next_step run_model(sa_llm *l, step *s, llm_model *m)
         pthread_mutex_lock(&l->mu);
         count_request(l, s->in->now, o, pt + ct, pt, ct, r.latency_ms);
         pthread_mutex_unlock(&l->mu);
+        s->last = o;
         s->st->prompt_tokens += pt;
         s->st->completion_tokens += ct;
         llm_http_reply_release(&r);
@@ -683,11 +687,20 @@ static bool pre_step(sa_llm *l, const sa_llm_input *in, sa_rec *rec, sa_llm_stat
     return true;
 }
 
+/* The breaker guards against an unreachable or failing service: only
+ * timeouts, transport errors, 5xx and 429 count against it. A reply that
+ * the service did give (a bad answer, a 4xx) neither opens nor closes it. */
+static bool service_fault(sa_llm_outcome o)
+{
+    return o == SA_LLM_OUT_TIMEOUT || o == SA_LLM_OUT_TRANSPORT || o == SA_LLM_OUT_HTTP_5XX ||
+           o == SA_LLM_OUT_RATE_LIMITED;
+}
+
 /* After the step (mutex held): breaker, cache, counters. */
 static void post_step(sa_llm *l, const step *s, bool ok)
 {
     double now = sa_mono_ms();
-    if (s->sent > 0)
+    if (s->sent > 0 && (ok || service_fault(s->last)))
         breaker_result(l, now, ok);
     else if (l->breaker == SA_BREAKER_HALF_OPEN)
         l->probe = false;
@@ -769,96 +782,4 @@ void sa_llm_stats_get(sa_llm *l, int64_t now, sa_llm_stats *out)
             out->tokens_last_hour += l->hour[i].tokens;
         }
     pthread_mutex_unlock(&l->mu);
-}
-
-sa_err sa_llm_stats_json(const sa_llm_stats *s, sa_buf *out)
-{
-    sa_err e = sa_buf_printf(out,
-                             "{\"enabled\":%s,\"key_set\":%s,\"auth_stopped\":%s,\"breaker\":\"%s\","
-                             "\"last_error\":",
-                             s->enabled ? "true" : "false", s->key_set ? "true" : "false",
-                             s->auth_stopped ? "true" : "false", sa_breaker_state_name(s->breaker));
-    if (e == SA_OK)
-        e = s->last_error[0] ? sa_buf_json_str(out, s->last_error) : sa_buf_puts(out, "null");
-    if (e == SA_OK)
-        e = sa_buf_printf(out, ",\"last_error_at\":%lld,\"last_model\":", (long long)s->last_error_at);
-    if (e == SA_OK)
-        e = s->last_model[0] ? sa_buf_json_str(out, s->last_model) : sa_buf_puts(out, "null");
-    if (e == SA_OK)
-        e = sa_buf_printf(out,
-                          ",\"steps_total\":%llu,\"steps_answered\":%llu,\"calls_total\":%llu,"
-                          "\"calls_last_hour\":%llu,\"prompt_tokens_total\":%llu,"
-                          "\"completion_tokens_total\":%llu,\"tokens_last_hour\":%llu,"
-                          "\"latency_ms_avg\":%.1f,\"latency_ms_last\":%.1f,\"by_outcome\":{",
-                          (unsigned long long)s->steps_total, (unsigned long long)s->steps_answered,
-                          (unsigned long long)s->calls_total,
-                          (unsigned long long)s->calls_last_hour,
-                          (unsigned long long)s->prompt_tokens_total,
-                          (unsigned long long)s->completion_tokens_total,
-                          (unsigned long long)s->tokens_last_hour,
-                          s->latency_count ? s->latency_ms_sum / (double)s->latency_count : 0.0,
-                          s->latency_ms_last);
-    for (int i = 0; e == SA_OK && i < SA_LLM_OUT_COUNT; i++)
-        e = sa_buf_printf(out, "%s\"%s\":%llu", i ? "," : "", outcome_names[i],
-                          (unsigned long long)s->by_outcome[i]);
-    if (e == SA_OK)
-        e = sa_buf_puts(out, "}}");
-    return e;
-}
-
-sa_err sa_llm_metrics_prometheus(sa_llm *l, int64_t now, sa_buf *out)
-{
-    sa_llm_stats s;
-    sa_llm_stats_get(l, now, &s);
-    if (!l)
-        s.enabled = false;
-    sa_err e = sa_buf_printf(out,
-                             "# HELP scaleadvisor_llm_enabled 1 when an LLM API key is set.\n"
-                             "# TYPE scaleadvisor_llm_enabled gauge\n"
-                             "scaleadvisor_llm_enabled %d\n"
-                             "# HELP scaleadvisor_llm_auth_stopped 1 when the key was refused.\n"
-                             "# TYPE scaleadvisor_llm_auth_stopped gauge\n"
-                             "scaleadvisor_llm_auth_stopped %d\n"
-                             "# HELP scaleadvisor_llm_breaker_state Circuit breaker state.\n"
-                             "# TYPE scaleadvisor_llm_breaker_state gauge\n",
-                             s.enabled, s.auth_stopped);
-    for (int b = 0; e == SA_OK && b < 3; b++)
-        e = sa_buf_printf(out, "scaleadvisor_llm_breaker_state{state=\"%s\"} %d\n",
-                          sa_breaker_state_name((sa_breaker_state)b), (int)s.breaker == b);
-    if (e == SA_OK)
-        e = sa_buf_puts(out, "# HELP scaleadvisor_llm_calls_total LLM API requests and "
-                             "request-less steps by outcome.\n"
-                             "# TYPE scaleadvisor_llm_calls_total counter\n");
-    for (int i = 0; e == SA_OK && i < SA_LLM_OUT_COUNT; i++)
-        e = sa_buf_printf(out, "scaleadvisor_llm_calls_total{outcome=\"%s\"} %llu\n",
-                          outcome_names[i], (unsigned long long)s.by_outcome[i]);
-    if (e == SA_OK)
-        e = sa_buf_printf(
-            out,
-            "# HELP scaleadvisor_llm_tokens_total Tokens used.\n"
-            "# TYPE scaleadvisor_llm_tokens_total counter\n"
-            "scaleadvisor_llm_tokens_total{kind=\"prompt\"} %llu\n"
-            "scaleadvisor_llm_tokens_total{kind=\"completion\"} %llu\n"
-            "# HELP scaleadvisor_llm_calls_last_hour LLM API requests in the last hour.\n"
-            "# TYPE scaleadvisor_llm_calls_last_hour gauge\n"
-            "scaleadvisor_llm_calls_last_hour %llu\n"
-            "# HELP scaleadvisor_llm_tokens_last_hour Tokens used in the last hour.\n"
-            "# TYPE scaleadvisor_llm_tokens_last_hour gauge\n"
-            "scaleadvisor_llm_tokens_last_hour %llu\n"
-            "# HELP scaleadvisor_llm_steps_total LLM steps (one per consulted decision).\n"
-            "# TYPE scaleadvisor_llm_steps_total counter\n"
-            "scaleadvisor_llm_steps_total %llu\n"
-            "# HELP scaleadvisor_llm_steps_answered_total Steps with a valid answer.\n"
-            "# TYPE scaleadvisor_llm_steps_answered_total counter\n"
-            "scaleadvisor_llm_steps_answered_total %llu\n"
-            "# HELP scaleadvisor_llm_request_duration_seconds LLM API request latency.\n"
-            "# TYPE scaleadvisor_llm_request_duration_seconds summary\n"
-            "scaleadvisor_llm_request_duration_seconds_sum %.6f\n"
-            "scaleadvisor_llm_request_duration_seconds_count %llu\n",
-            (unsigned long long)s.prompt_tokens_total,
-            (unsigned long long)s.completion_tokens_total, (unsigned long long)s.calls_last_hour,
-            (unsigned long long)s.tokens_last_hour, (unsigned long long)s.steps_total,
-            (unsigned long long)s.steps_answered, s.latency_ms_sum / 1000.0,
-            (unsigned long long)s.latency_count);
-    return e;
 }

@@ -46,9 +46,9 @@ const char *llm_answer_schema(void);
 typedef struct {
     int64_t prompt_tokens;
     int64_t completion_tokens;
-    char model[SA_MODEL_MAX];        /* "model" of the reply */
+    char model[SA_MODEL_MAX]; /* "model" of the reply */
     char finish_reason[32];
-    bool target_was_string;          /* numeric string accepted */
+    bool target_was_string; /* numeric string accepted */
 } llm_reply_meta;
 
 /* Parse a 200 chat completion body into rec, checking the answer against
@@ -74,12 +74,12 @@ void llm_clean_text(char *dst, size_t size, const char *s);
 /* ---- client.c ---- */
 
 typedef struct {
-    long status;            /* HTTP status; 0 = no reply */
-    sa_err err;             /* SA_OK, SA_ERR_TIMEOUT, SA_ERR_TOOBIG, SA_ERR_IO */
-    char detail[128];       /* transport error text (no secrets) */
-    sa_buf body;            /* capped at SA_CAP_LLM_REPLY */
-    double retry_after_ms;  /* retry-after header, -1 = absent */
-    double reset_ms;        /* x-ratelimit-reset-* hint, -1 = absent */
+    long status;           /* HTTP status; 0 = no reply */
+    sa_err err;            /* SA_OK, SA_ERR_TIMEOUT, SA_ERR_TOOBIG, SA_ERR_IO */
+    char detail[128];      /* transport error text (no secrets) */
+    sa_buf body;           /* capped at SA_CAP_LLM_REPLY */
+    double retry_after_ms; /* retry-after header, -1 = absent */
+    double reset_ms;       /* x-ratelimit-reset-* hint, -1 = absent */
     double latency_ms;
 } llm_http_reply;
 

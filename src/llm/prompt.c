@@ -15,15 +15,30 @@
 #include "scaleadvisor/banned.h"
 
 static const char *const known[] = {
-    "deployment",  "namespace",       "current_replicas", "min_replicas",   "max_replicas",
-    "target_cpu_percent", "cpu_percent", "memory_percent", "ready_pods",   "history_summary",
-    "forecast",    "hpa",             "rule",             "predictive",     "recent_decisions",
-    "constraints", "answer_schema",   "now",
+    "deployment",
+    "namespace",
+    "current_replicas",
+    "min_replicas",
+    "max_replicas",
+    "target_cpu_percent",
+    "cpu_percent",
+    "memory_percent",
+    "ready_pods",
+    "history_summary",
+    "forecast",
+    "hpa",
+    "rule",
+    "predictive",
+    "recent_decisions",
+    "constraints",
+    "answer_schema",
+    "now",
 };
 
 static const char schema_text[] =
     "{\"type\":\"object\",\"properties\":{"
-    "\"action\":{\"type\":\"string\",\"enum\":[\"scale_up\",\"scale_down\",\"maintain\",\"at_max\"]},"
+    "\"action\":{\"type\":\"string\",\"enum\":[\"scale_up\",\"scale_down\",\"maintain\",\"at_max\"]"
+    "},"
     "\"target_replicas\":{\"type\":\"integer\"},"
     "\"confidence\":{\"type\":\"number\"},"
     "\"reasoning\":{\"type\":\"string\"},"
@@ -188,8 +203,9 @@ static sa_err forecast_text(sa_buf *b, const sa_forecast_summary *f)
     if (e == SA_OK)
         e = llm_quote(b, f->method[0] ? f->method : "unknown", 16);
     if (e == SA_OK)
-        e = sa_buf_printf(b, ", next %.0f s: now %.1f, mean %.1f, peak %.1f, "
-                             "upper band peak %.1f, trough %.1f, trend %+.1f per hour",
+        e = sa_buf_printf(b,
+                          ", next %.0f s: now %.1f, mean %.1f, peak %.1f, "
+                          "upper band peak %.1f, trough %.1f, trend %+.1f per hour",
                           f->horizon_s, f->now, f->mean, f->peak, f->peak_upper, f->trough,
                           f->trend_per_hour);
     if (e == SA_OK && isfinite(f->accuracy))
@@ -232,16 +248,18 @@ static sa_err constraints_text(sa_buf *b, const sa_llm_input *in)
 {
     const sa_context *c = in->ctx;
     const sa_constraints *k = in->constraints;
-    sa_err e = sa_buf_printf(b, "target_replicas must lie in [%d, %d]", c->min_replicas,
-                             c->max_replicas);
+    sa_err e =
+        sa_buf_printf(b, "target_replicas must lie in [%d, %d]", c->min_replicas, c->max_replicas);
     if (e == SA_OK && k) {
-        double up = fmax(ceil(c->current_replicas * k->max_step_up_ratio), k->max_step_up);
-        double down = fmax(fmax(floor(c->current_replicas * k->max_step_down_ratio),
-                                k->max_step_down), 1);
-        e = sa_buf_printf(b, "; at most +%.0f replicas per step up and -%.0f per step down; "
-                             "scale-down stabilisation window %lld s; cooldown after scale-up "
-                             "%lld s, before scale-down %lld s; answers with confidence below "
-                             "%.2f are ignored",
+        /* the same limits decide.c applies (it sits above us: not included) */
+        double r = c->current_replicas > 0 ? c->current_replicas : 0;
+        double up = fmax(floor(r * k->max_step_up_ratio + 1e-9), k->max_step_up);
+        double down = fmax(fmax(floor(r * k->max_step_down_ratio + 1e-9), k->max_step_down), 1);
+        e = sa_buf_printf(b,
+                          "; at most +%.0f replicas per step up and -%.0f per step down; "
+                          "scale-down stabilisation window %lld s; cooldown after scale-up "
+                          "%lld s, before scale-down %lld s; answers with confidence below "
+                          "%.2f are ignored",
                           up, down, (long long)k->downscale_window_s, (long long)k->cooldown_up_s,
                           (long long)k->cooldown_down_s, k->min_confidence);
     }
@@ -272,7 +290,8 @@ static sa_err value(sa_buf *b, const char *name, size_t n, const sa_llm_input *i
     if (IS("memory_percent"))
         return num(b, c->memory_percent, "%");
     if (IS("ready_pods"))
-        return c->ready_pods < 0 ? sa_buf_puts(b, "unknown") : sa_buf_printf(b, "%d", c->ready_pods);
+        return c->ready_pods < 0 ? sa_buf_puts(b, "unknown")
+                                 : sa_buf_printf(b, "%d", c->ready_pods);
     if (IS("history_summary"))
         return history_summary(b, c);
     if (IS("forecast"))

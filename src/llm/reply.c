@@ -48,7 +48,10 @@ void llm_clean_text(char *dst, size_t size, const char *s)
         k--;
     if (k > 0 && ((unsigned char)dst[k - 1] & 0x80)) {
         unsigned char lead = (unsigned char)dst[k - 1];
-        size_t want = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 1;
+        size_t want = (lead & 0xE0) == 0xC0   ? 2
+                      : (lead & 0xF0) == 0xE0 ? 3
+                      : (lead & 0xF8) == 0xF0 ? 4
+                                              : 1;
         if (n - (k - 1) < want)
             n = k - 1;
     }
@@ -96,13 +99,13 @@ static const cJSON *field(const cJSON *o, const char *name)
     return cJSON_GetObjectItemCaseSensitive(o, name);
 }
 
-#define REQUIRE(o, name, item)                                                                 \
-    do {                                                                                       \
-        (item) = field((o), (name));                                                           \
-        if (!(item)) {                                                                         \
-            e = why_fail(why, SA_ERR_SCHEMA, "schema: missing %s", (name));                    \
-            goto out;                                                                          \
-        }                                                                                      \
+#define REQUIRE(o, name, item)                                                                     \
+    do {                                                                                           \
+        (item) = field((o), (name));                                                               \
+        if (!(item)) {                                                                             \
+            e = why_fail(why, SA_ERR_SCHEMA, "schema: missing %s", (name));                        \
+            goto out;                                                                              \
+        }                                                                                          \
     } while (0)
 
 static sa_err enum_field(const cJSON *o, const char *name, int *out,
@@ -146,8 +149,7 @@ static sa_err p_action(const char *s, int *o)
     return e;
 }
 
-static sa_err target_field(const cJSON *it, int *target, bool *was_string,
-                           char why[SA_STATUS_MAX])
+static sa_err target_field(const cJSON *it, int *target, bool *was_string, char why[SA_STATUS_MAX])
 {
     if (cJSON_IsNumber(it)) {
         double v = it->valuedouble;
@@ -280,8 +282,7 @@ static int64_t usage_int(const cJSON *usage, const char *name)
 }
 
 sa_err llm_reply_parse(const char *body, size_t len, int current, int min_replicas,
-                       int max_replicas, sa_rec *rec, llm_reply_meta *meta,
-                       char why[SA_STATUS_MAX])
+                       int max_replicas, sa_rec *rec, llm_reply_meta *meta, char why[SA_STATUS_MAX])
 {
     sa_err e = SA_OK;
     memset(meta, 0, sizeof *meta);

@@ -54,9 +54,12 @@ const double sa_metrics_default_buckets[11] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.
 static const char *kind_name(metric_kind k)
 {
     switch (k) {
-    case KIND_COUNTER: return "counter";
-    case KIND_GAUGE: return "gauge";
-    case KIND_HISTOGRAM: return "histogram";
+    case KIND_COUNTER:
+        return "counter";
+    case KIND_GAUGE:
+        return "gauge";
+    case KIND_HISTOGRAM:
+        return "histogram";
     }
     return "untyped";
 }
@@ -351,8 +354,12 @@ static sa_err update(sa_metric *f, const char *const *v, op_kind op, double x)
         ok = (f->kind == KIND_COUNTER && x >= 0 && !isinf(x)) ||
              (f->kind == KIND_GAUGE && isfinite(x));
         break;
-    case OP_SET: ok = f->kind == KIND_GAUGE; break;
-    default: ok = f->kind == KIND_HISTOGRAM && !isnan(x); break;
+    case OP_SET:
+        ok = f->kind == KIND_GAUGE;
+        break;
+    default:
+        ok = f->kind == KIND_HISTOGRAM && !isnan(x);
+        break;
     }
     if (!ok)
         return SA_ERR_INVALID;

@@ -8,10 +8,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+static double knob(const char *n, double d) { const char *v = getenv(n); return v ? strtod(v, NULL) : d; }
 
 #include "predict_int.h"
 #include "scaleadvisor/banned.h"
 
+#define CHOOSE_EVERY 12 /* samples between re-choosing the forecaster */
 #define MIN_SCORED 24 /* scored samples before the forecast can be trusted */
 #define REL_FLOOR 1.0 /* relative errors are taken against max(forecast, 1 replica) */
 
@@ -63,10 +65,12 @@ void sa_predictor_destroy(sa_predictor *p)
     for (int c = 0; c < PR_NCAND; c++)
         for (size_t h = 0; h < PR_HMAX; h++) {
             free(p->errs[c][h].rel);
-            free(p->errs[c][h].abs_err);
+            free(p->errs[c][h].err);
+            free(p->errs[c][h].den);
             free(p->errs[c][h].actual);
         }
     free(p->y);
+    free(p->scratch);
     free(p);
 }
 
@@ -85,16 +89,18 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->p.unit[SA_PREDICT_UNIT_MAX - 1] = '\0';
     p->p.metric[sizeof p->p.metric - 1] = '\0';
     /* about a day of errors, at least 48 samples (two days of hourly data) */
-    double day = 86400.0 / prm->sample_s;
-    p->window = day < 48.0 ? 48 : day > 4096.0 ? 4096 : (size_t)day;
-    double hs = ceil((prm->startup_s + prm->interval_s) / prm->sample_s) + 1.0;
+    double day = knob("WINDAYS", 1.0) * 86400.0 / prm->sample_s;
+    p->window = day < 48.0 ? 48 : day > 16384.0 ? 16384 : (size_t)day;
+    double hs = ceil((prm->startup_s + prm->interval_s + prm->downscale_window_s) /
+                     prm->sample_s) + 1.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
-    p->keep = 2 * prm->period + p->hmax + 4;
+    p->keep = 7 * prm->period + p->hmax + 4;
     p->ycap = 2 * p->keep + 16;
     p->y = malloc(p->ycap * sizeof *p->y);
+    p->scratch = malloc(p->window * sizeof *p->scratch);
     p->last_t = NAN;
     p->accuracy = NAN;
-    if (!p->y) {
+    if (!p->y || !p->scratch) {
         e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
         goto out;
     }
@@ -103,9 +109,10 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
             pr_errs *r = &p->errs[c][h];
             r->cap = p->window;
             r->rel = malloc(r->cap * sizeof *r->rel);
-            r->abs_err = malloc(r->cap * sizeof *r->abs_err);
+            r->err = malloc(r->cap * sizeof *r->err);
+            r->den = malloc(r->cap * sizeof *r->den);
             r->actual = malloc(r->cap * sizeof *r->actual);
-            if (!r->rel || !r->abs_err || !r->actual) {
+            if (!r->rel || !r->err || !r->den || !r->actual) {
                 e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
                 goto out;
             }
@@ -129,16 +136,21 @@ double sa_predictor_accuracy(const sa_predictor *p)
 }
 
 /* Forecast of candidate c made at history index o (the newest sample then)
- * for o + h. Seasonal: the newest value moved by last season's change from
- * the same phase to the target phase. */
+ * for o + h. The seasonal ones move the newest value by last season's
+ * change from the same phase to the target phase: added (seasonal, half of
+ * it for the blend, a week back for weekly) or as a ratio. Without enough
+ * history they are naive. */
 static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
 {
     double base = p->y[o];
-    size_t per = p->p.period;
+    size_t per = c == PR_WEEKLY ? 7 * p->p.period : p->p.period;
     if (c == PR_NAIVE || per == 0 || o < per || h > per)
         return base;
-    double delta = p->y[o + h - per] - p->y[o - per];
-    double f = base + (c == PR_SEASONAL ? delta : 0.5 * delta);
+    double then = p->y[o - per], later = p->y[o + h - per], f;
+    if (c == PR_SEASONAL_MUL)
+        f = then > REL_FLOOR ? base * later / then : base + later - then;
+    else
+        f = base + (c == PR_BLEND ? 0.5 : 1.0) * (later - then);
     return f > 0.0 ? f : 0.0;
 }
 
@@ -147,7 +159,7 @@ double pr_forecast(const sa_predictor *p, int c, size_t h)
     return fc_at(p, c, p->ny - 1, h);
 }
 
-static void errs_push(pr_errs *r, double rel, double abs_err, double actual)
+static void errs_push(pr_errs *r, double actual, double f)
 {
     size_t i;
     if (r->n == r->cap) {
@@ -157,36 +169,71 @@ static void errs_push(pr_errs *r, double rel, double abs_err, double actual)
         i = (r->head + r->n) % r->cap;
         r->n++;
     }
-    r->rel[i] = rel;
-    r->abs_err[i] = abs_err;
+    double den = f > REL_FLOOR ? f : REL_FLOOR;
+    r->err[i] = actual - f;
+    r->den[i] = den;
+    r->rel[i] = (actual - f) / den;
     r->actual[i] = actual;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* k-th smallest of a[0..n-1] (0-based), reordering a: quickselect. */
+static double select_kth(double *a, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = a[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return a[k];
 }
 
-/* Quantile q of the ring's relative errors (nearest rank). 0 when empty. */
-static double errs_quantile(const pr_errs *r, double q, double *scratch)
+/* Quantile q (nearest rank) of the ring's errors in mode m; 0 when empty. */
+static double errs_quantile(const pr_errs *r, pr_mode m, double q, double *scratch)
 {
     if (r->n == 0)
         return 0.0;
-    memcpy(scratch, r->rel, r->n * sizeof *scratch);
-    qsort(scratch, r->n, sizeof *scratch, cmp_double);
+    memcpy(scratch, m == PR_REL ? r->rel : r->err, r->n * sizeof *scratch);
     size_t rank = (size_t)ceil(q * (double)r->n);
-    return scratch[rank > 0 ? rank - 1 : 0];
+    return select_kth(scratch, r->n, rank > 0 ? rank - 1 : 0);
 }
 
 static double errs_wape(const pr_errs *r)
 {
     double se = 0.0, sa = 0.0;
     for (size_t k = 0; k < r->n; k++) {
-        se += r->abs_err[k];
-        sa += r->actual[k];
+        se += fabs(r->err[k]);
+        sa += fabs(r->actual[k]);
     }
     return sa > 0.0 ? se / sa : (se > 0.0 ? 1.0 : 0.0);
+}
+
+static double errs_mean_den(const pr_errs *r)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < r->n; k++)
+        s += r->den[k];
+    return r->n ? s / (double)r->n : REL_FLOOR;
 }
 
 /* Score every candidate's forecasts that target the newest sample. */
@@ -195,32 +242,45 @@ static void score_newest(sa_predictor *p)
     size_t n = p->ny - 1;
     double actual = p->y[n];
     for (size_t h = 1; h <= p->hmax && h <= n; h++)
-        for (int c = 0; c < PR_NCAND; c++) {
-            double f = fc_at(p, c, n - h, h);
-            double den = f > REL_FLOOR ? f : REL_FLOOR;
-            errs_push(&p->errs[c][h - 1], (actual - f) / den, fabs(actual - f), fabs(actual));
-        }
+        for (int c = 0; c < PR_NCAND; c++)
+            errs_push(&p->errs[c][h - 1], actual, fc_at(p, c, n - h, h));
 }
 
-/* Choose the candidate, its accuracy and the quantiles of its errors. */
+/* Choose the forecaster and error mode whose headroom at the risk level
+ * costs least over the window (the mean capacity above the forecast that
+ * covering `risk` of its recent errors takes), then its quantiles. */
 static void refresh(sa_predictor *p)
 {
-    double best = INFINITY;
-    int bc = 0;
-    for (int c = 0; c < PR_NCAND; c++) {
-        double w = errs_wape(&p->errs[c][0]);
-        if (w < best - 1e-12) {
-            best = w;
-            bc = c;
+    double risk = knob("RISK", p->p.risk);
+    if (p->since_choice == 0) {
+        double best = INFINITY;
+        for (int c = 0; c < PR_NCAND; c++) {
+            const pr_errs *r = &p->errs[c][0];
+            double qa = errs_quantile(r, PR_ABS, risk, p->scratch);
+            double qr = errs_quantile(r, PR_REL, risk, p->scratch) * errs_mean_den(r);
+            if (qa < best - 1e-12) {
+                best = qa;
+                p->chosen = c;
+                p->mode = PR_ABS;
+            }
+            if (qr < best - 1e-12) {
+                best = qr;
+                p->chosen = c;
+                p->mode = PR_REL;
+            }
         }
+        double w = errs_wape(&p->errs[p->chosen][0]);
+        p->accuracy = p->errs[p->chosen][0].n >= MIN_SCORED ? fmax(0.0, 1.0 - w) : NAN;
     }
-    p->chosen = bc;
-    p->accuracy = p->errs[bc][0].n >= MIN_SCORED ? fmax(0.0, 1.0 - best) : NAN;
-    double scratch[4096];
+    /* the next sample's quantile every time; the farther ones (scale-down
+     * horizon) and the lower band (display only) with the choice */
     for (size_t h = 0; h < p->hmax; h++) {
-        p->q[h] = errs_quantile(&p->errs[bc][h], p->p.risk, scratch);
-        p->q_lo[h] = errs_quantile(&p->errs[bc][h], 1.0 - p->p.risk, scratch);
+        if (h == 0 || p->since_choice == 0)
+            p->q[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, risk, p->scratch);
+        if (p->since_choice == 0)
+            p->q_lo[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, 1.0 - risk, p->scratch);
     }
+    p->since_choice = (p->since_choice + 1) % CHOOSE_EVERY;
 }
 
 static void append(sa_predictor *p, double v, int scored)
@@ -262,14 +322,14 @@ void sa_predictor_observe(sa_predictor *p, double t, double demand)
 
 int pr_trusted(const sa_predictor *p)
 {
-    return !isnan(p->accuracy) && p->accuracy >= p->p.min_accuracy;
+    return !isnan(p->accuracy) && p->accuracy >= knob("MINACC", p->p.min_accuracy);
 }
 
 double pr_upper(const sa_predictor *p, size_t h)
 {
     size_t hi = h > p->hmax ? p->hmax : h;
     double f = pr_forecast(p, p->chosen, h);
-    double den = f > REL_FLOOR ? f : REL_FLOOR;
+    double den = p->mode == PR_REL ? (f > REL_FLOOR ? f : REL_FLOOR) : 1.0;
     double u = f + p->q[hi - 1] * den;
     return u > 0.0 ? u : 0.0;
 }
@@ -278,7 +338,7 @@ double pr_lower(const sa_predictor *p, size_t h)
 {
     size_t hi = h > p->hmax ? p->hmax : h;
     double f = pr_forecast(p, p->chosen, h);
-    double den = f > REL_FLOOR ? f : REL_FLOOR;
+    double den = p->mode == PR_REL ? (f > REL_FLOOR ? f : REL_FLOOR) : 1.0;
     double l = f + p->q_lo[hi - 1] * den;
     return l > 0.0 ? l : 0.0;
 }

@@ -12,18 +12,21 @@
 #include "scaleadvisor/rules.h"
 
 #define PR_HMAX 16      /* forecast horizons tracked, in samples */
-#define PR_NCAND 3      /* candidate forecasters */
+#define PR_NCAND 5      /* candidate forecasters */
 #define PR_DOWN_MAX 64  /* remembered targets for scale-down stabilisation */
 
-typedef enum { PR_NAIVE = 0, PR_SEASONAL, PR_BLEND } pr_cand;
+typedef enum { PR_NAIVE = 0, PR_SEASONAL, PR_BLEND, PR_SEASONAL_MUL, PR_WEEKLY } pr_cand;
 
 /* A ring of the most recent errors of one forecaster at one horizon. */
 typedef struct {
-    double *rel; /* (actual - forecast) / max(forecast, floor), [cap] */
-    double *abs_err; /* |actual - forecast|, [cap] */
-    double *actual;  /* |actual|, [cap] */
+    double *rel;  /* (actual - forecast) / den, [cap] */
+    double *err;  /* actual - forecast, [cap] */
+    double *den;  /* max(forecast, 1 replica), [cap] */
+    double *actual; /* actual, [cap] */
     size_t head, n, cap;
 } pr_errs;
+
+typedef enum { PR_ABS = 0, PR_REL } pr_mode; /* headroom: absolute or relative errors */
 
 struct sa_predictor {
     sa_predict_params p;
@@ -37,10 +40,13 @@ struct sa_predictor {
     double last_t; /* time of the last sample; NaN before any */
 
     pr_errs errs[PR_NCAND][PR_HMAX];
-    int chosen;           /* candidate with the lowest recent WAPE */
+    int chosen;           /* candidate whose headroom costs least at the risk level */
+    pr_mode mode;         /* and its error mode */
+    size_t since_choice;  /* samples since the choice was last made */
     double accuracy;      /* 1 - WAPE of the chosen one, NaN = unknown */
-    double q[PR_HMAX];    /* relative error quantile at the risk level, per h */
+    double q[PR_HMAX];    /* error quantile at the risk level, per h (mode's unit) */
     double q_lo[PR_HMAX]; /* lower quantile, for the band */
+    double *scratch;      /* [window], for quantiles */
 
     /* decision memory */
     sa_hpa_state hpa;

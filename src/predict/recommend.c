@@ -9,13 +9,16 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+static double knob(const char *n, double d) { const char *v = getenv(n); return v ? strtod(v, NULL) : d; }
 
 #include "predict_int.h"
 #include "scaleadvisor/banned.h"
 
 #define EPS 1e-9
 
-static const char *const cand_names[PR_NCAND] = {"naive", "seasonal", "seasonal-blend"};
+static const char *const cand_names[PR_NCAND] = {"naive", "seasonal", "seasonal-blend",
+                                                  "seasonal-ratio", "weekly"};
 
 typedef struct {
     double need;       /* replica units to cover over the horizon */
@@ -50,10 +53,10 @@ static int ceil_replicas(double x)
 /* What the horizon [now + interval, now + startup + interval) needs: the
  * held current sample where it still holds, the upper forecast of every
  * later sample that overlaps. */
-static void horizon_need(const sa_predictor *p, double now, pr_horizon *hz)
+static void horizon_need(const sa_predictor *p, double now, double extra_s, pr_horizon *hz)
 {
     double lo = now + p->p.interval_s;
-    double hi = now + p->p.startup_s + p->p.interval_s;
+    double hi = now + p->p.startup_s + p->p.interval_s + extra_s;
     double s = p->p.sample_s;
     memset(hz, 0, sizeof *hz);
     hz->known = -1.0;
@@ -62,7 +65,7 @@ static void horizon_need(const sa_predictor *p, double now, pr_horizon *hz)
         hz->known = p->y[p->ny - 1];
         hz->need = hz->known;
     }
-    for (size_t j = 1; j <= PR_HMAX; j++) {
+    for (size_t j = 1; j <= p->hmax; j++) {
         double a = p->last_t + (double)j * s;
         if (a >= hi - EPS)
             break;
@@ -99,10 +102,12 @@ static int stabilise(sa_predictor *p, double now, int target, int current)
     p->down_target[i] = target;
     if (target >= current)
         return target;
+    if ((double)target > (double)current * (1.0 - knob("TOLD", 0.0)) - EPS)
+        return current;
     int best = target;
     for (size_t k = 0; k < p->down_n; k++) {
         size_t j = (p->down_head + k) % PR_DOWN_MAX;
-        if (p->down_t[j] >= now - p->p.downscale_window_s - EPS && p->down_target[j] > best)
+        if (p->down_t[j] >= now - knob("DOWNWIN", 0) - EPS && p->down_target[j] > best)
             best = p->down_target[j];
     }
     return best < current ? best : current;
@@ -195,10 +200,27 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     hp.max_replicas = hi;
     int reactive = sa_hpa_step(&p->hpa, &hp, now, d, ready, current, NULL);
 
-    pr_horizon hz;
-    horizon_need(p, now, &hz);
+    /* Short horizon: what a replica added now can still help with. Long
+     * horizon: that plus the scale-down window, which a removal must also
+     * cover. Keep R while it lies in [short, long]: up only when the short
+     * horizon needs it, down only when the long one agrees. */
+    pr_horizon hz, hl;
+    horizon_need(p, now, 0.0, &hz);
+    /* the long horizon reaches at least through the next sample */
+    double extra = knob("LONG", p->p.downscale_window_s);
+    double to_next = p->last_t + knob("NEXTS", 2.0) * p->p.sample_s -
+                     (now + p->p.startup_s + p->p.interval_s);
+    horizon_need(p, now, extra > to_next ? extra : to_next, &hl);
     int trusted = pr_trusted(p);
-    int target = trusted ? ceil_replicas(hz.need) : reactive;
+    int need_short = ceil_replicas(hz.need), need_long = ceil_replicas(hl.need);
+    int target = reactive;
+    if (trusted) {
+        target = current;
+        if (current < need_short)
+            target = knob("UPLONG", 0) > 0 ? need_long : need_short;
+        else if (current > need_long)
+            target = need_long;
+    }
     if (target < lo)
         target = lo;
     if (target > hi)

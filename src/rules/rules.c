@@ -26,19 +26,20 @@ sa_action sa_action_for(int current, int target, int max_replicas)
 
 typedef struct {
     bool cpu_known;
-    int ready;           /* ready pods used for the demand */
-    bool ready_assumed;  /* ready_pods unknown: took current replicas */
-    double demand;       /* replica units */
-    double ratio;        /* utilisation / target */
-    int proposal;        /* raw HPA proposal */
-    int cpu_target;      /* after stabilisation and the scale-up limit */
-    bool stabilised;     /* a scale-down was held back by the window */
+    int ready;          /* ready pods used for the demand */
+    bool ready_assumed; /* ready_pods unknown: took current replicas */
+    double demand;      /* replica units */
+    double ratio;       /* utilisation / target */
+    double target;      /* CPU target %, 70 when the context has none usable */
+    int proposal;       /* raw HPA proposal */
+    int cpu_target;     /* after stabilisation and the scale-up limit */
+    bool stabilised;    /* a scale-down was held back by the window */
     bool mem_known;
-    int mem_target;      /* memory rule's wish; 0 when not pressing */
+    int mem_target; /* memory rule's wish; 0 when not pressing */
 } rule_calc;
 
-static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
-                     int64_t now, rule_calc *k)
+static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s, int64_t now,
+                     rule_calc *k)
 {
     int r = ctx->current_replicas;
     k->cpu_target = r;
@@ -50,16 +51,21 @@ static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_stat
         k->ready = r;
         k->ready_assumed = true;
     }
+    /* a context from the codec has a target in (0, 100]; guard the rest */
+    double target = isfinite(ctx->target_cpu_percent) && ctx->target_cpu_percent > 0.0
+                        ? ctx->target_cpu_percent
+                        : 70.0;
     sa_hpa_params p;
     sa_hpa_params_init(&p);
-    p.target_utilization = ctx->target_cpu_percent / 100.0;
+    p.target_utilization = target / 100.0;
     p.tolerance_up = c->tolerance_up;
     p.tolerance_down = c->tolerance_down;
     p.downscale_window_s = (double)c->downscale_window_s;
     p.min_replicas = 0;
     p.max_replicas = RULES_RAW_MAX;
     k->demand = ctx->cpu_percent / 100.0 * (double)k->ready;
-    k->ratio = ctx->cpu_percent / ctx->target_cpu_percent;
+    k->ratio = ctx->cpu_percent / target;
+    k->target = target;
     k->cpu_target = sa_hpa_step(s, &p, (double)now, k->demand, k->ready, r, &k->proposal);
     k->stabilised = k->proposal < r && k->cpu_target > k->proposal;
 }
@@ -142,9 +148,10 @@ static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints
                         const rule_calc *k)
 {
     if (k->cpu_known) {
-        sa_rec_add_factor(out, "cpu %.1f%% vs target %.1f%% (ratio %.2f, tolerance -%.0f%%/+%.0f%%)",
-                          ctx->cpu_percent, ctx->target_cpu_percent, k->ratio,
-                          c->tolerance_down * 100.0, c->tolerance_up * 100.0);
+        sa_rec_add_factor(out,
+                          "cpu %.1f%% vs target %.1f%% (ratio %.2f, tolerance -%.0f%%/+%.0f%%)",
+                          ctx->cpu_percent, k->target, k->ratio, c->tolerance_down * 100.0,
+                          c->tolerance_up * 100.0);
         sa_rec_add_factor(out, "demand %.2f pod-equivalents on %d ready pods%s", k->demand,
                           k->ready, k->ready_assumed ? " (ready count unknown: assumed)" : "");
         sa_rec_add_factor(out, "HPA proposal %d, after stabilisation and scale-up limit %d",
@@ -172,15 +179,15 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
         snprintf(cpu, sizeof cpu,
                  "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target, within tolerance "
                  "(-%.0f%%/+%.0f%%): HPA keeps %d.",
-                 ctx->cpu_percent, k->ready, k->ratio, ctx->target_cpu_percent,
-                 c->tolerance_down * 100.0, c->tolerance_up * 100.0, r);
+                 ctx->cpu_percent, k->ready, k->ratio, k->target, c->tolerance_down * 100.0,
+                 c->tolerance_up * 100.0, r);
     else
         snprintf(cpu, sizeof cpu,
                  "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target: demand %.2f "
                  "pod-equivalents needs ceil(%.2f / %.2f) = %d pods; %s %d.",
-                 ctx->cpu_percent, k->ready, k->ratio, ctx->target_cpu_percent, k->demand,
-                 k->demand, ctx->target_cpu_percent / 100.0, k->proposal,
-                 k->stabilised     ? "scale-down stabilisation over the window holds at"
+                 ctx->cpu_percent, k->ready, k->ratio, k->target, k->demand, k->demand,
+                 k->target / 100.0, k->proposal,
+                 k->stabilised                 ? "scale-down stabilisation over the window holds at"
                  : k->cpu_target < k->proposal ? "the scale-up limit max(2R, R+4) allows"
                                                : "HPA asks for",
                  k->cpu_target);
@@ -205,8 +212,8 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
     sa_rec_set_reasoning(out, "%s%s%s", cpu, mem, end);
 }
 
-void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
-                       int64_t now, sa_rec *out)
+void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s, int64_t now,
+                       sa_rec *out)
 {
     sa_rules_evaluate_ex(ctx, c, s, now, out, NULL);
 }
@@ -229,8 +236,8 @@ void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa
                                                        : sa_action_for(r, target, c->max_replicas);
     if (proposal_out) {
         int wish = k.cpu_known ? k.proposal : r;
-        *proposal_out = clamp_int(wish > k.mem_target ? wish : k.mem_target, c->min_replicas,
-                                  c->max_replicas);
+        *proposal_out =
+            clamp_int(wish > k.mem_target ? wish : k.mem_target, c->min_replicas, c->max_replicas);
     }
     out->action = a;
     out->target_replicas = target;

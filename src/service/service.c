@@ -106,8 +106,8 @@ static void keep_sample(sa_service *s, svc_dep *d, const sa_context *ctx, const 
 {
     ring_push(d, x);
     d->last_ts = x->timestamp;
-    svc_eval_observe(d->ev, ctx, x);
     (void)s;
+    (void)ctx;
 }
 
 /* A deployment seen for the first time since start: save it and resume
@@ -132,7 +132,6 @@ static sa_err dep_add(sa_service *s, const sa_context *ctx, int64_t now, svc_dep
     memset(d, 0, sizeof *d);
     sa_strlcpy(d->ns, ctx->namespace_, sizeof d->ns);
     sa_strlcpy(d->name, ctx->name, sizeof d->name);
-    d->last_replicas = -1;
     sa_result_init(&d->last);
     if (!(d->hist = calloc(SVC_HISTORY_MAX, sizeof *d->hist)))
         return SA_ERR_NOMEM;
@@ -245,6 +244,20 @@ static void run_jobs(sa_service *s, svc_job *jobs, size_t n)
     free(started);
 }
 
+/* The context as stored with its recommendation: everything the decision
+ * saw, with the newest SVC_CONTEXT_HISTORY samples of its history; the
+ * older ones are in the samples table (the context of a decision at t is
+ * this JSON plus the stored samples before t). Keeps a row near 2 KB. */
+static sa_err context_json(const sa_context *ctx, sa_buf *out)
+{
+    sa_context c = *ctx;
+    if (c.n_history > SVC_CONTEXT_HISTORY) {
+        c.history += c.n_history - SVC_CONTEXT_HISTORY;
+        c.n_history = SVC_CONTEXT_HISTORY;
+    }
+    return sa_codec_context_json(&c, out);
+}
+
 /* Actuate, then write forecast, recommendation and audit of one job. */
 static sa_err record(sa_service *s, svc_job *j, sa_errbuf *eb)
 {
@@ -265,7 +278,7 @@ static sa_err record(sa_service *s, svc_job *j, sa_errbuf *eb)
     if (j->npts)
         e = sa_store_add_forecast(s->d.store, d->dep_id, j->now, j->metric, j->pts, j->npts, eb);
     if (e == SA_OK && ((e = sa_codec_result_json(&j->r, &rj)) != SA_OK ||
-                       (e = sa_codec_context_json(&j->ctx, &cj)) != SA_OK))
+                       (e = context_json(&j->ctx, &cj)) != SA_OK))
         sa_fail(eb, e, "encoding the result of %s/%s", d->ns, d->name);
     if (e == SA_OK)
         e = sa_store_add_recommendation(s->d.store, d->dep_id, &j->r, rj.data, cj.data, &rec_id,
@@ -280,7 +293,6 @@ static sa_err record(sa_service *s, svc_job *j, sa_errbuf *eb)
     }
     if (e == SA_OK && st == SA_ACT_APPLIED && act.after != act.before) {
         svc_eval_note_scale(d->ev, j->now, act.before, act.after);
-        d->last_replicas = act.after;
     }
     sa_buf_release(&rj);
     sa_buf_release(&cj);
@@ -304,10 +316,6 @@ static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, sa
             e = ingest(s, d, &v[i], eb);
         if (e != SA_OK)
             break;
-        /* replicas moved since the last cycle (cluster HPA, a user) */
-        if (d->last_replicas >= 0 && d->last_replicas != v[i].current_replicas)
-            svc_eval_note_scale(d->ev, now, d->last_replicas, v[i].current_replicas);
-        d->last_replicas = v[i].current_replicas;
         jobs[i].s = s;
         jobs[i].di = (size_t)(d - s->deps);
         jobs[i].now = now;
@@ -343,6 +351,7 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
     size_t n = 0;
     double t0 = sa_mono_ms(), ms;
     int64_t deleted = 0;
+    sa_log(SA_LOG_DEBUG, "cycle start", "at=%lld", (long long)now);
     e = s->d.src->collect(s->d.src, now, &v, &n, eb);
     if (e == SA_OK)
         e = sa_store_begin(s->d.store, eb);

@@ -17,6 +17,8 @@
 /* Samples of one deployment kept in memory for the context history: two
  * days at 1-minute samples, or two compressed simulated days at 15 s. */
 #define SVC_HISTORY_MAX 2880
+/* History samples kept in the context JSON stored with a recommendation. */
+#define SVC_CONTEXT_HISTORY 20
 /* Forecast points written per cycle (the chart's look-ahead). */
 #define SVC_FORECAST_POINTS 20
 
@@ -31,7 +33,6 @@ typedef struct {
     sa_sample *hist;
     size_t hist_head, hist_n;
     int64_t last_ts;     /* newest sample stored */
-    int last_replicas;   /* replicas at the previous cycle, -1 = none */
     struct svc_eval *ev; /* advisor state */
     /* latest result, for evaluate-now replies and the status */
     bool has_last;
@@ -77,14 +78,12 @@ struct sa_service {
 SA_MUST_CHECK sa_err svc_eval_create(sa_service *s, const sa_context *ctx,
                                      struct svc_eval **out, sa_errbuf *eb);
 void svc_eval_destroy(struct svc_eval *ev);
-/* Feed one stored sample (time order) to the predictor. */
-void svc_eval_observe(struct svc_eval *ev, const sa_context *ctx, const sa_sample *x);
 /* Evaluate ctx (history attached) at now into r; forecast points for the
  * chart into pts (up to SVC_FORECAST_POINTS, *npts; metric name into
  * metric[32]). Safe to run for several deployments in parallel. */
 void svc_eval_run(sa_service *s, struct svc_eval *ev, const sa_context *ctx, int64_t now,
                   sa_result *r, sa_store_fc_point *pts, size_t *npts, char metric[32]);
-/* Tell the advisor that replicas changed (cooldowns, stabilisation). */
+/* Tell the advisor that our actuation changed replicas (cooldowns). */
 void svc_eval_note_scale(struct svc_eval *ev, int64_t now, int from, int to);
 
 /* backend.c */

@@ -342,7 +342,9 @@ sa_err sa_sim_set_replicas(sa_sim *s, const char *ns, const char *name, int targ
 
 typedef struct {
     sa_sim_options o;
-    sa_sim *sim; /* NULL until the first collect */
+    sa_sim *sim;       /* NULL until the first collect */
+    int64_t origin;    /* the cluster's start: the sample grid is origin + k * step */
+    int64_t last_grid; /* newest grid point at or before the last collect */
 } sim_source;
 
 /* First collect: build the cluster backfill_s ago and run it up to now,
@@ -354,11 +356,41 @@ static sa_err sim_backfill(sim_source *ss, int64_t now, sa_context *v, sa_errbuf
     sa_err e = sa_sim_create(&ss->o, now - k_max * step, &ss->sim, eb);
     if (e != SA_OK)
         return e;
+    ss->origin = now - k_max * step;
     for (size_t i = 0; i < SA_SIM_DEPLOYMENTS && nh; i++)
         if (!(v[i].history = calloc(nh, sizeof(sa_sample))))
             return SA_ERR_NOMEM;
     for (int64_t k = k_max - 1; k >= 1; k--, j++) {
         sa_sim_advance(ss->sim, now - k * step);
+        for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++) {
+            sa_context c;
+            sa_sim_observe(ss->sim, i, &c);
+            v[i].history[j] = (sa_sample){c.observed_at, c.cpu_percent, c.memory_percent,
+                                          c.request_rate, c.current_replicas};
+            v[i].n_history = j + 1;
+        }
+    }
+    return SA_OK;
+}
+
+/* Later collects: the grid samples between the last collect and now (a
+ * cycle that overran, a paused loop) come back as history, so the stored
+ * series has no holes. */
+static sa_err sim_catch_up(sim_source *ss, int64_t now, sa_context *v)
+{
+    int64_t step = ss->o.step_s, first = ss->last_grid + step;
+    size_t nh = now > first ? (size_t)((now - 1 - first) / step + 1) : 0, j = 0;
+    if (nh == 0)
+        return SA_OK;
+    if (nh > (size_t)(ss->o.backfill_s / step)) { /* a long sleep: keep the newest */
+        nh = (size_t)(ss->o.backfill_s / step);
+        first = now - (int64_t)nh * step;
+    }
+    for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++)
+        if (!(v[i].history = calloc(nh, sizeof(sa_sample))))
+            return SA_ERR_NOMEM;
+    for (int64_t t = first; t < now && j < nh; t += step, j++) {
+        sa_sim_advance(ss->sim, t);
         for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++) {
             sa_context c;
             sa_sim_observe(ss->sim, i, &c);
@@ -383,9 +415,14 @@ static sa_err sim_collect(sa_src *src, int64_t now, sa_context **out, size_t *n,
         return SA_ERR_NOMEM;
     for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++)
         sa_context_init(&v[i]);
-    if (!ss->sim && (e = sim_backfill(ss, now, v, eb)) != SA_OK)
+    if (!ss->sim) {
+        if ((e = sim_backfill(ss, now, v, eb)) != SA_OK)
+            goto out;
+    } else if ((e = sim_catch_up(ss, now, v)) != SA_OK) {
         goto out;
+    }
     sa_sim_advance(ss->sim, now);
+    ss->last_grid = now - (now - ss->origin) % ss->o.step_s;
     for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++) {
         hist[i] = v[i].history;
         nhist[i] = v[i].n_history;

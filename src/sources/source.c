@@ -7,6 +7,7 @@
 
 #include "scaleadvisor/simulator.h"
 #include "scaleadvisor/source.h"
+#include "scaleadvisor/sources_int.h"
 #include "scaleadvisor/banned.h"
 
 sa_err sa_src_create(const sa_config *cfg, sa_src **out, sa_errbuf *eb)
@@ -21,7 +22,9 @@ sa_err sa_src_create(const sa_config *cfg, sa_src **out, sa_errbuf *eb)
         o.hpa = cfg->dry_run;
         return sa_sim_source_create(&o, out, eb);
     case SA_SRC_PROMETHEUS:
+        return sa_src_prometheus_create(cfg, out, eb);
     case SA_SRC_KUBERNETES:
+        return sa_src_kubernetes_create(cfg, out, eb);
     default:
         return sa_fail(eb, SA_ERR_UNAVAILABLE, "SCALEADVISOR_SOURCE=%s: not available in this build",
                        sa_source_kind_name(cfg->source));

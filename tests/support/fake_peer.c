@@ -109,8 +109,8 @@ static script *take_script(sa_fake_peer *p, const char *method, const char *path
         script *s = *pp;
         if (s->method && strcmp(s->method, method) != 0)
             continue;
-        if (s->path_prefix &&
-            (strlen(s->path_prefix) > plen || strncmp(path, s->path_prefix, strlen(s->path_prefix))))
+        if (s->path_prefix && (strlen(s->path_prefix) > plen ||
+                               strncmp(path, s->path_prefix, strlen(s->path_prefix))))
             continue;
         script *c = calloc(1, sizeof *c);
         if (!c)
@@ -357,11 +357,11 @@ sa_err sa_fake_peer_start(sa_fake_peer **out, sa_errbuf *eb)
     sa.sin_family = AF_INET;
     sa.sin_port = 0;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    p->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                            NULL, NULL, handle, p, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, p,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, p,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    p->d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+                         NULL, handle, p, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                         MHD_OPTION_URI_LOG_CALLBACK, uri_log, p, MHD_OPTION_NOTIFY_COMPLETED,
+                         completed, p, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!p->d) {
         sa_fake_peer_destroy(p);
         return sa_fail(eb, SA_ERR_IO, "fake_peer: cannot start the daemon");

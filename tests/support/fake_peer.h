@@ -48,9 +48,9 @@ void sa_fake_response_init(sa_fake_response *r);
 
 typedef struct {
     char method[16];
-    char path[1024];  /* with the query string, as sent ("/v1/x?a=b") */
-    char *headers;    /* "name: value\n" lines, names lower-case, as received */
-    char *body;       /* NUL-terminated; body_len bytes */
+    char path[1024]; /* with the query string, as sent ("/v1/x?a=b") */
+    char *headers;   /* "name: value\n" lines, names lower-case, as received */
+    char *body;      /* NUL-terminated; body_len bytes */
     size_t body_len;
 } sa_fake_request;
 
@@ -66,8 +66,7 @@ const char *sa_fake_peer_url(const sa_fake_peer *p);
 /* Queue a response (copied). */
 void sa_fake_peer_push(sa_fake_peer *p, const sa_fake_response *r);
 /* Shorthand: status, headers (may be NULL), body (may be NULL), once. */
-void sa_fake_peer_push_simple(sa_fake_peer *p, int status, const char *headers,
-                              const char *body);
+void sa_fake_peer_push_simple(sa_fake_peer *p, int status, const char *headers, const char *body);
 /* Drop every queued response. */
 void sa_fake_peer_clear(sa_fake_peer *p);
 /* Responses still queued (repeating ones count once). */
@@ -86,7 +85,6 @@ bool sa_fake_peer_wait_requests(sa_fake_peer *p, size_t n, int timeout_ms);
 
 /* Value of header `name` (case-insensitive) in a recorded request, copied
  * into out[size]; false when absent. */
-bool sa_fake_request_header(const sa_fake_request *r, const char *name, char *out,
-                            size_t size);
+bool sa_fake_request_header(const sa_fake_request *r, const char *name, char *out, size_t size);
 
 #endif

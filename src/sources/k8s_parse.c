@@ -1,0 +1,442 @@
+/*
+ * k8s_parse.c - the Kubernetes source's edge: Deployment, HPA, Scale,
+ * PodMetricsList and Status bodies become the plain structs of k8s_int.h.
+ * Every field is type-checked; optional fields take the API's defaults
+ * (spec.replicas 1, HPA minReplicas 1). cJSON never leaves this file.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "sources/k8s_int.h"
+#include "scaleadvisor/log.h"
+#include "scaleadvisor/util.h"
+#include "scaleadvisor/banned.h"
+
+#define J(o, k) cJSON_GetObjectItemCaseSensitive((o), (k))
+
+sa_err sa_k8s_quantity(const char *s, double *out)
+{
+    char num[64];
+    size_t i = 0, digits = 0;
+    if (!s)
+        return SA_ERR_INVALID;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (s[i] == '.') {
+        i++;
+        while (s[i] >= '0' && s[i] <= '9')
+            i++, digits++;
+    }
+    if (digits == 0 || i >= sizeof num)
+        return SA_ERR_INVALID;
+    memcpy(num, s, i);
+    num[i] = '\0';
+    double v = strtod(num, NULL), mult = 1;
+    const char *suf = s + i;
+    static const struct {
+        const char *s;
+        double m;
+    } sufs[] = {{"", 1},      {"n", 1e-9},   {"u", 1e-6},   {"m", 1e-3},   {"k", 1e3},
+                {"M", 1e6},   {"G", 1e9},    {"T", 1e12},   {"P", 1e15},   {"E", 1e18},
+                {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
+                {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0}};
+    bool found = false;
+    for (size_t k = 0; k < SA_ARRAY_LEN(sufs) && !found; k++)
+        if (strcmp(suf, sufs[k].s) == 0) {
+            mult = sufs[k].m;
+            found = true;
+        }
+    if (!found && (suf[0] == 'e' || suf[0] == 'E')) {
+        int ex;
+        if (sa_parse_int(suf + 1, -30, 30, &ex) != SA_OK)
+            return SA_ERR_INVALID;
+        mult = pow(10.0, ex);
+        found = true;
+    }
+    if (!found || !isfinite(v * mult))
+        return SA_ERR_INVALID;
+    *out = v * mult;
+    return SA_OK;
+}
+
+static const char *str_or(const cJSON *o, const char *k, const char *dflt)
+{
+    const cJSON *v = J(o, k);
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+/* An integer field in [min, max]; absent = dflt; wrong type = dflt and
+ * false. */
+static bool int_or(const cJSON *o, const char *k, int min, int max, int dflt, int *out)
+{
+    const cJSON *v = J(o, k);
+    *out = dflt;
+    if (!v)
+        return true;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= max) ||
+        floor(v->valuedouble) < v->valuedouble)
+        return false;
+    *out = (int)v->valuedouble;
+    return true;
+}
+
+static sa_err parse_root(const char *body, cJSON **root, sa_errbuf *eb)
+{
+    *root = cJSON_Parse(body);
+    if (!*root || !cJSON_IsObject(*root)) {
+        cJSON_Delete(*root);
+        *root = NULL;
+        return sa_fail(eb, SA_ERR_PARSE, "reply is not a JSON object");
+    }
+    return SA_OK;
+}
+
+static bool meta_names(const cJSON *item, char *name, char *ns)
+{
+    const cJSON *m = J(item, "metadata");
+    const char *n = str_or(m, "name", NULL), *s = str_or(m, "namespace", NULL);
+    if (!n || !s || sa_strlcpy(name, n, SA_NAME_MAX) >= SA_NAME_MAX ||
+        sa_strlcpy(ns, s, SA_NAME_MAX) >= SA_NAME_MAX)
+        return false;
+    return true;
+}
+
+/* Append "a<sep>b" (b may be "") to a selector string, comma-separated;
+ * with paren, b is wrapped in parentheses ("tier in (a,b)"). */
+static bool sel_add(char *sel, const char *a, const char *sep, const char *b, bool paren)
+{
+    size_t len = strlen(sel);
+    int n = snprintf(sel + len, SA_K8S_SELECTOR_MAX - len, "%s%s%s%s%s%s", len ? "," : "", a, sep,
+                     paren ? "(" : "", b, paren ? ")" : "");
+    return n >= 0 && (size_t)n < SA_K8S_SELECTOR_MAX - len;
+}
+
+/* spec.selector (matchLabels and matchExpressions) as a selector string. */
+static bool build_selector(const cJSON *selector, char *out)
+{
+    const cJSON *it;
+    out[0] = '\0';
+    cJSON_ArrayForEach(it, J(selector, "matchLabels"))
+    {
+        if (!cJSON_IsString(it) || !sel_add(out, it->string, "=", it->valuestring, false))
+            return false;
+    }
+    cJSON_ArrayForEach(it, J(selector, "matchExpressions"))
+    {
+        const char *key = str_or(it, "key", NULL), *op = str_or(it, "operator", "");
+        if (!key)
+            return false;
+        if (!strcmp(op, "Exists") || !strcmp(op, "DoesNotExist")) {
+            if (!sel_add(out, op[0] == 'D' ? "!" : "", "", key, false))
+                return false;
+            continue;
+        }
+        if (strcmp(op, "In") && strcmp(op, "NotIn"))
+            return false;
+        char vals[512] = "";
+        const cJSON *v;
+        cJSON_ArrayForEach(v, J(it, "values"))
+        {
+            size_t l = strlen(vals);
+            if (!cJSON_IsString(v) ||
+                (size_t)snprintf(vals + l, sizeof vals - l, "%s%s", l ? "," : "", v->valuestring) >=
+                    sizeof vals - l)
+                return false;
+        }
+        if (!sel_add(out, key, op[0] == 'I' ? " in " : " notin ", vals, true))
+            return false;
+    }
+    return out[0] != '\0';
+}
+
+static void ann_bad(sa_k8s_deployment *d, const char *key, const char *val, const char *want)
+{
+    if (!d->ann_error[0])
+        snprintf(d->ann_error, sizeof d->ann_error, "annotation %s: '%.32s' is not %s", key, val,
+                 want);
+}
+
+static void parse_annotations(const cJSON *ann, sa_k8s_deployment *d)
+{
+    const char *v;
+    if ((v = str_or(ann, SA_K8S_ANN_MIN, NULL))) {
+        if (sa_parse_int(v, 1, 10000, &d->ann_min) == SA_OK)
+            d->has_min = true;
+        else
+            ann_bad(d, SA_K8S_ANN_MIN, v, "an integer in 1..10000");
+    }
+    if ((v = str_or(ann, SA_K8S_ANN_MAX, NULL))) {
+        if (sa_parse_int(v, 1, 10000, &d->ann_max) == SA_OK)
+            d->has_max = true;
+        else
+            ann_bad(d, SA_K8S_ANN_MAX, v, "an integer in 1..10000");
+    }
+    if ((v = str_or(ann, SA_K8S_ANN_TARGET, NULL))) {
+        if (sa_parse_double(v, 1e-9, 100.0, &d->ann_target) == SA_OK)
+            d->has_target = true;
+        else
+            ann_bad(d, SA_K8S_ANN_TARGET, v, "a number in (0, 100]");
+    }
+    if ((v = str_or(ann, SA_K8S_ANN_PRESET, NULL))) {
+        if (sa_preset_parse(v, &d->ann_preset) == SA_OK)
+            d->has_preset = true;
+        else
+            ann_bad(d, SA_K8S_ANN_PRESET, v, "conservative, balanced or aggressive");
+    }
+}
+
+static void parse_containers(const cJSON *spec, sa_k8s_deployment *d)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, J(J(J(spec, "template"), "spec"), "containers"))
+    {
+        if (d->n_containers == SA_K8S_MAX_CONTAINERS)
+            break;
+        sa_k8s_container *k = &d->containers[d->n_containers];
+        const char *name = str_or(c, "name", NULL);
+        if (!name)
+            continue;
+        sa_strlcpy(k->name, name, sizeof k->name);
+        const cJSON *req = J(J(c, "resources"), "requests");
+        if (sa_k8s_quantity(str_or(req, "cpu", NULL), &k->cpu_request) != SA_OK ||
+            !(k->cpu_request > 0))
+            k->cpu_request = NAN;
+        if (sa_k8s_quantity(str_or(req, "memory", NULL), &k->memory_request) != SA_OK ||
+            !(k->memory_request > 0))
+            k->memory_request = NAN;
+        d->n_containers++;
+    }
+}
+
+static bool parse_deployment(const cJSON *item, sa_k8s_deployment *d)
+{
+    memset(d, 0, sizeof *d);
+    if (!meta_names(item, d->name, d->namespace_))
+        return false;
+    const cJSON *spec = J(item, "spec");
+    if (!cJSON_IsObject(spec) || !build_selector(J(spec, "selector"), d->selector))
+        return false;
+    int r;
+    if (!int_or(spec, "replicas", 0, 100000, 1, &d->spec_replicas) ||
+        !int_or(J(item, "status"), "readyReplicas", 0, 100000, 0, &r))
+        return false;
+    d->ready_replicas = r;
+    parse_annotations(J(J(item, "metadata"), "annotations"), d);
+    parse_containers(spec, d);
+    return true;
+}
+
+/* items[] of a List: check kind suffix "List" loosely, count, allocate. */
+static sa_err list_items(const cJSON *root, const cJSON **items, size_t *n, sa_errbuf *eb)
+{
+    *items = J(root, "items");
+    if (!cJSON_IsArray(*items) && !cJSON_IsNull(*items))
+        return sa_fail(eb, SA_ERR_SCHEMA, "list has no items array");
+    int k = cJSON_GetArraySize(*items);
+    if (k > SA_K8S_MAX_ITEMS)
+        return sa_fail(eb, SA_ERR_TOOBIG, "list has %d items (limit %d)", k, SA_K8S_MAX_ITEMS);
+    *n = (size_t)k;
+    return SA_OK;
+}
+
+sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n,
+                                sa_errbuf *eb)
+{
+    cJSON *root = NULL;
+    const cJSON *items, *it;
+    sa_k8s_deployment *v = NULL;
+    size_t cnt = 0, k = 0;
+    sa_err e = parse_root(body, &root, eb);
+    if (e != SA_OK || (e = list_items(root, &items, &cnt, eb)) != SA_OK)
+        goto out;
+    if (!(v = calloc(cnt ? cnt : 1, sizeof *v))) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    cJSON_ArrayForEach(it, items)
+    {
+        if (parse_deployment(it, &v[k]))
+            k++;
+        else
+            sa_log(SA_LOG_WARN, "kubernetes deployment skipped: no usable name or selector",
+                   "name=%.64s", str_or(J(it, "metadata"), "name", "?"));
+    }
+    *out = v;
+    *n = k;
+    v = NULL;
+out:
+    free(v);
+    cJSON_Delete(root);
+    return e;
+}
+
+static double cpu_target(const cJSON *spec)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, J(spec, "metrics"))
+    {
+        const cJSON *res = J(m, "resource"), *t = J(res, "target");
+        const cJSON *u = J(t, "averageUtilization");
+        if (!strcmp(str_or(m, "type", ""), "Resource") && !strcmp(str_or(res, "name", ""), "cpu") &&
+            !strcmp(str_or(t, "type", ""), "Utilization") && cJSON_IsNumber(u) &&
+            u->valuedouble > 0 && u->valuedouble <= 1000)
+            return u->valuedouble;
+    }
+    return NAN;
+}
+
+static bool parse_hpa_item(const cJSON *item, sa_k8s_hpa *h)
+{
+    memset(h, 0, sizeof *h);
+    if (!meta_names(item, h->name, h->namespace_))
+        return false;
+    sa_strlcpy(h->resource_version, str_or(J(item, "metadata"), "resourceVersion", ""),
+               sizeof h->resource_version);
+    const cJSON *spec = J(item, "spec"), *ref = J(spec, "scaleTargetRef"), *st = J(item, "status");
+    const char *tk = str_or(ref, "kind", NULL), *tn = str_or(ref, "name", NULL);
+    if (!tk || !tn)
+        return false;
+    sa_strlcpy(h->target_kind, tk, sizeof h->target_kind);
+    sa_strlcpy(h->target_name, tn, sizeof h->target_name);
+    if (!int_or(spec, "minReplicas", 1, 100000, 1, &h->min_replicas) ||
+        !int_or(spec, "maxReplicas", 1, 100000, -1, &h->max_replicas) || h->max_replicas < 1 ||
+        !int_or(st, "currentReplicas", 0, 100000, -1, &h->current_replicas) ||
+        !int_or(st, "desiredReplicas", 0, 100000, -1, &h->desired_replicas))
+        return false;
+    h->target_cpu_percent = cpu_target(spec);
+    return true;
+}
+
+sa_err sa_k8s_parse_hpas(const char *body, sa_k8s_hpa **out, size_t *n, sa_errbuf *eb)
+{
+    cJSON *root = NULL;
+    const cJSON *items, *it;
+    sa_k8s_hpa *v = NULL;
+    size_t cnt = 0, k = 0;
+    sa_err e = parse_root(body, &root, eb);
+    if (e != SA_OK || (e = list_items(root, &items, &cnt, eb)) != SA_OK)
+        goto out;
+    if (!(v = calloc(cnt ? cnt : 1, sizeof *v))) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    cJSON_ArrayForEach(it, items)
+    {
+        if (parse_hpa_item(it, &v[k]))
+            k++;
+        else
+            sa_log(SA_LOG_WARN, "kubernetes HPA skipped: malformed", "name=%.64s",
+                   str_or(J(it, "metadata"), "name", "?"));
+    }
+    *out = v;
+    *n = k;
+    v = NULL;
+out:
+    free(v);
+    cJSON_Delete(root);
+    return e;
+}
+
+sa_err sa_k8s_parse_hpa(const char *body, sa_k8s_hpa *out, sa_errbuf *eb)
+{
+    cJSON *root = NULL;
+    sa_err e = parse_root(body, &root, eb);
+    if (e == SA_OK && !parse_hpa_item(root, out))
+        e = sa_fail(eb, SA_ERR_SCHEMA, "HorizontalPodAutoscaler lacks a required field");
+    cJSON_Delete(root);
+    return e;
+}
+
+sa_err sa_k8s_parse_scale(const char *body, int *replicas, char rv[SA_K8S_RV_MAX], sa_errbuf *eb)
+{
+    cJSON *root = NULL;
+    int r = 0;
+    sa_err e = parse_root(body, &root, eb);
+    if (e != SA_OK)
+        goto out;
+    const char *v = str_or(J(root, "metadata"), "resourceVersion", NULL);
+    if (strcmp(str_or(root, "kind", ""), "Scale") || !v ||
+        !int_or(J(root, "spec"), "replicas", 0, 100000, 0, &r)) {
+        e = sa_fail(eb, SA_ERR_SCHEMA, "not a Scale object with spec.replicas and resourceVersion");
+        goto out;
+    }
+    sa_strlcpy(rv, v, SA_K8S_RV_MAX);
+    *replicas = r;
+out:
+    cJSON_Delete(root);
+    return e;
+}
+
+static const sa_k8s_container *find_container(const sa_k8s_deployment *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_containers; i++)
+        if (!strcmp(d->containers[i].name, name))
+            return &d->containers[i];
+    return NULL;
+}
+
+sa_err sa_k8s_parse_pod_metrics(const char *body, const sa_k8s_deployment *d, sa_k8s_usage *out,
+                                sa_errbuf *eb)
+{
+    cJSON *root = NULL;
+    const cJSON *items, *pod, *c;
+    size_t cnt;
+    double cu = 0, cr = 0, mu = 0, mr = 0;
+    sa_k8s_usage u = {NAN, NAN, 0, 0};
+    sa_err e = parse_root(body, &root, eb);
+    if (e != SA_OK || (e = list_items(root, &items, &cnt, eb)) != SA_OK)
+        goto out;
+    cJSON_ArrayForEach(pod, items)
+    {
+        double ts;
+        if (!cJSON_IsArray(J(pod, "containers"))) {
+            e = sa_fail(eb, SA_ERR_SCHEMA, "PodMetrics without containers");
+            goto out;
+        }
+        if (sa_parse_time(str_or(pod, "timestamp", ""), &ts) == SA_OK && (int64_t)ts > u.newest)
+            u.newest = (int64_t)ts;
+        cJSON_ArrayForEach(c, J(pod, "containers"))
+        {
+            const sa_k8s_container *k = find_container(d, str_or(c, "name", ""));
+            const cJSON *usage = J(c, "usage");
+            double cpu, mem;
+            if (!k)
+                continue;
+            if (sa_k8s_quantity(str_or(usage, "cpu", NULL), &cpu) != SA_OK ||
+                sa_k8s_quantity(str_or(usage, "memory", NULL), &mem) != SA_OK) {
+                e = sa_fail(eb, SA_ERR_SCHEMA, "container usage is not a cpu/memory quantity");
+                goto out;
+            }
+            if (isfinite(k->cpu_request))
+                cu += cpu, cr += k->cpu_request;
+            if (isfinite(k->memory_request))
+                mu += mem, mr += k->memory_request;
+        }
+        u.pods++;
+    }
+    if (cr > 0)
+        u.cpu_percent = 100.0 * cu / cr;
+    if (mr > 0)
+        u.memory_percent = 100.0 * mu / mr;
+    *out = u;
+out:
+    cJSON_Delete(root);
+    return e;
+}
+
+void sa_k8s_status_text(long http_status, const char *body, char *out, size_t size)
+{
+    cJSON *root = body ? cJSON_Parse(body) : NULL;
+    if (root && !strcmp(str_or(root, "kind", ""), "Status"))
+        snprintf(out, size, "http %ld %s: %.120s", http_status, str_or(root, "reason", "Unknown"),
+                 str_or(root, "message", ""));
+    else
+        snprintf(out, size, "http %ld", http_status);
+    cJSON_Delete(root);
+}

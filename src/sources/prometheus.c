@@ -1,0 +1,323 @@
+/*
+ * prometheus.c - the Prometheus source: each cycle, one instant query per
+ * configured series and deployment; on the first successful cycle of a
+ * deployment, a query_range back-fill so forecasts work at once. A failing
+ * query marks only its deployment degraded; the others go on.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sources/peer_http.h"
+#include "sources/prom_int.h"
+#include "scaleadvisor/log.h"
+#include "scaleadvisor/sources_int.h"
+#include "scaleadvisor/util.h"
+#include "scaleadvisor/banned.h"
+
+#define PROM_MAX_RANGE_POINTS 11000 /* Prometheus refuses more per series */
+
+typedef struct {
+    char base[SA_CFG_STR_MAX]; /* URL without trailing '/' */
+    sa_prom_config cfg;
+    bool *backfilled; /* per deployment */
+    /* set when Prometheus refused the connection this cycle: the remaining
+     * deployments are reported degraded without waiting on it again */
+    char down[SA_STATUS_MAX];
+} prom;
+
+/* GET base + path?query=..&extra into rp; returns transport errors only. */
+static sa_err prom_get(const prom *p, const char *path, const char *query, const char *extra,
+                       sa_peer_reply *rp, sa_errbuf *eb)
+{
+    sa_err e = SA_OK;
+    sa_buf url;
+    sa_buf_init(&url, SA_CAP_HTTP_BODY);
+    char *q = sa_peer_escape(query);
+    if (!q || sa_buf_printf(&url, "%s%s?query=%s%s", p->base, path, q, extra) != SA_OK) {
+        e = sa_fail(eb, SA_ERR_TOOBIG, "query too long for a URL");
+        goto out;
+    }
+    sa_peer_req rq = {.method = "GET", .url = url.data, .timeout_ms = p->cfg.timeout_ms};
+    e = sa_peer_request(&rq, rp, eb);
+out:
+    free(q);
+    sa_buf_release(&url);
+    return e;
+}
+
+/* Expand query q of deployment d into out (a zeroed buffer). */
+static sa_err expand(const sa_prom_deployment *d, sa_prom_query q, sa_buf *out, sa_errbuf *eb)
+{
+    sa_buf_init(out, SA_PROM_QUERY_MAX * 2);
+    if (sa_prom_expand(d->queries[q], d->namespace_, d->name, out) != SA_OK)
+        return sa_fail(eb, SA_ERR_TOOBIG, "%s: query too long", sa_prom_query_name(q));
+    return SA_OK;
+}
+
+static sa_err instant(const prom *p, const sa_prom_deployment *d, sa_prom_query q, int64_t now,
+                      double *v, double *ts, sa_errbuf *eb)
+{
+    sa_buf qs;
+    sa_peer_reply rp;
+    sa_peer_reply_init(&rp);
+    char extra[48];
+    snprintf(extra, sizeof extra, "&time=%lld", (long long)now);
+    sa_err e = expand(d, q, &qs, eb);
+    if (e == SA_OK && (e = prom_get(p, "/api/v1/query", qs.data, extra, &rp, eb)) == SA_OK)
+        e = sa_prom_parse_instant(rp.status, rp.body.data, v, ts, eb);
+    sa_buf_release(&qs);
+    sa_peer_reply_release(&rp);
+    return e;
+}
+
+static sa_err range(const prom *p, const sa_prom_deployment *d, sa_prom_query q, int64_t start,
+                    size_t n, double *col, sa_errbuf *eb)
+{
+    sa_buf qs;
+    sa_peer_reply rp;
+    sa_peer_reply_init(&rp);
+    int64_t step = p->cfg.step_s;
+    char extra[96];
+    snprintf(extra, sizeof extra, "&start=%lld&end=%lld&step=%lld", (long long)start,
+             (long long)(start + (int64_t)(n - 1) * step), (long long)step);
+    for (size_t i = 0; i < n; i++)
+        col[i] = NAN;
+    sa_err e = expand(d, q, &qs, eb);
+    if (e == SA_OK && (e = prom_get(p, "/api/v1/query_range", qs.data, extra, &rp, eb)) == SA_OK)
+        e = sa_prom_parse_range(rp.status, rp.body.data, start, step, n, col, eb);
+    sa_buf_release(&qs);
+    sa_peer_reply_release(&rp);
+    return e;
+}
+
+/* History over [now - backfill, now - step], trimmed to the rows where CPU
+ * is known at both ends. A missing non-CPU column stays NaN. */
+static sa_err backfill(const prom *p, const sa_prom_deployment *d, int64_t now, sa_context *c,
+                       sa_errbuf *eb)
+{
+    static const sa_prom_query cols[] = {SA_PQ_CPU, SA_PQ_MEMORY, SA_PQ_REPLICAS, SA_PQ_RATE};
+    sa_err e = SA_OK;
+    int64_t step = p->cfg.step_s;
+    size_t n = (size_t)(p->cfg.backfill_s / step);
+    if (n > PROM_MAX_RANGE_POINTS)
+        n = PROM_MAX_RANGE_POINTS;
+    if (n == 0)
+        return SA_OK;
+    /* the grid ends one step before now, so history and the sample taken
+     * now form one evenly spaced series */
+    int64_t end = now - step;
+    int64_t start = end - (int64_t)(n - 1) * step;
+    double *v = malloc(sizeof(double) * n * SA_ARRAY_LEN(cols));
+    if (!v)
+        return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < SA_ARRAY_LEN(cols); k++) {
+        double *col = v + k * n;
+        if (!d->queries[cols[k]][0]) {
+            for (size_t i = 0; i < n; i++)
+                col[i] = NAN;
+            continue;
+        }
+        sa_errbuf qe = {0};
+        sa_err qr = range(p, d, cols[k], start, n, col, &qe);
+        if (qr != SA_OK && k == 0) {
+            e = sa_fail(eb, qr, "back-fill %s: %s", sa_prom_query_name(cols[k]), qe.msg);
+            goto out;
+        }
+        if (qr != SA_OK)
+            sa_log(SA_LOG_WARN, "prometheus back-fill column skipped",
+                   "namespace=%s deployment=%s query=%s error=%s", d->namespace_, d->name,
+                   sa_prom_query_name(cols[k]), qe.msg);
+    }
+    size_t lo = 0, hi = n;
+    while (lo < hi && isnan(v[lo]))
+        lo++;
+    while (hi > lo && isnan(v[hi - 1]))
+        hi--;
+    if (hi == lo)
+        goto out;
+    if (!(c->history = calloc(hi - lo, sizeof *c->history))) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = lo; i < hi; i++) {
+        sa_sample *s = &c->history[i - lo];
+        s->timestamp = start + (int64_t)i * step;
+        s->cpu_percent = v[i];
+        s->memory_percent = v[n + i];
+        s->replicas = isfinite(v[2 * n + i]) ? (int)llround(v[2 * n + i]) : -1;
+        s->request_rate = v[3 * n + i];
+    }
+    c->n_history = hi - lo;
+out:
+    free(v);
+    return e;
+}
+
+/* Append "name: reason" to the degraded text, keeping the first reason
+ * whole and counting the rest. */
+static void note(sa_context *c, int *nfail, sa_prom_query q, const char *msg)
+{
+    if ((*nfail)++ == 0)
+        snprintf(c->degraded, sizeof c->degraded, "%s: %s", sa_prom_query_name(q), msg);
+}
+
+static void apply_value(sa_context *c, sa_prom_query q, double v, int *nfail)
+{
+    switch (q) {
+    case SA_PQ_CPU: c->cpu_percent = v; break;
+    case SA_PQ_MEMORY: c->memory_percent = v; break;
+    case SA_PQ_RATE: c->request_rate = v; break;
+    case SA_PQ_REPLICAS:
+    case SA_PQ_READY:
+        if (v < 0 || v > 100000) {
+            note(c, nfail, q, "value out of range");
+            break;
+        }
+        if (q == SA_PQ_REPLICAS)
+            c->current_replicas = (int)llround(v);
+        else
+            c->ready_pods = (int)llround(v);
+        break;
+    case SA_PQ_COUNT: break;
+    }
+}
+
+static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
+{
+    const sa_prom_deployment *d = &p->cfg.deps[i];
+    int nfail = 0;
+    sa_context_init(c);
+    sa_strlcpy(c->name, d->name, sizeof c->name);
+    sa_strlcpy(c->namespace_, d->namespace_, sizeof c->namespace_);
+    c->min_replicas = d->min_replicas;
+    c->max_replicas = d->max_replicas;
+    c->current_replicas = d->min_replicas;
+    c->target_cpu_percent = d->target_cpu_percent;
+    c->preset = d->preset;
+    if (p->down[0]) {
+        snprintf(c->degraded, sizeof c->degraded, "%s", p->down);
+        return;
+    }
+    for (int q = 0; q < SA_PQ_COUNT; q++) {
+        if (!d->queries[q][0])
+            continue;
+        double v = NAN, ts = 0;
+        sa_errbuf qe = {0};
+        sa_err e = instant(p, d, (sa_prom_query)q, now, &v, &ts, &qe);
+        if (e != SA_OK) {
+            note(c, &nfail, (sa_prom_query)q, qe.msg);
+            if (e == SA_ERR_UNAVAILABLE)
+                snprintf(p->down, sizeof p->down, "%s", c->degraded);
+            if (e == SA_ERR_UNAVAILABLE || e == SA_ERR_TIMEOUT)
+                break; /* do not wait once per query */
+            continue;
+        }
+        apply_value(c, (sa_prom_query)q, v, &nfail);
+        if (q == SA_PQ_CPU)
+            c->observed_at = (int64_t)ts;
+    }
+    if (nfail > 1) {
+        size_t len = strlen(c->degraded);
+        snprintf(c->degraded + len, sizeof c->degraded - len, " (+%d more)", nfail - 1);
+    }
+    if (nfail) {
+        sa_log(SA_LOG_WARN, "prometheus deployment degraded", "namespace=%s deployment=%s reason=%s",
+               d->namespace_, d->name, c->degraded);
+        return;
+    }
+    if (!p->backfilled[i]) {
+        sa_errbuf be = {0};
+        if (backfill(p, d, now, c, &be) == SA_OK) {
+            p->backfilled[i] = true;
+            sa_log(SA_LOG_INFO, "prometheus back-fill done", "namespace=%s deployment=%s samples=%zu",
+                   d->namespace_, d->name, c->n_history);
+        } else {
+            sa_log(SA_LOG_WARN, "prometheus back-fill failed, retried next cycle",
+                   "namespace=%s deployment=%s error=%s", d->namespace_, d->name, be.msg);
+        }
+    }
+}
+
+static sa_err prom_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, sa_errbuf *eb)
+{
+    prom *p = s->impl;
+    sa_context *v = calloc(p->cfg.n, sizeof *v);
+    if (!v)
+        return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+    p->down[0] = '\0';
+    for (size_t i = 0; i < p->cfg.n; i++)
+        collect_one(p, i, now, &v[i]);
+    *out = v;
+    *n = p->cfg.n;
+    return SA_OK;
+}
+
+/* Frees the implementation; sa_src_destroy frees s itself. */
+static void prom_destroy(sa_src *s)
+{
+    prom *p = s->impl;
+    if (p) {
+        sa_prom_config_release(&p->cfg);
+        free(p->backfilled);
+        free(p);
+    }
+    s->impl = NULL;
+}
+
+sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out, sa_errbuf *eb)
+{
+    sa_err e = SA_OK;
+    sa_buf text;
+    sa_buf_init(&text, SA_CAP_FILE);
+    sa_src *s = calloc(1, sizeof *s);
+    prom *p = calloc(1, sizeof *p);
+    sa_preset preset = SA_PRESET_BALANCED;
+    *out = NULL;
+    if (!s || !p) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    s->kind = "prometheus";
+    s->impl = p;
+    s->collect = prom_collect;
+    s->destroy = prom_destroy;
+    if (!cfg->config_file[0]) {
+        e = sa_fail(eb, SA_ERR_INVALID,
+                    "SCALEADVISOR_CONFIG: the prometheus source needs a JSON file of deployments");
+        goto out;
+    }
+    if (strncmp(cfg->prometheus_url, "http://", 7) && strncmp(cfg->prometheus_url, "https://", 8)) {
+        e = sa_fail(eb, SA_ERR_INVALID, "PROMETHEUS_URL: must start with http:// or https://");
+        goto out;
+    }
+    size_t bl = sa_strlcpy(p->base, cfg->prometheus_url, sizeof p->base);
+    while (bl > 0 && p->base[bl - 1] == '/')
+        p->base[--bl] = '\0';
+    if ((e = sa_buf_read_file(&text, cfg->config_file, eb)) != SA_OK)
+        goto out;
+    if (sa_preset_parse(cfg->preset, &preset) != SA_OK)
+        preset = SA_PRESET_BALANCED; /* config validated it already */
+    sa_errbuf pe = {0};
+    if ((e = sa_prom_config_parse(text.data ? text.data : "", cfg->interval_s, preset, &p->cfg,
+                                  &pe)) != SA_OK) {
+        e = sa_fail(eb, e, "SCALEADVISOR_CONFIG %s: %s", cfg->config_file, pe.msg);
+        goto out;
+    }
+    if (!(p->backfilled = calloc(p->cfg.n, sizeof *p->backfilled))) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    *out = s;
+    s = NULL;
+out:
+    if (s) {
+        s->impl = p;
+        sa_src_destroy(s);
+    } else if (e != SA_OK) {
+        free(p);
+    }
+    sa_buf_release(&text);
+    return e;
+}

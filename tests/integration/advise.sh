@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `scaleadvisor advise`: the recommendation object on stdout (exit 0) with
+# and without an LLM key (the LLM being unreachable falls back to the
+# rules within LLM_TIMEOUT_MS), bad input exits 2 with one line, and the
+# key never shows in the output or the logs.
+set -euo pipefail
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "advise.sh: $*" >&2; exit 1; }
+run() { env -i PATH="$PATH" SCALEADVISOR_PROMPTS_DIR="$SA_SOURCE_DIR/prompts" "$@"; }
+
+cat > ctx.json <<'JSON'
+{"deployment": {"name": "web", "namespace": "shop",
+                "current_replicas": 3, "min_replicas": 2, "max_replicas": 10},
+ "metrics": {"cpu_percent": 182.0, "memory_percent": 41.5, "ready_pods": 3},
+ "hpa": {"target_cpu_percent": 70, "current_replicas": 3, "desired_replicas": 8}}
+JSON
+
+# no key: rules decide, llm null, error "disabled"
+run "$SA_BIN" advise --context ctx.json --now 1763805600 > out.json 2> err.txt || fail "no key: exit $?"
+grep -q '"recommendations":{"llm":null' out.json || fail "no key: llm not null"
+grep -q '"error":"disabled"' out.json || fail "no key: error not disabled"
+grep -q '"decision":{"source":"rule","action":"scale_up"' out.json || fail "no key: no rule decision"
+grep -q '"generated_at":"2025-11-22T10:00:00Z"' out.json || fail "--now not used"
+
+# key set, LLM unreachable: still a decision, within the budget, key hidden
+start=$(date +%s%N)
+run GROQ_API_KEY=gsk_INTEGRATION_SECRET GROQ_BASE_URL=http://127.0.0.1:1/openai/v1 \
+    LLM_TIMEOUT_MS=1000 "$SA_BIN" advise --context - < ctx.json > out.json 2> err.txt \
+    || fail "unreachable LLM: exit $?"
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$took" -lt 6000 ] || fail "unreachable LLM took ${took} ms"
+grep -q '"error":"connection: ' out.json || fail "unreachable LLM: error not named"
+grep -q '"decision":{"source":"rule"' out.json || fail "unreachable LLM: no rule decision"
+if grep -q INTEGRATION_SECRET out.json err.txt; then fail "the key leaked"; fi
+
+# a broken prompts dir does not stop the rules
+env -i PATH="$PATH" GROQ_API_KEY=gsk_X SCALEADVISOR_PROMPTS_DIR=/nonexistent \
+    "$SA_BIN" advise --context ctx.json > out.json 2> err.txt || fail "bad prompts: exit $?"
+grep -q '"error":"unavailable: cannot open /nonexistent/system.txt' out.json \
+    || fail "bad prompts: error not named"
+
+# bad input: exit 2 and one line naming the problem
+expect2() {
+    local what=$1; shift
+    set +e
+    run "$SA_BIN" advise "$@" > out.txt 2> err.txt < "${STDIN:-/dev/null}"
+    local rc=$?
+    set -e
+    [ "$rc" = 2 ] || fail "$what: exit $rc, want 2"
+    [ "$(wc -l < err.txt)" = 1 ] || fail "$what: want one line on stderr, got: $(cat err.txt)"
+    [ ! -s out.txt ] || fail "$what: stdout not empty"
+}
+expect2 "no --context"
+expect2 "missing file" --context nope.json
+grep -q "nope.json" err.txt || fail "missing file not named"
+echo '{"deployment": {"name": "web"' > bad.json
+expect2 "malformed json" --context bad.json
+echo '{"deployment": {"name": "web", "namespace": "shop", "current_replicas": 3,
+  "min_replicas": 5, "max_replicas": 2}, "metrics": {"cpu_percent": 1, "ready_pods": 3}}' > range.json
+expect2 "max below min" --context range.json
+grep -q "max_replicas" err.txt || fail "range error does not name the field"
+expect2 "bad flag" --context ctx.json --bogus
+expect2 "bad --now" --context ctx.json --now yesterday
+echo "advise.sh: ok"

@@ -1,0 +1,606 @@
+/*
+ * test_kubernetes.c - the Kubernetes source and actuator against the
+ * scripted fake peer playing the API server with real-shaped objects
+ * (tests/data/k8s/: DeploymentList, HorizontalPodAutoscalerList v2,
+ * PodMetricsList, Scale, Status 403/404/409). Every request is recorded, so
+ * the tests check what was sent: GETs only in dry-run, exact merge patches
+ * with the resourceVersion read before, retries on 409, a stop on 403.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sa_test.h"
+#include "fake_peer.h"
+#include "sources/k8s_int.h"
+#include "scaleadvisor/buf.h"
+#include "scaleadvisor/sources_int.h"
+#include "scaleadvisor/util.h"
+#include "scaleadvisor/banned.h"
+
+#define NOW 1700000000 /* 2023-11-14T22:13:20Z */
+#define P_DEPLOY "/apis/apps/v1/deployments"
+#define P_HPAS "/apis/autoscaling/v2/horizontalpodautoscalers"
+#define P_METRICS "/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods"
+#define P_SCALE_WEB "/apis/apps/v1/namespaces/shop/deployments/web/scale"
+#define P_HPA_API "/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/api-hpa"
+
+/* Fixture text, loaded once per test; freed by fixture_down. */
+static char *load(const char *name)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "tests/data/k8s/%s", name);
+    char *path = sa_test_source_path(rel);
+    sa_buf b;
+    sa_errbuf eb = {0};
+    sa_buf_init(&b, SA_CAP_FILE);
+    assert_int_equal(sa_buf_read_file(&b, path, &eb), SA_OK);
+    free(path);
+    char *s = NULL;
+    assert_int_equal(sa_buf_detach(&b, &s), SA_OK);
+    return s;
+}
+
+typedef struct {
+    sa_fake_peer *peer;
+    sa_src *src;
+    char *deploys, *hpas, *pm_web, *pm_api, *scale, *s403, *s404, *s409;
+} fixture;
+
+static void fixture_up(fixture *f, bool dry_run)
+{
+    sa_errbuf eb = {0};
+    memset(f, 0, sizeof *f);
+    assert_int_equal(sa_fake_peer_start(&f->peer, &eb), SA_OK);
+    f->deploys = load("deployments.json");
+    f->hpas = load("hpas.json");
+    f->pm_web = load("podmetrics-web.json");
+    f->pm_api = load("podmetrics-api.json");
+    f->scale = load("scale-web.json");
+    f->s403 = load("status-403.json");
+    f->s404 = load("status-404.json");
+    f->s409 = load("status-409.json");
+    sa_k8s_options o = {.api_url = sa_fake_peer_url(f->peer),
+                        .token = "t0ken-secret",
+                        .dry_run = dry_run,
+                        .timeout_ms = 2000,
+                        .max_conflict_retries = 2};
+    assert_int_equal(sa_src_kubernetes_create_opts(&o, &f->src, &eb), SA_OK);
+    assert_string_equal(f->src->kind, "kubernetes");
+}
+
+static void fixture_down(fixture *f)
+{
+    if (f->src)
+        sa_src_destroy(f->src);
+    sa_fake_peer_destroy(f->peer);
+    free(f->deploys);
+    free(f->hpas);
+    free(f->pm_web);
+    free(f->pm_api);
+    free(f->scale);
+    free(f->s403);
+    free(f->s404);
+    free(f->s409);
+}
+
+static void push(sa_fake_peer *p, const char *method, const char *path, int status,
+                 const char *body)
+{
+    sa_fake_response r;
+    sa_fake_response_init(&r);
+    r.method = method;
+    r.path_prefix = path;
+    r.status = status;
+    r.headers = "Content-Type: application/json";
+    r.body = body;
+    sa_fake_peer_push(p, &r);
+}
+
+/* One healthy cycle's replies: list, HPAs, web metrics, api metrics. */
+static void push_cycle(fixture *f, const char *hpas)
+{
+    push(f->peer, "GET", P_DEPLOY, 200, f->deploys);
+    push(f->peer, "GET", P_HPAS, 200, hpas);
+    push(f->peer, "GET", P_METRICS, 200, f->pm_web);
+    push(f->peer, "GET", P_METRICS, 200, f->pm_api);
+}
+
+static sa_context *collect(fixture *f, size_t *n)
+{
+    sa_context *v = NULL;
+    sa_errbuf eb = {0};
+    assert_int_equal(f->src->collect(f->src, NOW, &v, n, &eb), SA_OK);
+    return v;
+}
+
+static void contexts_free(sa_context *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sa_context_release(&v[i]);
+    free(v);
+}
+
+static const sa_fake_request *req(fixture *f, size_t i)
+{
+    const sa_fake_request *r = sa_fake_peer_request(f->peer, i);
+    assert_non_null(r);
+    return r;
+}
+
+static void test_quantity(void **st)
+{
+    (void)st;
+    double v;
+    assert_int_equal(sa_k8s_quantity("250m", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 0.25, 1e-12);
+    assert_int_equal(sa_k8s_quantity("1.5", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 1.5, 1e-12);
+    assert_int_equal(sa_k8s_quantity("123456789n", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 0.123456789, 1e-15);
+    assert_int_equal(sa_k8s_quantity("128Mi", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 134217728.0, 0);
+    assert_int_equal(sa_k8s_quantity("1Gi", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 1073741824.0, 0);
+    assert_int_equal(sa_k8s_quantity("2k", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 2000, 0);
+    assert_int_equal(sa_k8s_quantity("1e3", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 1000, 0);
+    assert_int_equal(sa_k8s_quantity("5E-3", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 0.005, 1e-15);
+    assert_int_equal(sa_k8s_quantity("1E", &v), SA_OK);
+    SA_ASSERT_NEAR(v, 1e18, 0);
+    assert_int_equal(sa_k8s_quantity("", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_k8s_quantity("m", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_k8s_quantity("12Xi", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_k8s_quantity("0x10", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_k8s_quantity("inf", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_k8s_quantity(NULL, &v), SA_ERR_INVALID);
+}
+
+static void test_parse_objects(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, true);
+    sa_k8s_deployment *d = NULL;
+    size_t n = 0;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_k8s_parse_deployments(f.deploys, &d, &n, &eb), SA_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(d[0].selector, "app=web");
+    assert_string_equal(d[1].selector, "app=api,tier in (backend)");
+    assert_int_equal(d[0].n_containers, 2);
+    SA_ASSERT_NEAR(d[0].containers[0].cpu_request, 0.25, 1e-12);
+    assert_true(isnan(d[0].containers[1].cpu_request));
+    assert_true(d[0].has_max && !d[0].has_min && d[0].has_preset);
+    assert_int_equal(d[1].ready_replicas, 3);
+    free(d);
+
+    sa_k8s_hpa *h = NULL;
+    assert_int_equal(sa_k8s_parse_hpas(f.hpas, &h, &n, &eb), SA_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(h[0].target_name, "api");
+    assert_int_equal(h[0].min_replicas, 2);
+    SA_ASSERT_NEAR(h[0].target_cpu_percent, 60, 0);
+    assert_string_equal(h[0].resource_version, "700");
+    assert_true(isnan(h[1].target_cpu_percent));
+    free(h);
+
+    int r;
+    char rv[SA_K8S_RV_MAX];
+    assert_int_equal(sa_k8s_parse_scale(f.scale, &r, rv, &eb), SA_OK);
+    assert_int_equal(r, 3);
+    assert_string_equal(rv, "501");
+    assert_int_equal(sa_k8s_parse_scale(f.s404, &r, rv, &eb), SA_ERR_SCHEMA);
+    assert_int_equal(sa_k8s_parse_deployments("[1,2]", &d, &n, &eb), SA_ERR_PARSE);
+    assert_int_equal(sa_k8s_parse_deployments("{\"items\":5}", &d, &n, &eb), SA_ERR_SCHEMA);
+
+    char txt[SA_STATUS_MAX];
+    sa_k8s_status_text(409, f.s409, txt, sizeof txt);
+    assert_non_null(strstr(txt, "http 409 Conflict: Operation cannot be fulfilled"));
+    sa_k8s_status_text(502, "<html>bad gateway</html>", txt, sizeof txt);
+    assert_string_equal(txt, "http 502");
+    fixture_down(&f);
+}
+
+static void test_collect_contexts(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, false);
+    push_cycle(&f, f.hpas);
+    size_t n = 0;
+    sa_context *v = collect(&f, &n);
+    assert_int_equal(n, 2);
+
+    sa_context *w = &v[0];
+    assert_string_equal(w->name, "web");
+    assert_string_equal(w->namespace_, "shop");
+    assert_string_equal(w->degraded, "");
+    assert_int_equal(w->current_replicas, 3);
+    assert_int_equal(w->ready_pods, 3);
+    assert_int_equal(w->min_replicas, 1);
+    assert_int_equal(w->max_replicas, 12);
+    assert_int_equal(w->preset, SA_PRESET_AGGRESSIVE);
+    SA_ASSERT_NEAR(w->target_cpu_percent, 70, 0);
+    SA_ASSERT_NEAR(w->cpu_percent, 100.0, 1e-9);   /* 750m used / 750m requested; sidecar ignored */
+    SA_ASSERT_NEAR(w->memory_percent, 50.0, 1e-9); /* 192Mi / 384Mi */
+    assert_int_equal(w->observed_at, NOW); /* fresh (newest 20 s old): stamped with the cycle */
+    assert_false(w->has_hpa);
+    assert_int_equal(w->n_history, 0);
+
+    sa_context *a = &v[1];
+    assert_string_equal(a->name, "api");
+    assert_string_equal(a->degraded, "");
+    assert_true(a->has_hpa);
+    assert_int_equal(a->min_replicas, 2);
+    assert_int_equal(a->max_replicas, 20);
+    SA_ASSERT_NEAR(a->target_cpu_percent, 55, 0); /* annotation over the HPA's 60 */
+    SA_ASSERT_NEAR(a->hpa_target_cpu_percent, 60, 0);
+    assert_int_equal(a->hpa_current_replicas, 4);
+    assert_int_equal(a->hpa_desired_replicas, 5);
+    SA_ASSERT_NEAR(a->cpu_percent, 120.0, 1e-9);
+    SA_ASSERT_NEAR(a->memory_percent, 100.0 * 1548.0 / 3072.0, 1e-9);
+    assert_int_equal(a->ready_pods, 3);
+    contexts_free(v, n);
+
+    /* what was asked, with the token */
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 4);
+    assert_string_equal(req(&f, 0)->path, P_DEPLOY "?labelSelector=scaleadvisor.io/enabled%3Dtrue");
+    assert_string_equal(req(&f, 1)->path, P_HPAS);
+    assert_string_equal(req(&f, 2)->path, P_METRICS "?labelSelector=app%3Dweb");
+    assert_string_equal(req(&f, 3)->path,
+                        P_METRICS "?labelSelector=app%3Dapi%2Ctier%20in%20%28backend%29");
+    char auth[128];
+    assert_true(sa_fake_request_header(req(&f, 0), "Authorization", auth, sizeof auth));
+    assert_string_equal(auth, "Bearer t0ken-secret");
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(req(&f, i)->method, "GET");
+    fixture_down(&f);
+}
+
+static void test_collect_degraded(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, false);
+    sa_context *v;
+    size_t n = 0;
+    sa_errbuf eb = {0};
+    /* no deployment known yet and the list is forbidden: the cycle fails */
+    push(f.peer, "GET", P_DEPLOY, 403, f.s403);
+    assert_int_equal(f.src->collect(f.src, NOW, &v, &n, &eb), SA_ERR_UNAVAILABLE);
+    assert_non_null(strstr(eb.msg, "http 403 Forbidden"));
+
+    /* metrics API missing for web, stale for api; HPA list fine */
+    char *stale = strdup(f.pm_api);
+    assert_non_null(stale);
+    for (char *p = stale; (p = strstr(p, "2023-11-14T22:13:10Z")); p++)
+        memcpy(p, "2023-11-14T22:03:10Z", 20);
+    push(f.peer, "GET", P_DEPLOY, 200, f.deploys);
+    push(f.peer, "GET", P_HPAS, 200, f.hpas);
+    push(f.peer, "GET", P_METRICS, 404, f.s404);
+    push(f.peer, "GET", P_METRICS, 200, stale);
+    v = collect(&f, &n);
+    free(stale);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].degraded,
+                        "metrics: http 404 NotFound: the server could not find the requested resource");
+    assert_true(isnan(v[0].cpu_percent));
+    assert_string_equal(v[1].degraded, "metrics: stale (610 s old)");
+    contexts_free(v, n);
+
+    /* the list now fails: every known deployment comes back degraded */
+    push(f.peer, "GET", P_DEPLOY, 500, "{\"kind\":\"Status\",\"reason\":\"InternalError\",\"message\":\"etcdserver: request timed out\",\"code\":500}");
+    v = collect(&f, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].degraded,
+                        "list deployments: http 500 InternalError: etcdserver: request timed out");
+    assert_string_equal(v[1].name, "api");
+    assert_int_equal(v[1].max_replicas, 20);
+    assert_true(isnan(v[1].cpu_percent));
+    contexts_free(v, n);
+
+    /* HPA list refused: deployments degraded, and apply refuses to act
+     * (it cannot know whether an HPA would fight it) */
+    push(f.peer, "GET", P_DEPLOY, 200, f.deploys);
+    push(f.peer, "GET", P_HPAS, 403, f.s403);
+    push(f.peer, "GET", P_METRICS, 200, f.pm_web);
+    push(f.peer, "GET", P_METRICS, 200, f.pm_api);
+    v = collect(&f, &n);
+    assert_non_null(strstr(v[0].degraded, "hpa list: http 403 Forbidden"));
+    size_t before = sa_fake_peer_request_count(f.peer);
+    sa_actuation act;
+    assert_int_equal(f.src->apply(f.src, &v[0], 5, &act, &eb), SA_ERR_UNAVAILABLE);
+    assert_non_null(strstr(act.outcome, "HPA state unknown"));
+    assert_int_equal(sa_fake_peer_request_count(f.peer), before);
+    contexts_free(v, n);
+
+    /* bad annotation: named, deployment degraded, value ignored */
+    char *bad = strdup(f.deploys);
+    assert_non_null(bad);
+    char *p = strstr(bad, "\"12\"");
+    assert_non_null(p);
+    memcpy(p, "\"x2\"", 4);
+    push(f.peer, "GET", P_DEPLOY, 200, bad);
+    push(f.peer, "GET", P_HPAS, 200, f.hpas);
+    push(f.peer, "GET", P_METRICS, 200, f.pm_web);
+    push(f.peer, "GET", P_METRICS, 200, f.pm_api);
+    v = collect(&f, &n);
+    free(bad);
+    assert_string_equal(v[0].degraded,
+                        "annotation scaleadvisor.io/max-replicas: 'x2' is not an integer in 1..10000");
+    assert_int_equal(v[0].max_replicas, 10);
+    assert_string_equal(v[1].degraded, "");
+    contexts_free(v, n);
+
+    /* the label was removed everywhere: nothing listed, nothing remembered */
+    push(f.peer, "GET", P_DEPLOY, 200,
+         "{\"kind\":\"DeploymentList\",\"apiVersion\":\"apps/v1\",\"metadata\":{},\"items\":[]}");
+    push(f.peer, "GET", P_HPAS, 200, f.hpas);
+    v = collect(&f, &n);
+    assert_int_equal(n, 0);
+    free(v);
+    push(f.peer, "GET", P_DEPLOY, 503, "upstream connect error");
+    assert_int_equal(f.src->collect(f.src, NOW, &v, &n, &eb), SA_ERR_UNAVAILABLE);
+    assert_string_equal(eb.msg, "kubernetes: list deployments: http 503");
+    fixture_down(&f);
+}
+
+static void test_dry_run_writes_nothing(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, true);
+    push_cycle(&f, f.hpas);
+    size_t n = 0;
+    sa_context *v = collect(&f, &n);
+    sa_actuation act;
+    sa_errbuf eb = {0};
+    assert_int_equal(f.src->apply(f.src, &v[0], 6, &act, &eb), SA_ERR_DENIED);
+    assert_non_null(strstr(act.outcome, "dry-run"));
+    assert_int_equal(act.before, 3);
+    assert_int_equal(act.after, 3);
+    assert_int_equal(f.src->apply(f.src, &v[1], 8, &act, &eb), SA_ERR_DENIED);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 4);
+    for (size_t i = 0; i < sa_fake_peer_request_count(f.peer); i++)
+        assert_string_equal(req(&f, i)->method, "GET");
+    contexts_free(v, n);
+    fixture_down(&f);
+}
+
+static void expect_patch(fixture *f, size_t i, const char *path, const char *body)
+{
+    const sa_fake_request *r = req(f, i);
+    char ct[64];
+    assert_string_equal(r->method, "PATCH");
+    assert_string_equal(r->path, path);
+    assert_true(sa_fake_request_header(r, "Content-Type", ct, sizeof ct));
+    assert_string_equal(ct, "application/merge-patch+json");
+    assert_string_equal(r->body, body);
+}
+
+static void test_apply_scale_subresource(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, false);
+    push_cycle(&f, f.hpas);
+    size_t n = 0;
+    sa_context *v = collect(&f, &n);
+    sa_actuation act;
+    sa_errbuf eb = {0};
+
+    /* outside the deployment's bounds: refused before any request */
+    assert_int_equal(f.src->apply(f.src, &v[0], 13, &act, &eb), SA_ERR_INVALID);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 4);
+
+    push(f.peer, "GET", P_SCALE_WEB, 200, f.scale);
+    push(f.peer, "PATCH", P_SCALE_WEB, 200, f.scale);
+    assert_int_equal(f.src->apply(f.src, &v[0], 5, &act, &eb), SA_OK);
+    assert_string_equal(act.method, "scale");
+    assert_int_equal(act.before, 3);
+    assert_int_equal(act.after, 5);
+    assert_string_equal(act.outcome, "ok");
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 6);
+    assert_string_equal(req(&f, 4)->method, "GET");
+    assert_string_equal(req(&f, 4)->path, P_SCALE_WEB);
+    expect_patch(&f, 5, P_SCALE_WEB,
+                 "{\"metadata\":{\"resourceVersion\":\"501\"},\"spec\":{\"replicas\":5}}");
+
+    /* already there: read, no write */
+    push(f.peer, "GET", P_SCALE_WEB, 200, f.scale);
+    assert_int_equal(f.src->apply(f.src, &v[0], 3, &act, &eb), SA_OK);
+    assert_string_equal(act.outcome, "unchanged: already 3");
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 7);
+    contexts_free(v, n);
+    fixture_down(&f);
+}
+
+static void test_apply_conflict_retried(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, false);
+    push_cycle(&f, f.hpas);
+    size_t n = 0;
+    sa_context *v = collect(&f, &n);
+    sa_actuation act;
+    sa_errbuf eb = {0};
+    char *scale2 = strdup(f.scale);
+    assert_non_null(scale2);
+    memcpy(strstr(scale2, "\"501\""), "\"502\"", 5);
+
+    push(f.peer, "GET", P_SCALE_WEB, 200, f.scale);
+    push(f.peer, "PATCH", P_SCALE_WEB, 409, f.s409);
+    push(f.peer, "GET", P_SCALE_WEB, 200, scale2);
+    push(f.peer, "PATCH", P_SCALE_WEB, 200, scale2);
+    assert_int_equal(f.src->apply(f.src, &v[0], 6, &act, &eb), SA_OK);
+    assert_string_equal(act.outcome, "ok after 1 conflict retry");
+    assert_int_equal(act.after, 6);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 8);
+    expect_patch(&f, 5, P_SCALE_WEB,
+                 "{\"metadata\":{\"resourceVersion\":\"501\"},\"spec\":{\"replicas\":6}}");
+    assert_string_equal(req(&f, 6)->method, "GET");
+    expect_patch(&f, 7, P_SCALE_WEB,
+                 "{\"metadata\":{\"resourceVersion\":\"502\"},\"spec\":{\"replicas\":6}}");
+
+    /* conflicts every time: bounded (1 + 2 retries), then reported */
+    for (int i = 0; i < 3; i++) {
+        push(f.peer, "GET", P_SCALE_WEB, 200, f.scale);
+        push(f.peer, "PATCH", P_SCALE_WEB, 409, f.s409);
+    }
+    assert_int_equal(f.src->apply(f.src, &v[0], 6, &act, &eb), SA_ERR_CONFLICT);
+    assert_string_equal(act.outcome, "conflict: gave up after 3 attempts");
+    assert_int_equal(act.after, act.before);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 14);
+    free(scale2);
+    contexts_free(v, n);
+    fixture_down(&f);
+}
+
+static void test_apply_forbidden_stops(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, false);
+    push_cycle(&f, f.hpas);
+    size_t n = 0;
+    sa_context *v = collect(&f, &n);
+    sa_actuation act;
+    sa_errbuf eb = {0};
+    push(f.peer, "GET", P_SCALE_WEB, 200, f.scale);
+    push(f.peer, "PATCH", P_SCALE_WEB, 403, f.s403);
+    assert_int_equal(f.src->apply(f.src, &v[0], 5, &act, &eb), SA_ERR_DENIED);
+    assert_non_null(
+        strstr(act.outcome, "forbidden, actuation stopped: patch refused (http 403 Forbidden"));
+    assert_int_equal(act.after, 3);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 6);
+    /* stopped: no request at all on the next attempts, and it says why */
+    assert_int_equal(f.src->apply(f.src, &v[0], 5, &act, &eb), SA_ERR_DENIED);
+    assert_non_null(strstr(act.outcome, "forbidden: actuation stopped for shop/web"));
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 6);
+    /* still stopped after the next cycle; other deployments unaffected */
+    push_cycle(&f, f.hpas);
+    contexts_free(v, n);
+    v = collect(&f, &n);
+    assert_int_equal(f.src->apply(f.src, &v[0], 5, &act, &eb), SA_ERR_DENIED);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 10);
+    /* a 404 on the object is reported, not fatal */
+    push(f.peer, "GET", P_HPA_API, 404, f.s404);
+    assert_int_equal(f.src->apply(f.src, &v[1], 5, &act, &eb), SA_ERR_NOTFOUND);
+    assert_non_null(strstr(act.outcome, "not found: get (http 404 NotFound"));
+    contexts_free(v, n);
+    fixture_down(&f);
+}
+
+/* HPA with minReplicas m and resourceVersion rv. */
+static char *hpa_with(const fixture *f, const char *min, const char *rv)
+{
+    char *s = strdup(f->hpas);
+    assert_non_null(s);
+    char *p = strstr(s, "\"minReplicas\": 2");
+    assert_non_null(p);
+    p[15] = min[0];
+    p = strstr(s, "\"700\"");
+    memcpy(p + 1, rv, 3);
+    /* a single object: cut the list down to items[0] */
+    char *start = strstr(s, "{\n      \"metadata\": {\"name\": \"api-hpa\"");
+    char *end = strstr(start, "\n    },\n    {");
+    assert_non_null(start);
+    assert_non_null(end);
+    end[6] = '\0';
+    memmove(s, start, strlen(start) + 1);
+    return s;
+}
+
+static void test_apply_hpa_min_replicas(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, false);
+    push_cycle(&f, f.hpas);
+    size_t n = 0;
+    sa_context *v = collect(&f, &n);
+    sa_actuation act;
+    sa_errbuf eb = {0};
+    char *h2 = hpa_with(&f, "2", "700"), *h8 = hpa_with(&f, "8", "701");
+
+    /* pre-scale: raise the HPA's minReplicas, never touch the scale */
+    push(f.peer, "GET", P_HPA_API, 200, h2);
+    push(f.peer, "PATCH", P_HPA_API, 200, h8);
+    assert_int_equal(f.src->apply(f.src, &v[1], 8, &act, &eb), SA_OK);
+    assert_string_equal(act.method, "hpa_min_replicas");
+    assert_int_equal(act.before, 2);
+    assert_int_equal(act.after, 8);
+    expect_patch(&f, 5, P_HPA_API,
+                 "{\"metadata\":{\"resourceVersion\":\"700\"},\"spec\":{\"minReplicas\":8}}");
+
+    /* next cycle the HPA shows our 8: the deployment's floor stays 2 */
+    char *list8 = strdup(f.hpas);
+    assert_non_null(list8);
+    strstr(list8, "\"minReplicas\": 2")[15] = '8';
+    push_cycle(&f, list8);
+    contexts_free(v, n);
+    v = collect(&f, &n);
+    assert_int_equal(v[1].min_replicas, 2);
+
+    /* lower it back: target 1 is below the floor (refused), target 2 = floor */
+    assert_int_equal(f.src->apply(f.src, &v[1], 1, &act, &eb), SA_ERR_INVALID);
+    push(f.peer, "GET", P_HPA_API, 200, h8);
+    push(f.peer, "PATCH", P_HPA_API, 200, h2);
+    assert_int_equal(f.src->apply(f.src, &v[1], 2, &act, &eb), SA_OK);
+    assert_int_equal(act.before, 8);
+    assert_int_equal(act.after, 2);
+    expect_patch(&f, 11, P_HPA_API,
+                 "{\"metadata\":{\"resourceVersion\":\"701\"},\"spec\":{\"minReplicas\":2}}");
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 12);
+    for (size_t i = 0; i < 12; i++)
+        assert_null(strstr(req(&f, i)->path, "/scale"));
+    free(list8);
+    free(h2);
+    free(h8);
+    contexts_free(v, n);
+    fixture_down(&f);
+}
+
+static void test_create_errors(void **st)
+{
+    (void)st;
+    sa_config cfg;
+    sa_config_defaults(&cfg);
+    sa_src *s = NULL;
+    sa_errbuf eb = {0};
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_ERR_INVALID);
+    assert_non_null(strstr(eb.msg, "K8S_API_URL"));
+    sa_strlcpy(cfg.k8s_api_url, "127.0.0.1:8001", sizeof cfg.k8s_api_url);
+    assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_ERR_INVALID);
+    sa_k8s_options o = {.api_url = "http://127.0.0.1:1", .token_file = "/nonexistent/token"};
+    assert_int_not_equal(sa_src_kubernetes_create_opts(&o, &s, &eb), SA_OK);
+    assert_null(s);
+    sa_strlcpy(cfg.k8s_api_url, "http://127.0.0.1:8001/", sizeof cfg.k8s_api_url);
+    sa_strlcpy(cfg.k8s_token, "abc", sizeof cfg.k8s_token);
+    assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_OK);
+    assert_non_null(s->apply);
+    sa_src_destroy(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quantity),
+        cmocka_unit_test(test_parse_objects),
+        cmocka_unit_test(test_collect_contexts),
+        cmocka_unit_test(test_collect_degraded),
+        cmocka_unit_test(test_dry_run_writes_nothing),
+        cmocka_unit_test(test_apply_scale_subresource),
+        cmocka_unit_test(test_apply_conflict_retried),
+        cmocka_unit_test(test_apply_forbidden_stops),
+        cmocka_unit_test(test_apply_hpa_min_replicas),
+        cmocka_unit_test(test_create_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,431 @@
+/*
+ * test_prometheus.c - the Prometheus source: config file parsing, reply
+ * parsing (every error shape), and whole cycles against the scripted fake
+ * peer playing the Prometheus HTTP API (requests checked as sent).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sa_test.h"
+#include "fake_peer.h"
+#include "sources/prom_int.h"
+#include "scaleadvisor/config.h"
+#include "scaleadvisor/sources_int.h"
+#include "scaleadvisor/util.h"
+#include "scaleadvisor/banned.h"
+
+#define VEC(v) "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1700000000,\"" v "\"]}]}}"
+#define EMPTY_VEC "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}"
+#define BAD_DATA "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:5: parse error: unexpected identifier\"}"
+
+static void test_config_defaults_and_overrides(void **st)
+{
+    (void)st;
+    sa_prom_config c = {0};
+    sa_errbuf eb = {0};
+    const char *j = "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"sum(rate(http_requests_total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
+                    "\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\",\"min_replicas\":2,"
+                    "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\"},"
+                    "{\"name\":\"api\",\"queries\":{\"memory_percent\":\"\"}}]}";
+    assert_int_equal(sa_prom_config_parse(j, 30, SA_PRESET_CONSERVATIVE, &c, &eb), SA_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.backfill_s, 600);
+    assert_int_equal(c.step_s, 30);
+    assert_int_equal(c.timeout_ms, 5000);
+    assert_string_equal(c.deps[0].namespace_, "shop");
+    assert_int_equal(c.deps[0].min_replicas, 2);
+    assert_int_equal(c.deps[0].max_replicas, 12);
+    SA_ASSERT_NEAR(c.deps[0].target_cpu_percent, 60, 1e-9);
+    assert_int_equal(c.deps[0].preset, SA_PRESET_AGGRESSIVE);
+    assert_non_null(strstr(c.deps[0].queries[SA_PQ_CPU], "container_cpu_usage_seconds_total"));
+    assert_non_null(strstr(c.deps[0].queries[SA_PQ_REPLICAS], "kube_deployment_spec_replicas"));
+    assert_non_null(strstr(c.deps[0].queries[SA_PQ_RATE], "http_requests_total"));
+    assert_string_equal(c.deps[1].namespace_, "default");
+    assert_int_equal(c.deps[1].preset, SA_PRESET_CONSERVATIVE);
+    assert_string_equal(c.deps[1].queries[SA_PQ_MEMORY], "");
+    assert_non_null(strstr(c.deps[1].queries[SA_PQ_MEMORY - 1], "container_cpu"));
+    sa_prom_config_release(&c);
+}
+
+static void expect_bad(const char *json, const char *needle)
+{
+    sa_prom_config c = {0};
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_prom_config_parse(json, 15, SA_PRESET_BALANCED, &c, &eb), SA_ERR_INVALID);
+    if (!strstr(eb.msg, needle))
+        fail_msg("message '%s' lacks '%s'", eb.msg, needle);
+    assert_null(c.deps);
+}
+
+static void test_config_errors(void **st)
+{
+    (void)st;
+    expect_bad("{", "not valid JSON");
+    expect_bad("[]", "top level");
+    expect_bad("{\"deployments\":[]}", "deployments");
+    expect_bad("{\"deployment\":[{\"name\":\"a\"}]}", "deployment: unknown key");
+    expect_bad("{\"deployments\":[{\"name\":\"Web\"}]}", "deployments[0].name");
+    expect_bad("{\"deployments\":[{\"name\":\"w\\\"}\"}]}", "deployments[0].name");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"min_replicas\":5,\"max_replicas\":2}]}",
+               "below min_replicas");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"min_replicas\":1.5}]}", "min_replicas");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_cpu_percent\":0}]}", "target_cpu_percent");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"preset\":\"wild\"}]}", "preset");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu\":\"x\"}}]}", "unknown query");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu_percent\":\"\"}}]}",
+               "cannot be empty");
+    expect_bad("{\"deployments\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", "listed twice");
+    expect_bad("{\"backfill_s\":-1,\"deployments\":[{\"name\":\"a\"}]}", "backfill_s");
+}
+
+static void test_expand(void **st)
+{
+    (void)st;
+    sa_buf b;
+    sa_buf_init(&b, 1024);
+    assert_int_equal(sa_prom_expand("x{ns=\"{{namespace}}\",d=\"{{deployment}}\"} {{other}}", "shop",
+                                    "web", &b),
+                     SA_OK);
+    assert_string_equal(b.data, "x{ns=\"shop\",d=\"web\"} {{other}}");
+    sa_buf_release(&b);
+}
+
+static void test_parse_instant(void **st)
+{
+    (void)st;
+    double v = -1, ts = -1;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_prom_parse_instant(200, VEC("42.5"), &v, &ts, &eb), SA_OK);
+    SA_ASSERT_NEAR(v, 42.5, 1e-12);
+    SA_ASSERT_NEAR(ts, 1700000000, 1e-9);
+    assert_int_equal(sa_prom_parse_instant(200, "{\"status\":\"success\",\"data\":{\"resultType\":"
+                                                "\"scalar\",\"result\":[1700000001.5,\"3\"]}}",
+                                           &v, &ts, &eb),
+                     SA_OK);
+    SA_ASSERT_NEAR(v, 3, 1e-12);
+    SA_ASSERT_NEAR(ts, 1700000001.5, 1e-9);
+    v = -1;
+    assert_int_equal(sa_prom_parse_instant(200, EMPTY_VEC, &v, &ts, &eb), SA_ERR_NOTFOUND);
+    assert_non_null(strstr(eb.msg, "empty result"));
+    SA_ASSERT_NEAR(v, -1, 0);
+    assert_int_equal(sa_prom_parse_instant(200, VEC("NaN"), &v, &ts, &eb), SA_ERR_NOTFOUND);
+    assert_int_equal(sa_prom_parse_instant(200, VEC("abc"), &v, &ts, &eb), SA_ERR_SCHEMA);
+    assert_int_equal(sa_prom_parse_instant(400, BAD_DATA, &v, &ts, &eb), SA_ERR_HTTP);
+    assert_string_equal(eb.msg, "prometheus bad_data: 1:5: parse error: unexpected identifier");
+    assert_int_equal(sa_prom_parse_instant(200, "<html>oops</html>", &v, &ts, &eb), SA_ERR_PARSE);
+    assert_int_equal(sa_prom_parse_instant(503, "Service Unavailable", &v, &ts, &eb), SA_ERR_HTTP);
+    assert_string_equal(eb.msg, "http 503");
+    assert_int_equal(sa_prom_parse_instant(200, "{\"status\":\"success\"}", &v, &ts, &eb),
+                     SA_ERR_SCHEMA);
+    assert_int_equal(
+        sa_prom_parse_instant(200,
+                              "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+                              "[{\"value\":[1,\"1\"]},{\"value\":[1,\"2\"]}]}}",
+                              &v, &ts, &eb),
+        SA_ERR_SCHEMA);
+    assert_non_null(strstr(eb.msg, "2 series"));
+    assert_int_equal(sa_prom_parse_instant(200,
+                                           "{\"status\":\"success\",\"data\":{\"resultType\":"
+                                           "\"matrix\",\"result\":[]}}",
+                                           &v, &ts, &eb),
+                     SA_ERR_SCHEMA);
+}
+
+static void test_parse_range(void **st)
+{
+    (void)st;
+    double out[5];
+    sa_errbuf eb = {0};
+    for (int i = 0; i < 5; i++)
+        out[i] = NAN;
+    const char *b = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
+                    "{},\"values\":[[1000,\"1\"],[1020,\"3\"],[1030,\"NaN\"],[1040,\"5\"],[2000,\"9\"]]}]}}";
+    assert_int_equal(sa_prom_parse_range(200, b, 1000, 10, 5, out, &eb), SA_OK);
+    SA_ASSERT_NEAR(out[0], 1, 0);
+    assert_true(isnan(out[1]));
+    SA_ASSERT_NEAR(out[2], 3, 0);
+    assert_true(isnan(out[3]));
+    SA_ASSERT_NEAR(out[4], 5, 0);
+    assert_int_equal(sa_prom_parse_range(200,
+                                         "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                                         "\"result\":[{\"values\":[[1000,2]]}]}}",
+                                         1000, 10, 5, out, &eb),
+                     SA_ERR_SCHEMA);
+}
+
+/* A whole source against the fake Prometheus. */
+typedef struct {
+    sa_fake_peer *peer;
+    char *dir;
+    sa_config cfg;
+    sa_src *src;
+} fixture;
+
+static void fixture_up(fixture *f, const char *json, long timeout_ms)
+{
+    sa_errbuf eb = {0};
+    (void)timeout_ms;
+    memset(f, 0, sizeof *f);
+    assert_int_equal(sa_fake_peer_start(&f->peer, &eb), SA_OK);
+    f->dir = sa_test_tmpdir("prom");
+    sa_config_defaults(&f->cfg);
+    f->cfg.source = SA_SRC_PROMETHEUS;
+    f->cfg.interval_s = 60;
+    snprintf(f->cfg.prometheus_url, sizeof f->cfg.prometheus_url, "%s/", sa_fake_peer_url(f->peer));
+    snprintf(f->cfg.config_file, sizeof f->cfg.config_file, "%s/deployments.json", f->dir);
+    sa_test_write_file(f->cfg.config_file, json);
+    assert_int_equal(sa_src_prometheus_create(&f->cfg, &f->src, &eb), SA_OK);
+    assert_string_equal(f->src->kind, "prometheus");
+    assert_null(f->src->apply);
+}
+
+static void fixture_down(fixture *f)
+{
+    if (f->src)
+        sa_src_destroy(f->src);
+    sa_fake_peer_destroy(f->peer);
+    sa_test_rmtree(f->dir);
+    free(f->dir);
+}
+
+static void push(sa_fake_peer *p, const char *path, int status, const char *body)
+{
+    sa_fake_response r;
+    sa_fake_response_init(&r);
+    r.method = "GET";
+    r.path_prefix = path;
+    r.status = status;
+    r.headers = "Content-Type: application/json";
+    r.body = body;
+    sa_fake_peer_push(p, &r);
+}
+
+static void contexts_free(sa_context *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sa_context_release(&v[i]);
+    free(v);
+}
+
+/* now = 1700000000, step 60, backfill 600: grid end 1699999940 (now - step),
+ * start 1699999400, 10 points. */
+static void test_cycle_backfill_and_degraded(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f,
+               "{\"backfill_s\":600,\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\","
+               "\"min_replicas\":2,\"max_replicas\":8},{\"name\":\"api\",\"namespace\":\"shop\","
+               "\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
+               0);
+    /* web: cpu, memory, replicas, ready; then back-fill cpu, memory, replicas */
+    push(f.peer, "/api/v1/query", 200, VEC("81.5"));
+    push(f.peer, "/api/v1/query", 200, VEC("40"));
+    push(f.peer, "/api/v1/query", 200, VEC("3"));
+    push(f.peer, "/api/v1/query", 200, VEC("3"));
+    char cpu_range[512], mem_range[256];
+    snprintf(cpu_range, sizeof cpu_range,
+             "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
+             "\"values\":[[1699999520,\"50\"],[1699999580,\"55\"],[1699999640,\"60\"],[1699999940,\"80\"]]}]}}");
+    snprintf(mem_range, sizeof mem_range,
+             "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
+    push(f.peer, "/api/v1/query_range", 200, cpu_range);
+    push(f.peer, "/api/v1/query_range", 200, mem_range);
+    push(f.peer, "/api/v1/query_range", 400, BAD_DATA);
+    /* api: cpu is a bad query, replicas empty */
+    push(f.peer, "/api/v1/query", 400, BAD_DATA);
+    push(f.peer, "/api/v1/query", 200, EMPTY_VEC);
+
+    sa_context *v = NULL;
+    size_t n = 0;
+    sa_errbuf eb = {0};
+    assert_int_equal(f.src->collect(f.src, 1700000000, &v, &n, &eb), SA_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].name, "web");
+    assert_string_equal(v[0].degraded, "");
+    SA_ASSERT_NEAR(v[0].cpu_percent, 81.5, 1e-9);
+    SA_ASSERT_NEAR(v[0].memory_percent, 40, 1e-9);
+    assert_int_equal(v[0].current_replicas, 3);
+    assert_int_equal(v[0].ready_pods, 3);
+    assert_int_equal(v[0].min_replicas, 2);
+    assert_int_equal(v[0].max_replicas, 8);
+    assert_int_equal(v[0].observed_at, 1700000000);
+    /* leading NaN rows trimmed: first point 1699999520 (index 2), last index 9 */
+    assert_int_equal(v[0].n_history, 8);
+    assert_int_equal(v[0].history[0].timestamp, 1699999520);
+    SA_ASSERT_NEAR(v[0].history[0].cpu_percent, 50, 0);
+    assert_true(isnan(v[0].history[3].cpu_percent));
+    assert_true(isnan(v[0].history[0].memory_percent));
+    assert_int_equal(v[0].history[0].replicas, -1);
+    assert_int_equal(v[0].history[7].timestamp, 1699999940);
+    SA_ASSERT_NEAR(v[0].history[7].cpu_percent, 80, 0);
+
+    assert_string_equal(v[1].name, "api");
+    assert_true(isnan(v[1].cpu_percent));
+    assert_string_equal(v[1].degraded,
+                        "cpu_percent: prometheus bad_data: 1:5: parse error: unexpected identifier (+1 more)");
+    assert_int_equal(v[1].n_history, 0);
+
+    /* requests as sent: the expanded, escaped query and the range grid */
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 9);
+    const sa_fake_request *r0 = sa_fake_peer_request(f.peer, 0);
+    assert_non_null(strstr(r0->path, "/api/v1/query?query="));
+    assert_non_null(strstr(r0->path, "container_cpu_usage_seconds_total"));
+    assert_non_null(strstr(r0->path, "namespace%3D%22shop%22"));
+    assert_non_null(strstr(r0->path, "pod%3D~%22web-%5Ba-z0-9%5D%2B-%5Ba-z0-9%5D%2B%22"));
+    assert_non_null(strstr(r0->path, "&time=1700000000"));
+    const sa_fake_request *r4 = sa_fake_peer_request(f.peer, 4);
+    assert_non_null(strstr(r4->path, "/api/v1/query_range?query="));
+    assert_non_null(strstr(r4->path, "&start=1699999400&end=1699999940&step=60"));
+    contexts_free(v, n);
+
+    /* second cycle: web is back-filled already, so no range query; api's
+     * Prometheus reply is too large, then not JSON */
+    push(f.peer, "/api/v1/query", 200, VEC("70"));
+    push(f.peer, "/api/v1/query", 200, VEC("41"));
+    push(f.peer, "/api/v1/query", 200, VEC("4"));
+    push(f.peer, "/api/v1/query", 200, VEC("4"));
+    size_t big = SA_CAP_PEER_REPLY + 16;
+    char *huge = malloc(big + 1);
+    assert_non_null(huge);
+    memset(huge, ' ', big);
+    huge[big] = '\0';
+    push(f.peer, "/api/v1/query", 200, huge);
+    push(f.peer, "/api/v1/query", 200, "not json");
+    assert_int_equal(f.src->collect(f.src, 1700000060, &v, &n, &eb), SA_OK);
+    free(huge);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 15);
+    assert_string_equal(v[0].degraded, "");
+    assert_int_equal(v[0].n_history, 0);
+    assert_int_equal(v[0].current_replicas, 4);
+    assert_non_null(strstr(v[1].degraded, "cpu_percent: reply larger than"));
+    assert_non_null(strstr(v[1].degraded, "(+1 more)"));
+    contexts_free(v, n);
+    fixture_down(&f);
+}
+
+static void test_cycle_timeout_and_unreachable(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f,
+               "{\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"slow\"},"
+               "{\"name\":\"fine\",\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
+               300);
+    sa_fake_response r;
+    sa_fake_response_init(&r);
+    r.status = 200;
+    r.body = VEC("1");
+    r.delay_ms = 2000;
+    sa_fake_peer_push(f.peer, &r);
+    push(f.peer, "/api/v1/query", 200, VEC("20"));
+    push(f.peer, "/api/v1/query", 200, VEC("2"));
+    sa_context *v = NULL;
+    size_t n = 0;
+    sa_errbuf eb = {0};
+    assert_int_equal(f.src->collect(f.src, 1700000000, &v, &n, &eb), SA_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].degraded, "cpu_percent: timed out after 300 ms");
+    assert_string_equal(v[1].degraded, "");
+    SA_ASSERT_NEAR(v[1].cpu_percent, 20, 0);
+    assert_int_equal(v[1].current_replicas, 2);
+    contexts_free(v, n);
+
+    /* Prometheus gone: every deployment degraded, the cycle still returns */
+    sa_fake_peer_destroy(f.peer);
+    f.peer = NULL;
+    assert_int_equal(f.src->collect(f.src, 1700000060, &v, &n, &eb), SA_OK);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(v[0].degraded, "cannot connect"));
+    assert_non_null(strstr(v[1].degraded, "cannot connect"));
+    contexts_free(v, n);
+    fixture_down(&f);
+}
+
+static void test_create_errors(void **st)
+{
+    (void)st;
+    sa_config cfg;
+    sa_config_defaults(&cfg);
+    sa_src *s = NULL;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_src_prometheus_create(&cfg, &s, &eb), SA_ERR_INVALID);
+    assert_non_null(strstr(eb.msg, "SCALEADVISOR_CONFIG"));
+    sa_strlcpy(cfg.config_file, "/nonexistent/deployments.json", sizeof cfg.config_file);
+    assert_int_not_equal(sa_src_prometheus_create(&cfg, &s, &eb), SA_OK);
+    assert_null(s);
+    sa_strlcpy(cfg.prometheus_url, "ftp://x", sizeof cfg.prometheus_url);
+    assert_int_equal(sa_src_prometheus_create(&cfg, &s, &eb), SA_ERR_INVALID);
+    assert_non_null(strstr(eb.msg, "PROMETHEUS_URL"));
+}
+
+/* Live check against a real Prometheus, run by tests/integration/
+ * prometheus.sh (which sets SA_IT_PROMETHEUS_URL and SA_IT_PROMETHEUS_CONFIG
+ * and serves shop/web at 60 % CPU and shop/api at 150 %, with three hours of
+ * history); skipped in the unit run, where no Prometheus is started. */
+static void test_live_prometheus(void **st)
+{
+    (void)st;
+    const char *url = getenv("SA_IT_PROMETHEUS_URL"), *file = getenv("SA_IT_PROMETHEUS_CONFIG");
+    if (!url || !file)
+        skip();
+    sa_config cfg;
+    sa_config_defaults(&cfg);
+    cfg.interval_s = 60;
+    sa_strlcpy(cfg.prometheus_url, url, sizeof cfg.prometheus_url);
+    sa_strlcpy(cfg.config_file, file, sizeof cfg.config_file);
+    sa_src *s = NULL;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_src_prometheus_create(&cfg, &s, &eb), SA_OK);
+    sa_context *v = NULL;
+    size_t n = 0;
+    int64_t now = (int64_t)sa_now();
+    assert_int_equal(s->collect(s, now, &v, &n, &eb), SA_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0].name, "web");
+    assert_string_equal(v[0].degraded, "");
+    /* rate() extrapolates over the seconds between history and live
+     * scrapes: allow a few per cent */
+    SA_ASSERT_NEAR(v[0].cpu_percent, 60.0, 3.0);
+    SA_ASSERT_NEAR(v[0].memory_percent, 50.0, 0.01);
+    SA_ASSERT_NEAR(v[0].request_rate, 40.0, 4.0);
+    assert_int_equal(v[0].current_replicas, 3);
+    assert_int_equal(v[0].ready_pods, 3);
+    /* back-fill: 3 h at 60 s, mostly from the promtool blocks */
+    assert_true(v[0].n_history >= 150);
+    for (size_t i = 1; i < v[0].n_history; i++)
+        assert_int_equal(v[0].history[i].timestamp - v[0].history[i - 1].timestamp, 60);
+    SA_ASSERT_NEAR(v[0].history[10].cpu_percent, 60.0, 0.5);
+    assert_int_equal(v[0].history[10].replicas, 3);
+    assert_string_equal(v[1].name, "api");
+    SA_ASSERT_NEAR(v[1].cpu_percent, 150.0, 7.5);
+    assert_true(v[1].n_history >= 150);
+    assert_string_equal(v[2].name, "ghost");
+    assert_true(isnan(v[2].cpu_percent));
+    assert_string_equal(v[2].degraded, "cpu_percent: empty result (no series matched) (+4 more)");
+    contexts_free(v, n);
+    /* second cycle: no back-fill again */
+    assert_int_equal(s->collect(s, (int64_t)sa_now(), &v, &n, &eb), SA_OK);
+    assert_int_equal(v[0].n_history, 0);
+    assert_string_equal(v[0].degraded, "");
+    contexts_free(v, n);
+    sa_src_destroy(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_defaults_and_overrides),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_expand),
+        cmocka_unit_test(test_parse_instant),
+        cmocka_unit_test(test_parse_range),
+        cmocka_unit_test(test_cycle_backfill_and_degraded),
+        cmocka_unit_test(test_cycle_timeout_and_unreachable),
+        cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_live_prometheus),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

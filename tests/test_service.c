@@ -1,0 +1,344 @@
+/*
+ * test_service.c - the control loop on the simulator with a scratch
+ * database, time driven by the test: every deployment gets a stored
+ * recommendation with the decision's source and verdict and the context it
+ * was made from; dry-run never actuates; --apply drives the simulated
+ * cluster and audits before/after; pause stops actuation; a restart
+ * resumes from the stored history without duplicates; the HTTP backend
+ * answers (evaluate-now through the loop, status, metrics, unknown = 404).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "sa_test.h"
+#include "scaleadvisor/codec.h"
+#include "scaleadvisor/service.h"
+#include "scaleadvisor/simulator.h"
+#include "scaleadvisor/util.h"
+#include "scaleadvisor/banned.h"
+
+#define T0 1699999200 /* on the 15 s grid */
+
+typedef struct {
+    char *dir;
+    sa_config cfg;
+    sa_store *w, *r;
+    sa_src *src;
+    sa_metrics *m;
+    sa_service *svc;
+} fx;
+
+static void fx_start(fx *f)
+{
+    sa_errbuf eb = {0};
+    sa_service_deps d = {0};
+    assert_int_equal(sa_store_open(f->cfg.db_path, SA_STORE_READWRITE, &f->w, &eb), SA_OK);
+    assert_int_equal(sa_store_open(f->cfg.db_path, SA_STORE_READONLY, &f->r, &eb), SA_OK);
+    assert_int_equal(sa_src_create(&f->cfg, &f->src, &eb), SA_OK);
+    assert_int_equal(sa_metrics_create(&f->m, &eb), SA_OK);
+    d.cfg = &f->cfg;
+    d.src = f->src;
+    d.store = f->w;
+    d.reader = f->r;
+    d.metrics = f->m;
+    assert_int_equal(sa_service_create(&d, &f->svc, &eb), SA_OK);
+}
+
+static void fx_stop(fx *f)
+{
+    sa_service_destroy(f->svc);
+    sa_metrics_destroy(f->m);
+    sa_src_destroy(f->src);
+    sa_store_close(f->r);
+    sa_store_close(f->w);
+    f->svc = NULL;
+    f->m = NULL;
+    f->src = NULL;
+    f->r = f->w = NULL;
+}
+
+static fx *fx_new(bool dry_run)
+{
+    fx *f = calloc(1, sizeof *f);
+    f->dir = sa_test_tmpdir("service");
+    sa_config_defaults(&f->cfg);
+    snprintf(f->cfg.db_path, sizeof f->cfg.db_path, "%s/s.db", f->dir);
+    f->cfg.interval_s = 15;
+    f->cfg.dry_run = dry_run;
+    fx_start(f);
+    return f;
+}
+
+static void fx_free(fx *f)
+{
+    fx_stop(f);
+    sa_test_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+}
+
+static void cycle(fx *f, int64_t now)
+{
+    sa_errbuf eb = {0};
+    sa_err e = sa_service_cycle(f->svc, now, &eb);
+    if (e != SA_OK)
+        fail_msg("cycle at %lld: %s", (long long)now, eb.msg);
+}
+
+static int64_t count(fx *f, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+    assert_int_equal(sqlite3_open(f->cfg.db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_dry_run_cycle_stores_every_deployment(void **state)
+{
+    (void)state;
+    fx *f = fx_new(true);
+    sa_http_backend be;
+    sa_buf b;
+    sa_buf_init(&b, SA_CAP_JSON_OUT);
+    sa_service_backend(f->svc, &be);
+    assert_false(be.ready(be.ctx));
+    for (int k = 0; k < 4; k++)
+        cycle(f, T0 + 15 * k);
+    assert_true(be.ready(be.ctx));
+    assert_int_equal(sa_service_cycles(f->svc), 4);
+    /* 4 deployments x 4 cycles, every one with its context JSON */
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations"), 16);
+    assert_int_equal(count(f, "SELECT count(DISTINCT deployment_id) FROM recommendations"), 4);
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE applied = 1"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE dry_run = 0"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit_log"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM cycles"), 4);
+    /* back-fill (two compressed days at 15 s) + one sample per cycle */
+    assert_int_equal(count(f, "SELECT count(*) FROM samples"), 4 * (7200 / 15 - 1 + 4));
+    assert_true(count(f, "SELECT count(*) FROM forecasts") > 0);
+
+    /* the stored context is the one the codec reads back (replayable) */
+    {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        sa_context c;
+        sa_errbuf eb = {0};
+        assert_int_equal(sqlite3_open(f->cfg.db_path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT context_json FROM recommendations "
+                                                "ORDER BY id DESC LIMIT 1",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        sa_context_init(&c);
+        const char *j = (const char *)sqlite3_column_text(st, 0);
+        if (sa_codec_context_parse(j, strlen(j), &c, &eb) != SA_OK)
+            fail_msg("stored context does not parse: %s", eb.msg);
+        assert_int_equal(c.n_history, 20);
+        sa_context_release(&c);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+
+    assert_int_equal(be.recommendations(be.ctx, NULL, NULL, &b), SA_OK);
+    assert_non_null(strstr(b.data, "\"namespace\":\"shop\""));
+    assert_non_null(strstr(b.data, "\"namespace\":\"analytics\""));
+    assert_non_null(strstr(b.data, "\"deployment\":\"checkout\""));
+    assert_non_null(strstr(b.data, "\"applied\":false,\"dry_run\":true"));
+    assert_non_null(strstr(b.data, "\"verdict\":"));
+    sa_buf_reset(&b);
+    assert_int_equal(be.recommendations(be.ctx, "shop", "web", &b), SA_OK);
+    assert_non_null(strstr(b.data, "\"deployment\":\"web\""));
+    assert_null(strstr(b.data, "\"deployment\":\"api\""));
+    sa_buf_reset(&b);
+    assert_int_equal(be.history(be.ctx, "shop", "web", T0 - 60, 100, &b), SA_OK);
+    assert_non_null(strstr(b.data, "\"samples\":[{\"timestamp\":"));
+    sa_buf_reset(&b);
+    assert_int_equal(be.history(be.ctx, "shop", "nope", 0, 100, &b), SA_ERR_NOTFOUND);
+    sa_buf_reset(&b);
+    assert_int_equal(be.metrics(be.ctx, &b), SA_OK);
+    assert_non_null(strstr(b.data, "# TYPE scaleadvisor_decisions_total counter"));
+    assert_non_null(strstr(b.data, "scaleadvisor_cycle_duration_seconds_count 4"));
+    assert_non_null(
+        strstr(b.data, "scaleadvisor_recommended_replicas{namespace=\"shop\",deployment=\"web\"}"));
+    sa_buf_reset(&b);
+    assert_int_equal(be.status(be.ctx, &b), SA_OK);
+    assert_non_null(strstr(b.data, "\"mode\":\"dry_run\""));
+    assert_non_null(strstr(b.data, "\"cycles\":4"));
+    sa_buf_release(&b);
+    fx_free(f);
+}
+
+/* Replicas of one deployment now, from the source. */
+static int replicas_of(fx *f, const char *ns, const char *name, int64_t now)
+{
+    sa_context *v = NULL;
+    size_t n = 0;
+    sa_errbuf eb = {0};
+    int r = -1;
+    assert_int_equal(f->src->collect(f->src, now, &v, &n, &eb), SA_OK);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].namespace_, ns) == 0 && strcmp(v[i].name, name) == 0)
+            r = v[i].current_replicas;
+    sa_src_contexts_free(v, n);
+    return r;
+}
+
+static void test_apply_drives_cluster_and_audits(void **state)
+{
+    (void)state;
+    fx *f = fx_new(false);
+    sa_http_backend be;
+    sa_errbuf eb = {0};
+    int64_t t = T0;
+    sa_service_backend(f->svc, &be);
+    for (int k = 0; k < 40; k++, t += 15)
+        cycle(f, t);
+    /* every applied decision has an audit row with before/after that
+     * matches the decision's target, and the recommendation is applied */
+    int64_t audits = count(f, "SELECT count(*) FROM audit_log");
+    assert_true(audits > 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit_log a JOIN recommendations r ON "
+                              "r.id = a.recommendation_id WHERE a.after_replicas = "
+                              "r.target_replicas AND a.before_replicas = r.current_replicas "
+                              "AND r.applied = 1 AND a.method = 'simulator' AND "
+                              "a.outcome = 'ok'"),
+                     audits);
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE applied = 1"), audits);
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE dry_run = 1"), 0);
+    /* the cluster follows: after a cycle, the next observation of that
+     * deployment shows the decided replicas */
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations r WHERE r.applied = 1 AND "
+                              "EXISTS (SELECT 1 FROM recommendations n WHERE n.deployment_id = "
+                              "r.deployment_id AND n.generated_at = r.generated_at + 15 AND "
+                              "n.current_replicas != r.target_replicas)"),
+                     0);
+
+    /* paused: decisions go on, nothing is applied any more */
+    assert_int_equal(be.set_paused(be.ctx, true, false, &eb), SA_OK);
+    int64_t before = count(f, "SELECT count(*) FROM audit_log");
+    int web = replicas_of(f, "shop", "web", t);
+    for (int k = 0; k < 20; k++, t += 15)
+        cycle(f, t);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit_log"), before);
+    assert_int_equal(replicas_of(f, "shop", "web", t), web);
+    {
+        char q[160];
+        snprintf(q, sizeof q, "SELECT count(*) FROM recommendations WHERE generated_at >= %lld",
+                 (long long)(t - 20 * 15));
+        assert_int_equal(count(f, q), 4 * 20);
+        snprintf(q, sizeof q,
+                 "SELECT count(*) FROM recommendations WHERE applied = 1 AND generated_at >= %lld",
+                 (long long)(t - 20 * 15));
+        assert_int_equal(count(f, q), 0);
+    }
+    assert_int_equal(be.set_paused(be.ctx, false, false, &eb), SA_OK);
+    fx_free(f);
+}
+
+static void test_restart_resumes_without_duplicates(void **state)
+{
+    (void)state;
+    fx *f = fx_new(true);
+    int64_t t = T0;
+    for (int k = 0; k < 3; k++, t += 15)
+        cycle(f, t);
+    int64_t samples = count(f, "SELECT count(*) FROM samples");
+    int64_t recs = count(f, "SELECT count(*) FROM recommendations");
+    fx_stop(f);
+    /* restart a minute later: the new simulator back-fills two days again,
+     * but only the gap since the last stored sample is added */
+    t += 60;
+    fx_start(f);
+    cycle(f, t);
+    assert_int_equal(count(f, "SELECT count(*) FROM samples"), samples + 4 * (60 / 15 + 1));
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations"), recs + 4);
+    assert_int_equal(count(f, "SELECT count(*) FROM (SELECT deployment_id, ts FROM samples "
+                              "GROUP BY 1, 2 HAVING count(*) > 1)"),
+                     0);
+    /* the history is continuous on the 15 s grid across the restart */
+    assert_int_equal(count(f, "SELECT count(*) FROM samples a WHERE ts < (SELECT max(ts) FROM "
+                              "samples) AND NOT EXISTS (SELECT 1 FROM samples b WHERE "
+                              "b.deployment_id = a.deployment_id AND b.ts = a.ts + 15)"),
+                     0);
+    fx_free(f);
+}
+
+typedef struct {
+    sa_http_backend be;
+    const char *ns, *name;
+    sa_err e;
+    sa_buf out;
+    sa_errbuf eb;
+    volatile int done;
+} eval_call;
+
+static void *eval_thread(void *arg)
+{
+    eval_call *c = arg;
+    c->e = c->be.evaluate(c->be.ctx, c->ns, c->name, &c->out, &c->eb);
+    c->done = 1;
+    return NULL;
+}
+
+static void run_eval(fx *f, eval_call *c)
+{
+    pthread_t th;
+    sa_service_backend(f->svc, &c->be);
+    sa_buf_init(&c->out, SA_CAP_JSON_OUT);
+    assert_int_equal(pthread_create(&th, NULL, eval_thread, c), 0);
+    /* the test plays the loop thread: serve until answered (bounded) */
+    for (int i = 0; i < 2000 && !c->done; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        sa_service_serve_requests(f->svc);
+        nanosleep(&ts, NULL);
+    }
+    pthread_join(th, NULL);
+}
+
+static void test_evaluate_now_through_loop(void **state)
+{
+    (void)state;
+    fx *f = fx_new(true);
+    eval_call ok = {.ns = "shop", .name = "checkout"}, bad = {.ns = "shop", .name = "nope"};
+    cycle(f, (int64_t)sa_now() / 15 * 15);
+    run_eval(f, &ok);
+    if (ok.e != SA_OK)
+        fail_msg("evaluate: %s", ok.eb.msg);
+    assert_non_null(strstr(ok.out.data, "\"deployment\":\"checkout\""));
+    assert_non_null(strstr(ok.out.data, "\"decision\":{\"source\":"));
+    assert_int_equal(sa_service_cycles(f->svc), 2);
+    run_eval(f, &bad);
+    assert_int_equal(bad.e, SA_ERR_NOTFOUND);
+    assert_non_null(strstr(bad.eb.msg, "shop/nope"));
+    /* after stop, requests are refused at once */
+    sa_service_stop(f->svc);
+    eval_call late = {.ns = "shop", .name = "web"};
+    run_eval(f, &late);
+    assert_int_equal(late.e, SA_ERR_UNAVAILABLE);
+    sa_buf_release(&ok.out);
+    sa_buf_release(&bad.out);
+    sa_buf_release(&late.out);
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dry_run_cycle_stores_every_deployment),
+        cmocka_unit_test(test_apply_drives_cluster_and_audits),
+        cmocka_unit_test(test_restart_resumes_without_duplicates),
+        cmocka_unit_test(test_evaluate_now_through_loop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
