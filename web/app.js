@@ -442,18 +442,36 @@
 
   function metricOf(r, samples) {
     const f = r.forecast || {};
-    if (f.metric === 'request_rate' || f.metric === 'cpu_percent') return f.metric;
-    return samples.some((x) => isNum(x.cpu_percent)) ? 'cpu_percent' : 'request_rate';
+    if (f.metric === 'request_rate' && samples.some((x) => isNum(x.request_rate))) return 'request_rate';
+    return samples.some((x) => isNum(x.cpu_percent)) || !samples.length ? 'cpu_percent' : 'request_rate';
+  }
+
+  /* Forecast points in the chart's metric. The service forecasts demand in
+   * replica units ("demand_replicas": replicas that would run at 100 %
+   * CPU); as CPU % that is demand * 100 / replicas, shown at the current
+   * replica count. */
+  function forecastPoints(r, hist, metric) {
+    const reps = r.current_replicas;
+    const out = [];
+    for (const x of (hist && Array.isArray(hist.forecast) ? hist.forecast : [])) {
+      if (!x || !Number.isFinite(epoch(x.timestamp)) || !isNum(x.mean)) continue;
+      if (!x.metric || x.metric === metric) {
+        out.push({timestamp: epoch(x.timestamp), mean: x.mean, lower: x.lower, upper: x.upper});
+      } else if (x.metric === 'demand_replicas' && metric === 'cpu_percent' && isNum(reps) && reps > 0) {
+        const k = 100 / reps;
+        out.push({timestamp: epoch(x.timestamp), mean: x.mean * k, converted: true,
+          lower: isNum(x.lower) ? x.lower * k : NaN, upper: isNum(x.upper) ? x.upper * k : NaN});
+      }
+    }
+    return out.sort((a, b) => a.timestamp - b.timestamp);
   }
 
   function chart(r, hist) {
     const samples = (hist && Array.isArray(hist.samples) ? hist.samples : [])
       .filter((x) => x && Number.isFinite(epoch(x.timestamp)));
     const metric = metricOf(r, samples);
-    const fcAll = (hist && Array.isArray(hist.forecast) ? hist.forecast : [])
-      .filter((x) => x && Number.isFinite(epoch(x.timestamp)) && isNum(x.mean) &&
-        (!x.metric || x.metric === metric))
-      .sort((a, b) => epoch(a.timestamp) - epoch(b.timestamp));
+    const fcAll = forecastPoints(r, hist, metric);
+    const fcConverted = fcAll.length > 0 && fcAll[0].converted;
     const decs = historyDecisions(hist).filter((x) => isNum(x.target_replicas));
     const mname = metric === 'cpu_percent' ? 'CPU %' : 'requests/s';
 
@@ -477,6 +495,8 @@
     let vmax = 0;
     for (const x of samples) if (isNum(x[metric])) vmax = Math.max(vmax, x[metric]);
     for (const x of fcAll) vmax = Math.max(vmax, x.mean, isNum(x.upper) ? x.upper : 0);
+    const tgt = hist && hist.deployment && typeof hist.deployment === 'object' ? hist.deployment.target_cpu_percent : NaN;
+    if (metric === 'cpu_percent' && isNum(tgt)) vmax = Math.max(vmax, tgt);
     vmax = niceMax(vmax * 1.05);
     let rmax = Math.max(r.max_replicas || 0, r.current_replicas || 0, decision(r).target_replicas || 0);
     for (const x of samples) if (isNum(x.replicas)) rmax = Math.max(rmax, x.replicas);
@@ -508,6 +528,15 @@
     }
     g.push(s('text', {class: 'axis-title', x: CH.l, y: CH.top - 2}, mname));
     g.push(s('text', {class: 'axis-title', x: CH.l, y: CH.rtop - 6}, 'replicas'));
+
+    /* the CPU target, when the service says what it is */
+    const target = hist && hist.deployment && typeof hist.deployment === 'object'
+      ? hist.deployment.target_cpu_percent : undefined;
+    if (metric === 'cpu_percent' && isNum(target) && target > 0 && target <= vmax) {
+      g.push(s('line', {class: 'target', x1: CH.l, x2: CH.w - CH.r, y1: Y(target).toFixed(1), y2: Y(target).toFixed(1)}));
+      g.push(s('text', {class: 'target-label', x: CH.w - CH.r - 4, y: (Y(target) - 4).toFixed(1), 'text-anchor': 'end'},
+        'target ' + num(target) + ' %'));
+    }
 
     /* forecast band and mean, ahead of now, joined to the last observation */
     const last = samples.length ? samples[samples.length - 1] : null;
@@ -543,7 +572,9 @@
     if (Number.isFinite(now)) {
       const xn = X(now).toFixed(1);
       g.push(s('line', {class: 'now', x1: xn, x2: xn, y1: CH.top, y2: CH.bottom}));
-      g.push(s('text', {class: 'now-label', x: xn, y: CH.top + 10, 'text-anchor': 'middle'}, 'now'));
+      const nearEnd = X(now) > CH.w - CH.r - 20;
+      g.push(s('text', {class: 'now-label', x: nearEnd ? (X(now) - 4).toFixed(1) : xn, y: CH.top + 10,
+        'text-anchor': nearEnd ? 'end' : 'middle'}, 'now'));
     }
 
     const f = r.forecast || {};
@@ -557,7 +588,8 @@
       s('desc', {id: 'chart-desc'}, desc), g);
     const legend = h('ul.legend', null,
       h('li.lg-observed', null, 'observed ' + mname),
-      fc.length ? h('li.lg-forecast', null, 'forecast (' + label(f.method) + ')') : null,
+      fc.length ? h('li.lg-forecast', null, 'forecast' + (f.method ? ' (' + label(f.method) + ')' : '') +
+        (fcConverted ? ' at ' + int(r.current_replicas) + ' replicas' : '')) : null,
       fcPast.length ? h('li.lg-forecast-past', null, 'earlier forecasts') : null,
       band.length ? h('li.lg-band', null, 'forecast band') : null,
       h('li.lg-replicas', null, 'replicas (current)'),
@@ -623,10 +655,18 @@
 
   function forecastFacts(r) {
     const f = r.forecast;
-    if (!f || !f.present) return h('p.note', {'data-key': 'fc-none'}, 'No forecast yet (not enough history).');
-    const unit = f.metric === 'request_rate' ? ' req/s' : ' %';
+    if (!f || typeof f !== 'object' || f.present === false) {
+      return h('p.note', {'data-key': 'fc-none'}, 'No forecast yet (not enough history).');
+    }
+    /* the predictor's figures are for the whole deployment: CPU demand in %
+     * of one pod's request, requests/s, or replica units */
+    const unit = f.metric === 'request_rate' ? ' req/s' : f.metric === 'cpu_percent' ? ' %' : '';
+    const what = f.metric === 'cpu_percent' ? 'CPU demand, whole deployment (% of one pod)'
+      : f.metric === 'request_rate' ? 'request rate, whole deployment' : 'demand (replica units)';
+    const hs = isNum(f.horizon_s) ? f.horizon_s : 0;
     return h('dl.facts.forecast-facts', {'data-key': 'fc'},
-      field('Forecast', label(f.method) + ', next ' + Math.round((f.horizon_s || 0) / 60) + ' min'),
+      field('Forecast', what + '; ' + label(f.method) + ', next ' +
+        (hs >= 120 ? Math.round(hs / 60) + ' min' : Math.round(hs) + ' s')),
       field('Now', num(f.now, 1) + unit),
       field('Mean', num(f.mean, 1) + unit),
       field('Peak (upper)', num(f.peak, 1) + ' (' + num(f.peak_upper, 1) + ')' + unit),

@@ -72,39 +72,32 @@ for _ in $(seq 100); do [ -s "$WORK/llm.port" ] && break; sleep 0.1; done
 [ -s "$WORK/llm.port" ] || fail "fake LLM did not start within 10 s"
 LLM_PORT=$(cat "$WORK/llm.port")
 
-# --- the service, on a free port (retried if another process takes it) ---
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-start_service() {
-    local port=$1
-    (
-        cd "$WORK"
-        exec env GROQ_API_KEY="$GROQ_KEY" GROQ_BASE_URL="http://127.0.0.1:$LLM_PORT/openai/v1" \
-            LLM_TIMEOUT_MS=10000 SCALEADVISOR_API_TOKEN="$API_TOKEN" \
-            SCALEADVISOR_PROMPTS_DIR="$SA_SOURCE_DIR/prompts" SCALEADVISOR_WEB_DIR="$SA_SOURCE_DIR/web" \
-            SCALEADVISOR_INTERVAL_S=2 \
-            "$SA_BIN" serve --listen "127.0.0.1:$port" --db "$WORK/sa.db" --source simulator --dry-run
-    ) >>"$WORK/service.log" 2>&1 &
-    SVC_PID=$!
-}
-BASE=""
-for attempt in 1 2 3 4 5; do
-    port=$((20000 + (RANDOM * 7 + $$ + attempt * 977) % 40000))
-    port_free "$port" || continue
-    start_service "$port"
-    for _ in $(seq 120); do
-        if curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
-            BASE="http://127.0.0.1:$port"
-            break
-        fi
-        kill -0 "$SVC_PID" 2>/dev/null || break
-        sleep 0.5
-    done
-    [ -n "$BASE" ] && break
-    kill "$SVC_PID" 2>/dev/null || true
-    wait "$SVC_PID" 2>/dev/null || true
-    SVC_PID=""
+# --- the service, on a free port (port 0; the bound port is read from the
+# "http listening" log line) ---
+(
+    cd "$WORK"
+    exec env GROQ_API_KEY="$GROQ_KEY" GROQ_BASE_URL="http://127.0.0.1:$LLM_PORT/openai/v1" \
+        LLM_TIMEOUT_MS=10000 SCALEADVISOR_API_TOKEN="$API_TOKEN" \
+        SCALEADVISOR_PROMPTS_DIR="$SA_SOURCE_DIR/prompts" SCALEADVISOR_WEB_DIR="$SA_SOURCE_DIR/web" \
+        "$SA_BIN" serve --listen 127.0.0.1:0 --env-file /dev/null --db "$WORK/sa.db" \
+        --source simulator --dry-run --interval-s 2
+) >>"$WORK/service.log" 2>&1 &
+SVC_PID=$!
+PORT=""
+for _ in $(seq 200); do
+    PORT=$(sed -n 's/.*"msg":"http listening","addr":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$WORK/service.log" | head -n 1)
+    [ -n "$PORT" ] && break
+    kill -0 "$SVC_PID" 2>/dev/null || fail "the service exited during start-up"
+    sleep 0.1
 done
-[ -n "$BASE" ] || fail "service did not answer /healthz within 60 s (see service.log)"
+[ -n "$PORT" ] || fail "no 'http listening' line from the service within 20 s"
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 240); do
+    curl -fsS --max-time 2 "$BASE/readyz" >/dev/null 2>&1 && break
+    kill -0 "$SVC_PID" 2>/dev/null || fail "the service exited before it was ready"
+    sleep 0.5
+done
+curl -fsS --max-time 2 "$BASE/readyz" >/dev/null 2>&1 || fail "service not ready within 120 s"
 echo "dashboard: service at $BASE, fake LLM on port $LLM_PORT"
 
 # --- wait until every deployment has a recommendation with the LLM's answer ---
