@@ -206,6 +206,23 @@ has "$WORK/detail.html" 'id="validation-h"' || fail "no validation section"
 has "$WORK/detail.html" 'id="history-h"' || fail "no decision history section"
 has "$WORK/detail.html" 'not applied: dry-run' || fail "the deployment view does not say dry-run"
 
+# The actions the page offers: the same paths refuse a request without the
+# token and take it with; a pause shows on the page.
+for path in "deployments/$SEL_NS/$SEL_NAME/evaluate" pause resume; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -X POST "$BASE/api/autoscaling/$path")
+    [ "$code" = 401 ] || fail "POST $path without token: $code, expected 401"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -X POST \
+    -H "Authorization: Bearer $API_TOKEN" "$BASE/api/autoscaling/pause")
+[ "$code" = 200 ] || fail "POST pause with the token: $code"
+dump "$BASE/$FRAG" "$WORK/paused.html"
+pz=$(cat "$WORK/paused.html")
+pz=${pz#*id=\"paused\">}
+case "${pz%%</span>*}" in paused) ;; *) fail "the page does not show actuation paused: ${pz:0:60}" ;; esac
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -X POST \
+    -H "Authorization: Bearer $API_TOKEN" "$BASE/api/autoscaling/resume")
+[ "$code" = 200 ] || fail "POST resume with the token: $code"
+
 # Screenshot artefacts (laptop and phone widths)
 chrome 1440,1300 --screenshot="$ART/dashboard.png" "$BASE/$FRAG" >/dev/null || fail "screenshot failed"
 chrome 390,1600 --screenshot="$ART/dashboard-phone.png" "$BASE/$FRAG" >/dev/null ||
