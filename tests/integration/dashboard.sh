@@ -21,6 +21,7 @@ ART="$BUILD/artefacts"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sa-dashboard.XXXXXX")
 SVC_PID=""
 LLM_PID=""
+CH_PID=""
 GROQ_KEY="gsk_test_$(date +%s)_$$_secret"
 API_TOKEN="tok_test_$$_secret"
 
@@ -34,11 +35,11 @@ fail() {
 
 cleanup() {
     local pid
-    for pid in "$SVC_PID" "$LLM_PID"; do
+    for pid in "$CH_PID" "$SVC_PID" "$LLM_PID"; do
         [ -n "$pid" ] || continue
         kill "$pid" 2>/dev/null || true
     done
-    for pid in "$SVC_PID" "$LLM_PID"; do
+    for pid in "$CH_PID" "$SVC_PID" "$LLM_PID"; do
         [ -n "$pid" ] || continue
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null || true
@@ -230,4 +231,36 @@ chrome 390,1600 --screenshot="$ART/dashboard-phone.png" "$BASE/$FRAG" >/dev/null
 for p in "$ART/dashboard.png" "$ART/dashboard-phone.png"; do
     [ "$(head -c 8 "$p" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$p is not a PNG"
 done
+
+# Interactive checks (token form, evaluate, pause/resume, refused token,
+# focus kept across refreshes, keyboard, filter, "unreachable" banner)
+# through the DevTools protocol; they need Node.js with a WebSocket client
+# (Node >= 22, or 20.10+ with a flag; Debian 12's Node 18 has none).
+NODE_WS=""
+if command -v node >/dev/null; then
+    for flag in "" "--experimental-websocket"; do
+        # shellcheck disable=SC2086
+        if node $flag -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' 2>/dev/null; then
+            NODE_WS="node $flag"
+            break
+        fi
+    done
+fi
+if [ -n "$NODE_WS" ]; then
+    profile=$(mktemp -d "$WORK/profile.XXXXXX")
+    "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --disable-extensions --mute-audio --user-data-dir="$profile" --window-size=1440,1300 \
+        --remote-debugging-address=127.0.0.1 --remote-debugging-port=0 about:blank \
+        2>>"$WORK/chromium.log" &
+    CH_PID=$!
+    for _ in $(seq 100); do [ -s "$profile/DevToolsActivePort" ] && break; sleep 0.1; done
+    [ -s "$profile/DevToolsActivePort" ] || fail "chromium wrote no DevToolsActivePort within 10 s"
+    dbg=$(head -n 1 "$profile/DevToolsActivePort")
+    # shellcheck disable=SC2086
+    timeout 120 $NODE_WS "$SA_SOURCE_DIR/tests/tools/dashboard_drive.mjs" "$dbg" "$BASE/$FRAG" \
+        "$API_TOKEN" "$SVC_PID" || fail "interactive checks (tests/tools/dashboard_drive.mjs)"
+else
+    echo "dashboard: interactive checks skipped: no Node.js with a WebSocket client"
+fi
 echo "dashboard: ok (screenshots in $ART)"
