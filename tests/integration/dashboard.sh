@@ -234,17 +234,10 @@ done
 
 # Interactive checks (token form, evaluate, pause/resume, refused token,
 # focus kept across refreshes, keyboard, filter, "unreachable" banner)
-# through the DevTools protocol; they need Node.js with a WebSocket client
-# (Node >= 22, or 20.10+ with a flag; Debian 12's Node 18 has none).
+# through the DevTools protocol, with Node.js (>= 18) when it is installed.
 NODE_WS=""
-if command -v node >/dev/null; then
-    for flag in "" "--experimental-websocket"; do
-        # shellcheck disable=SC2086
-        if node $flag -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' 2>/dev/null; then
-            NODE_WS="node $flag"
-            break
-        fi
-    done
+if command -v node >/dev/null && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' 2>/dev/null; then
+    NODE_WS=node
 fi
 if [ -n "$NODE_WS" ]; then
     profile=$(mktemp -d "$WORK/profile.XXXXXX")
@@ -261,6 +254,6 @@ if [ -n "$NODE_WS" ]; then
     timeout 120 $NODE_WS "$SA_SOURCE_DIR/tests/tools/dashboard_drive.mjs" "$dbg" "$BASE/$FRAG" \
         "$API_TOKEN" "$SVC_PID" || fail "interactive checks (tests/tools/dashboard_drive.mjs)"
 else
-    echo "dashboard: interactive checks skipped: no Node.js with a WebSocket client"
+    echo "dashboard: interactive checks skipped: no Node.js >= 18 (package nodejs)"
 fi
 echo "dashboard: ok (screenshots in $ART)"

@@ -5,11 +5,15 @@
 // navigation, the namespace filter, and the "unreachable" banner once the
 // service is stopped.
 //
-//   node --experimental-websocket dashboard_drive.mjs DEBUG_PORT URL TOKEN SERVICE_PID
+//   node dashboard_drive.mjs DEBUG_PORT URL TOKEN SERVICE_PID
 //
-// Needs a global WebSocket (Node >= 22, or 20.10+ with the flag). Exits 0
-// when every check passed, 1 naming the first that failed. Bounded: every
-// wait polls with a deadline and the whole run stops after 90 s.
+// Node >= 18, no package: it speaks the small part of WebSocket (RFC 6455)
+// that the DevTools protocol needs itself. Exits 0 when every check passed,
+// 1 naming the first that failed. Bounded: every wait polls with a
+// deadline and the whole run stops after 90 s.
+import crypto from 'node:crypto';
+import net from 'node:net';
+
 const [, , dbgPort, url, token, servicePid] = process.argv;
 if (!dbgPort || !url || !token || !servicePid) {
   console.error('usage: dashboard_drive.mjs DEBUG_PORT URL TOKEN SERVICE_PID');
@@ -35,11 +39,69 @@ async function connect() {
   return fail('no DevTools page target within 10 s');
 }
 
-const ws = new WebSocket(await connect());
-await new Promise((resolve, reject) => {
-  ws.addEventListener('open', resolve);
-  ws.addEventListener('error', () => reject(new Error('websocket error')));
-});
+/* A minimal WebSocket client: handshake, masked text frames out, text
+ * frames (possibly fragmented) in; onText gets each whole message. */
+function wsConnect(wsUrl, onText) {
+  const u = new URL(wsUrl);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(u.port), u.hostname);
+    const key = crypto.randomBytes(16).toString('base64');
+    let buf = Buffer.alloc(0);
+    let open = false;
+    let parts = [];
+    sock.on('error', reject);
+    sock.on('connect', () => {
+      sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\n` +
+        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    sock.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (!open) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString();
+        if (!/^HTTP\/1\.1 101/.test(head)) return reject(new Error('handshake: ' + head.split('\r\n')[0]));
+        buf = buf.subarray(end + 4);
+        open = true;
+        resolve({
+          send(text) {
+            const data = Buffer.from(text);
+            const mask = crypto.randomBytes(4);
+            const n = data.length;
+            const head2 = n < 126 ? Buffer.from([0x81, 0x80 | n])
+              : n < 65536 ? Buffer.from([0x81, 0x80 | 126, n >> 8, n & 255])
+                : Buffer.concat([Buffer.from([0x81, 0x80 | 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b; })()]);
+            for (let i = 0; i < n; i++) data[i] ^= mask[i & 3];
+            sock.write(Buffer.concat([head2, mask, data]));
+          },
+          close() { sock.destroy(); },
+        });
+      }
+      for (;;) {
+        if (buf.length < 2) return;
+        const fin = (buf[0] & 0x80) !== 0;
+        const op = buf[0] & 0x0f;
+        let len = buf[1] & 0x7f;
+        let off = 2;
+        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+        else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+        if (buf[1] & 0x80) off += 4; /* servers do not mask; skip a key if one came */
+        if (buf.length < off + len) return;
+        const payload = buf.subarray(off, off + len);
+        buf = buf.subarray(off + len);
+        if (op === 0x8) { sock.destroy(); return; }
+        if (op === 0x1 || op === 0x0) {
+          parts.push(payload);
+          if (fin) { const msg = Buffer.concat(parts).toString(); parts = []; onText(msg); }
+        }
+      }
+    });
+  });
+}
+
+const listeners = [];
+const ws = await wsConnect(await connect(), (t) => { for (const f of listeners) f({data: t}); });
+ws.addEventListener = (kind, f) => { if (kind === 'message') listeners.push(f); };
 let nextId = 0;
 const pending = new Map();
 const problems = [];
