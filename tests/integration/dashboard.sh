@@ -141,7 +141,7 @@ chrome() { # chrome WIDTH,HEIGHT FLAGS... URL: one bounded headless run, fresh p
     local size=$1 profile
     shift
     profile=$(mktemp -d "$WORK/profile.XXXXXX")
-    timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --disable-extensions --disable-default-apps --mute-audio --hide-scrollbars \
         --user-data-dir="$profile" --window-size="$size" --virtual-time-budget=12000 "$@" \
@@ -241,7 +241,7 @@ if command -v node >/dev/null && node -e 'process.exit(Number(process.versions.n
 fi
 if [ -n "$NODE_WS" ]; then
     profile=$(mktemp -d "$WORK/profile.XXXXXX")
-    "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --disable-extensions --mute-audio --user-data-dir="$profile" --window-size=1440,1300 \
         --remote-debugging-address=127.0.0.1 --remote-debugging-port=0 about:blank \
