@@ -172,7 +172,7 @@ static void r_reference(const char *file, int origin, r_row *r)
  * reproduces R's MAE, RMSE (relative 1e-6) and interval coverage. */
 static void r_parity_window(const char *file, int origin)
 {
-    r_row r;
+    r_row r = {0};
     r_reference(file, origin, &r);
     char rel[256];
     snprintf(rel, sizeof rel, "data/traces/%s", file);
@@ -598,6 +598,49 @@ static void double_seasonal(void **st)
     free(y);
 }
 
+/* Random series, options and gaps: every run ends in SA_OK with finite,
+ * ordered output or SA_ERR_INVALID with a message; never a crash or leak
+ * (the sanitizers watch). */
+static void random_inputs_never_crash(void **st)
+{
+    (void)st;
+    unsigned long long seed = 99;
+    double *y = malloc(400 * sizeof *y);
+    size_t ok = 0;
+    for (int it = 0; it < 400; it++) {
+        double u = fabs(gauss(&seed));
+        size_t n = 1 + (size_t)(u * 150) % 400, period = (size_t)(fabs(gauss(&seed)) * 12) % 40;
+        double mag = pow(10, (double)((int)(fabs(gauss(&seed)) * 100) % 300) - 150);
+        int kind = (int)(fabs(gauss(&seed)) * 5) % 4; /* noise, seasonal, steps, zeros */
+        for (size_t i = 0; i < n; i++) {
+            double g = gauss(&seed);
+            y[i] = kind == 0   ? g * mag
+                   : kind == 1 ? mag * (2 + sin((double)i) + 0.1 * g)
+                   : kind == 2 ? mag * (double)(i / 7 % 3)
+                               : 0;
+            if (fabs(g) > 2.2)
+                y[i] = NAN; /* a few gaps */
+        }
+        sa_fc_options o = opts((sa_fc_method)(it % 8), period, 1 + (size_t)it % 50);
+        sa_fc_result r;
+        sa_errbuf eb = {0};
+        sa_err e = sa_forecast_run(y, n, &o, &r, &eb);
+        if (e != SA_OK) {
+            assert_int_equal(e, SA_ERR_INVALID);
+            assert_true(eb.msg[0] != '\0');
+            continue;
+        }
+        ok++;
+        for (size_t j = 0; j < r.horizon; j++) {
+            assert_true(isfinite(r.mean[j]) && isfinite(r.lower[j]) && isfinite(r.upper[j]));
+            assert_true(r.lower[j] <= r.mean[j] && r.mean[j] <= r.upper[j]);
+        }
+        sa_fc_result_release(&r);
+    }
+    assert_true(ok > 100); /* most runs are valid input */
+    free(y);
+}
+
 size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
 
 static size_t heap_in_use(void)
@@ -696,6 +739,7 @@ int main(void)
         cmocka_unit_test(period_detection),
         cmocka_unit_test(double_seasonal),
         cmocka_unit_test(online_model),
+        cmocka_unit_test(random_inputs_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "sa_test.h"
 #include "fake_peer.h"
 #include "sources/k8s_int.h"
@@ -286,14 +288,17 @@ static void test_collect_degraded(void **st)
     v = collect(&f, &n);
     free(stale);
     assert_int_equal(n, 2);
-    assert_string_equal(v[0].degraded,
-                        "metrics: http 404 NotFound: the server could not find the requested resource");
+    assert_string_equal(
+        v[0].degraded,
+        "metrics: http 404 NotFound: the server could not find the requested resource");
     assert_true(isnan(v[0].cpu_percent));
     assert_string_equal(v[1].degraded, "metrics: stale (610 s old)");
     contexts_free(v, n);
 
     /* the list now fails: every known deployment comes back degraded */
-    push(f.peer, "GET", P_DEPLOY, 500, "{\"kind\":\"Status\",\"reason\":\"InternalError\",\"message\":\"etcdserver: request timed out\",\"code\":500}");
+    push(f.peer, "GET", P_DEPLOY, 500,
+         "{\"kind\":\"Status\",\"reason\":\"InternalError\",\"message\":\"etcdserver: request "
+         "timed out\",\"code\":500}");
     v = collect(&f, &n);
     assert_int_equal(n, 2);
     assert_string_equal(v[0].degraded,
@@ -330,9 +335,25 @@ static void test_collect_degraded(void **st)
     push(f.peer, "GET", P_METRICS, 200, f.pm_api);
     v = collect(&f, &n);
     free(bad);
-    assert_string_equal(v[0].degraded,
-                        "annotation scaleadvisor.io/max-replicas: 'x2' is not an integer in 1..10000");
+    assert_string_equal(
+        v[0].degraded,
+        "annotation scaleadvisor.io/max-replicas: 'x2' is not an integer in 1..10000");
     assert_int_equal(v[0].max_replicas, 10);
+    assert_string_equal(v[1].degraded, "");
+    contexts_free(v, n);
+
+    /* web scaled to zero by its owner: held, not revived */
+    char *zero = strdup(f.deploys);
+    assert_non_null(zero);
+    memcpy(strstr(zero, "\"replicas\": 3"), "\"replicas\": 0", 13);
+    push(f.peer, "GET", P_DEPLOY, 200, zero);
+    push(f.peer, "GET", P_HPAS, 200, f.hpas);
+    push(f.peer, "GET", P_METRICS, 200, "{\"kind\":\"PodMetricsList\",\"items\":[]}");
+    push(f.peer, "GET", P_METRICS, 200, f.pm_api);
+    v = collect(&f, &n);
+    free(zero);
+    assert_int_equal(v[0].current_replicas, 0);
+    assert_string_equal(v[0].degraded, "scaled to zero (spec.replicas 0): held");
     assert_string_equal(v[1].degraded, "");
     contexts_free(v, n);
 
@@ -566,6 +587,98 @@ static void test_apply_hpa_min_replicas(void **st)
     fixture_down(&f);
 }
 
+/* A service-account token file is re-read every cycle (bound tokens
+ * rotate); the Authorization header follows it. */
+static void test_token_file_rotation(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, true);
+    char *dir = sa_test_tmpdir("k8s-token"), path[512], auth[128];
+    snprintf(path, sizeof path, "%s/token", dir);
+    sa_test_write_file(path, "first-token\n");
+    sa_k8s_options o = {.api_url = sa_fake_peer_url(f.peer), .token_file = path, .dry_run = true};
+    sa_src *s = NULL;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_src_kubernetes_create_opts(&o, &s, &eb), SA_OK);
+    sa_context *v = NULL;
+    size_t n = 0;
+    push(f.peer, "GET", P_DEPLOY, 503, "unavailable");
+    assert_int_equal(s->collect(s, NOW, &v, &n, &eb), SA_ERR_UNAVAILABLE);
+    sa_test_write_file(path, "second-token");
+    push(f.peer, "GET", P_DEPLOY, 503, "unavailable");
+    assert_int_equal(s->collect(s, NOW, &v, &n, &eb), SA_ERR_UNAVAILABLE);
+    assert_true(sa_fake_request_header(req(&f, 0), "Authorization", auth, sizeof auth));
+    assert_string_equal(auth, "Bearer first-token");
+    assert_true(sa_fake_request_header(req(&f, 1), "Authorization", auth, sizeof auth));
+    assert_string_equal(auth, "Bearer second-token");
+    sa_src_destroy(s);
+    sa_test_rmtree(dir);
+    free(dir);
+    fixture_down(&f);
+}
+
+/* Every cJSON allocation of a parse fails in turn: a clean error each
+ * time, nothing half-built returned, nothing leaked (LSan). */
+static long alloc_budget = -1;
+static long alloc_count;
+
+static void *counting_malloc(size_t n)
+{
+    alloc_count++;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+
+static sa_err parse_all(const fixture *f, const sa_k8s_deployment *web)
+{
+    sa_errbuf eb = {0};
+    sa_k8s_deployment *d = NULL;
+    sa_k8s_hpa *h = NULL;
+    sa_k8s_usage u;
+    size_t n;
+    sa_err e = sa_k8s_parse_deployments(f->deploys, &d, &n, &eb);
+    free(d);
+    if (e == SA_OK) {
+        e = sa_k8s_parse_hpas(f->hpas, &h, &n, &eb);
+        free(h);
+    }
+    if (e == SA_OK)
+        e = sa_k8s_parse_pod_metrics(f->pm_web, web, &u, &eb);
+    if (e != SA_OK && !eb.msg[0])
+        fail_msg("error %d without a message", (int)e);
+    return e;
+}
+
+static void test_parsers_fail_each_allocation(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, true);
+    sa_k8s_deployment *d = NULL;
+    size_t n;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_k8s_parse_deployments(f.deploys, &d, &n, &eb), SA_OK);
+    cJSON_Hooks hooks = {counting_malloc, free};
+    cJSON_InitHooks(&hooks);
+    alloc_budget = -1;
+    alloc_count = 0;
+    assert_int_equal(parse_all(&f, &d[0]), SA_OK);
+    long total = alloc_count;
+    assert_true(total > 50);
+    for (long k = 0; k < total; k++) {
+        alloc_budget = k;
+        assert_int_not_equal(parse_all(&f, &d[0]), SA_OK);
+    }
+    alloc_budget = -1;
+    cJSON_InitHooks(NULL);
+    free(d);
+    fixture_down(&f);
+}
+
 static void test_create_errors(void **st)
 {
     (void)st;
@@ -578,6 +691,17 @@ static void test_create_errors(void **st)
     assert_non_null(strstr(eb.msg, "K8S_API_URL"));
     sa_strlcpy(cfg.k8s_api_url, "127.0.0.1:8001", sizeof cfg.k8s_api_url);
     assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_ERR_INVALID);
+    /* in cluster (KUBERNETES_SERVICE_HOST set) but no service account mounted */
+    cfg.k8s_api_url[0] = '\0';
+    setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+    setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+    assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_ERR_IO);
+    assert_non_null(strstr(eb.msg, "/var/run/secrets/kubernetes.io/serviceaccount/token"));
+    setenv("KUBERNETES_SERVICE_PORT", "http", 1);
+    assert_int_equal(sa_src_kubernetes_create(&cfg, &s, &eb), SA_ERR_INVALID);
+    assert_non_null(strstr(eb.msg, "KUBERNETES_SERVICE_PORT"));
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    unsetenv("KUBERNETES_SERVICE_PORT");
     sa_k8s_options o = {.api_url = "http://127.0.0.1:1", .token_file = "/nonexistent/token"};
     assert_int_not_equal(sa_src_kubernetes_create_opts(&o, &s, &eb), SA_OK);
     assert_null(s);
@@ -600,6 +724,8 @@ int main(void)
         cmocka_unit_test(test_apply_conflict_retried),
         cmocka_unit_test(test_apply_forbidden_stops),
         cmocka_unit_test(test_apply_hpa_min_replicas),
+        cmocka_unit_test(test_token_file_rotation),
+        cmocka_unit_test(test_parsers_fail_each_allocation),
         cmocka_unit_test(test_create_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "sa_test.h"
 #include "fake_peer.h"
 #include "sources/prom_int.h"
@@ -16,16 +18,21 @@
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
-#define VEC(v) "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1700000000,\"" v "\"]}]}}"
+#define VEC(v)                                                                                     \
+    "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"      \
+    "\"value\":[1700000000,\"" v "\"]}]}}"
 #define EMPTY_VEC "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}"
-#define BAD_DATA "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:5: parse error: unexpected identifier\"}"
+#define BAD_DATA                                                                                   \
+    "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:5: parse error: unexpected "   \
+    "identifier\"}"
 
 static void test_config_defaults_and_overrides(void **st)
 {
     (void)st;
     sa_prom_config c = {0};
     sa_errbuf eb = {0};
-    const char *j = "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"sum(rate(http_requests_total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
+    const char *j = "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"sum(rate(http_requests_"
+                    "total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
                     "\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\",\"min_replicas\":2,"
                     "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\"},"
                     "{\"name\":\"api\",\"queries\":{\"memory_percent\":\"\"}}]}";
@@ -71,7 +78,8 @@ static void test_config_errors(void **st)
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"min_replicas\":5,\"max_replicas\":2}]}",
                "below min_replicas");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"min_replicas\":1.5}]}", "min_replicas");
-    expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_cpu_percent\":0}]}", "target_cpu_percent");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_cpu_percent\":0}]}",
+               "target_cpu_percent");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"preset\":\"wild\"}]}", "preset");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu\":\"x\"}}]}", "unknown query");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu_percent\":\"\"}}]}",
@@ -85,9 +93,9 @@ static void test_expand(void **st)
     (void)st;
     sa_buf b;
     sa_buf_init(&b, 1024);
-    assert_int_equal(sa_prom_expand("x{ns=\"{{namespace}}\",d=\"{{deployment}}\"} {{other}}", "shop",
-                                    "web", &b),
-                     SA_OK);
+    assert_int_equal(
+        sa_prom_expand("x{ns=\"{{namespace}}\",d=\"{{deployment}}\"} {{other}}", "shop", "web", &b),
+        SA_OK);
     assert_string_equal(b.data, "x{ns=\"shop\",d=\"web\"} {{other}}");
     sa_buf_release(&b);
 }
@@ -100,8 +108,9 @@ static void test_parse_instant(void **st)
     assert_int_equal(sa_prom_parse_instant(200, VEC("42.5"), &v, &ts, &eb), SA_OK);
     SA_ASSERT_NEAR(v, 42.5, 1e-12);
     SA_ASSERT_NEAR(ts, 1700000000, 1e-9);
-    assert_int_equal(sa_prom_parse_instant(200, "{\"status\":\"success\",\"data\":{\"resultType\":"
-                                                "\"scalar\",\"result\":[1700000001.5,\"3\"]}}",
+    assert_int_equal(sa_prom_parse_instant(200,
+                                           "{\"status\":\"success\",\"data\":{\"resultType\":"
+                                           "\"scalar\",\"result\":[1700000001.5,\"3\"]}}",
                                            &v, &ts, &eb),
                      SA_OK);
     SA_ASSERT_NEAR(v, 3, 1e-12);
@@ -119,12 +128,12 @@ static void test_parse_instant(void **st)
     assert_string_equal(eb.msg, "http 503");
     assert_int_equal(sa_prom_parse_instant(200, "{\"status\":\"success\"}", &v, &ts, &eb),
                      SA_ERR_SCHEMA);
-    assert_int_equal(
-        sa_prom_parse_instant(200,
-                              "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
-                              "[{\"value\":[1,\"1\"]},{\"value\":[1,\"2\"]}]}}",
-                              &v, &ts, &eb),
-        SA_ERR_SCHEMA);
+    assert_int_equal(sa_prom_parse_instant(
+                         200,
+                         "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+                         "[{\"value\":[1,\"1\"]},{\"value\":[1,\"2\"]}]}}",
+                         &v, &ts, &eb),
+                     SA_ERR_SCHEMA);
     assert_non_null(strstr(eb.msg, "2 series"));
     assert_int_equal(sa_prom_parse_instant(200,
                                            "{\"status\":\"success\",\"data\":{\"resultType\":"
@@ -140,19 +149,21 @@ static void test_parse_range(void **st)
     sa_errbuf eb = {0};
     for (int i = 0; i < 5; i++)
         out[i] = NAN;
-    const char *b = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
-                    "{},\"values\":[[1000,\"1\"],[1020,\"3\"],[1030,\"NaN\"],[1040,\"5\"],[2000,\"9\"]]}]}}";
+    const char *b =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
+        "{},\"values\":[[1000,\"1\"],[1020,\"3\"],[1030,\"NaN\"],[1040,\"5\"],[2000,\"9\"]]}]}}";
     assert_int_equal(sa_prom_parse_range(200, b, 1000, 10, 5, out, &eb), SA_OK);
     SA_ASSERT_NEAR(out[0], 1, 0);
     assert_true(isnan(out[1]));
     SA_ASSERT_NEAR(out[2], 3, 0);
     assert_true(isnan(out[3]));
     SA_ASSERT_NEAR(out[4], 5, 0);
-    assert_int_equal(sa_prom_parse_range(200,
-                                         "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
-                                         "\"result\":[{\"values\":[[1000,2]]}]}}",
-                                         1000, 10, 5, out, &eb),
-                     SA_ERR_SCHEMA);
+    assert_int_equal(
+        sa_prom_parse_range(200,
+                            "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                            "\"result\":[{\"values\":[[1000,2]]}]}}",
+                            1000, 10, 5, out, &eb),
+        SA_ERR_SCHEMA);
 }
 
 /* A whole source against the fake Prometheus. */
@@ -226,9 +237,11 @@ static void test_cycle_backfill_and_degraded(void **st)
     push(f.peer, "/api/v1/query", 200, VEC("3"));
     push(f.peer, "/api/v1/query", 200, VEC("3"));
     char cpu_range[512], mem_range[256];
-    snprintf(cpu_range, sizeof cpu_range,
-             "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
-             "\"values\":[[1699999520,\"50\"],[1699999580,\"55\"],[1699999640,\"60\"],[1699999940,\"80\"]]}]}}");
+    snprintf(
+        cpu_range, sizeof cpu_range,
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
+        "\"values\":[[1699999520,\"50\"],[1699999580,\"55\"],[1699999640,\"60\"],[1699999940,"
+        "\"80\"]]}]}}");
     snprintf(mem_range, sizeof mem_range,
              "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
     push(f.peer, "/api/v1/query_range", 200, cpu_range);
@@ -264,8 +277,9 @@ static void test_cycle_backfill_and_degraded(void **st)
 
     assert_string_equal(v[1].name, "api");
     assert_true(isnan(v[1].cpu_percent));
-    assert_string_equal(v[1].degraded,
-                        "cpu_percent: prometheus bad_data: 1:5: parse error: unexpected identifier (+1 more)");
+    assert_string_equal(
+        v[1].degraded,
+        "cpu_percent: prometheus bad_data: 1:5: parse error: unexpected identifier (+1 more)");
     assert_int_equal(v[1].n_history, 0);
 
     /* requests as sent: the expanded, escaped query and the range grid */
@@ -344,6 +358,67 @@ static void test_cycle_timeout_and_unreachable(void **st)
     fixture_down(&f);
 }
 
+/* Every cJSON allocation of a parse fails in turn: a clean error each
+ * time, nothing half-built returned, nothing leaked (LSan). */
+static long alloc_budget = -1;
+static long alloc_count;
+
+static void *counting_malloc(size_t n)
+{
+    alloc_count++;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+
+static const char *const cfg_json =
+    "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"x\"},\"deployments\":[{\"name\":"
+    "\"web\",\"namespace\":\"shop\",\"min_replicas\":2},{\"name\":\"api\"}]}";
+
+static sa_err parse_all(void)
+{
+    sa_errbuf eb = {0};
+    sa_prom_config c = {0};
+    double v, ts, col[4];
+    sa_err e = sa_prom_config_parse(cfg_json, 15, SA_PRESET_BALANCED, &c, &eb);
+    if (e == SA_OK) {
+        assert_int_equal(c.n, 2);
+        sa_prom_config_release(&c);
+    } else {
+        assert_null(c.deps);
+    }
+    if (e == SA_OK)
+        e = sa_prom_parse_instant(200, VEC("1"), &v, &ts, &eb);
+    if (e == SA_OK)
+        e = sa_prom_parse_range(200,
+                                "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                                "\"result\":[{\"values\":[[1000,\"2\"]]}]}}",
+                                1000, 10, 4, col, &eb);
+    if (e != SA_OK && !eb.msg[0])
+        fail_msg("error %d without a message", (int)e);
+    return e;
+}
+
+static void test_parsers_fail_each_allocation(void **st)
+{
+    (void)st;
+    cJSON_Hooks hooks = {counting_malloc, free};
+    cJSON_InitHooks(&hooks);
+    alloc_budget = -1;
+    alloc_count = 0;
+    assert_int_equal(parse_all(), SA_OK);
+    long total = alloc_count;
+    assert_true(total > 20);
+    for (long k = 0; k < total; k++) {
+        alloc_budget = k;
+        assert_int_not_equal(parse_all(), SA_OK);
+    }
+    alloc_budget = -1;
+    cJSON_InitHooks(NULL);
+}
+
 static void test_create_errors(void **st)
 {
     (void)st;
@@ -361,6 +436,31 @@ static void test_create_errors(void **st)
     assert_non_null(strstr(eb.msg, "PROMETHEUS_URL"));
 }
 
+/* The exporter is gone (Prometheus has marked its series stale): every
+ * deployment is degraded, none is reported with made-up numbers. */
+static void live_stale(const char *url, const char *file)
+{
+    sa_config cfg;
+    sa_config_defaults(&cfg);
+    cfg.interval_s = 60;
+    sa_strlcpy(cfg.prometheus_url, url, sizeof cfg.prometheus_url);
+    sa_strlcpy(cfg.config_file, file, sizeof cfg.config_file);
+    sa_src *s = NULL;
+    sa_errbuf eb = {0};
+    assert_int_equal(sa_src_prometheus_create(&cfg, &s, &eb), SA_OK);
+    sa_context *v = NULL;
+    size_t n = 0;
+    assert_int_equal(s->collect(s, (int64_t)sa_now(), &v, &n, &eb), SA_OK);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        if (!strstr(v[i].degraded, "empty result"))
+            fail_msg("%s: degraded '%s'", v[i].name, v[i].degraded);
+        assert_int_equal(v[i].ready_pods, -1);
+    }
+    contexts_free(v, n);
+    sa_src_destroy(s);
+}
+
 /* Live check against a real Prometheus, run by tests/integration/
  * prometheus.sh (which sets SA_IT_PROMETHEUS_URL and SA_IT_PROMETHEUS_CONFIG
  * and serves shop/web at 60 % CPU and shop/api at 150 %, with three hours of
@@ -371,6 +471,10 @@ static void test_live_prometheus(void **st)
     const char *url = getenv("SA_IT_PROMETHEUS_URL"), *file = getenv("SA_IT_PROMETHEUS_CONFIG");
     if (!url || !file)
         skip();
+    if (getenv("SA_IT_PROMETHEUS_STALE")) {
+        live_stale(url, file);
+        return;
+    }
     sa_config cfg;
     sa_config_defaults(&cfg);
     cfg.interval_s = 60;
@@ -424,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_parse_range),
         cmocka_unit_test(test_cycle_backfill_and_degraded),
         cmocka_unit_test(test_cycle_timeout_and_unreachable),
+        cmocka_unit_test(test_parsers_fail_each_allocation),
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_live_prometheus),
     };

@@ -15,8 +15,10 @@
 
 #include <sqlite3.h>
 
+#include "fake_peer.h"
 #include "sa_test.h"
 #include "scaleadvisor/codec.h"
+#include "scaleadvisor/llm.h"
 #include "scaleadvisor/service.h"
 #include "scaleadvisor/simulator.h"
 #include "scaleadvisor/util.h"
@@ -30,6 +32,7 @@ typedef struct {
     sa_store *w, *r;
     sa_src *src;
     sa_metrics *m;
+    sa_llm *llm; /* optional, owned by the test */
     sa_service *svc;
 } fx;
 
@@ -46,6 +49,7 @@ static void fx_start(fx *f)
     d.store = f->w;
     d.reader = f->r;
     d.metrics = f->m;
+    d.llm = f->llm;
     assert_int_equal(sa_service_create(&d, &f->svc, &eb), SA_OK);
 }
 
@@ -62,21 +66,43 @@ static void fx_stop(fx *f)
     f->r = f->w = NULL;
 }
 
-static fx *fx_new(bool dry_run)
+static fx *fx_new_llm(bool dry_run, const char *llm_url)
 {
     fx *f = calloc(1, sizeof *f);
+    sa_errbuf eb = {0};
     f->dir = sa_test_tmpdir("service");
     sa_config_defaults(&f->cfg);
     snprintf(f->cfg.db_path, sizeof f->cfg.db_path, "%s/s.db", f->dir);
     f->cfg.interval_s = 15;
     f->cfg.dry_run = dry_run;
+    if (llm_url) {
+        char *prompts = sa_test_source_path("prompts");
+        sa_llm_tuning tun;
+        snprintf(f->cfg.groq_api_key, sizeof f->cfg.groq_api_key, "test-key-not-secret");
+        snprintf(f->cfg.groq_base_url, sizeof f->cfg.groq_base_url, "%s/openai/v1", llm_url);
+        snprintf(f->cfg.groq_models, sizeof f->cfg.groq_models, "openai/gpt-oss-120b");
+        snprintf(f->cfg.prompts_dir, sizeof f->cfg.prompts_dir, "%s", prompts);
+        free(prompts);
+        f->cfg.llm_timeout_ms = 15000;
+        sa_llm_tuning_init(&tun);
+        tun.backoff_base_ms = 1;
+        tun.backoff_max_ms = 5;
+        if (sa_llm_create(&f->cfg, &tun, &f->llm, &eb) != SA_OK)
+            fail_msg("sa_llm_create: %s", eb.msg);
+    }
     fx_start(f);
     return f;
+}
+
+static fx *fx_new(bool dry_run)
+{
+    return fx_new_llm(dry_run, NULL);
 }
 
 static void fx_free(fx *f)
 {
     fx_stop(f);
+    sa_llm_destroy(f->llm);
     sa_test_rmtree(f->dir);
     free(f->dir);
     free(f);
@@ -135,8 +161,9 @@ static void test_dry_run_cycle_stores_every_deployment(void **state)
         sa_context c;
         sa_errbuf eb = {0};
         assert_int_equal(sqlite3_open(f->cfg.db_path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, "SELECT context_json FROM recommendations "
-                                                "ORDER BY id DESC LIMIT 1",
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT context_json FROM recommendations "
+                                            "ORDER BY id DESC LIMIT 1",
                                             -1, &st, NULL),
                          SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -332,6 +359,75 @@ static void test_evaluate_now_through_loop(void **state)
     fx_free(f);
 }
 
+typedef struct {
+    fx *f;
+    int64_t now;
+    sa_err e;
+    sa_errbuf eb;
+} cycle_call;
+
+static void *cycle_thread(void *arg)
+{
+    cycle_call *c = arg;
+    c->e = sa_service_cycle(c->f->svc, c->now, &c->eb);
+    return NULL;
+}
+
+/* The LLM step runs for every deployment at once, and while it waits the
+ * API still answers from the last committed state. */
+static void test_llm_step_parallel_and_api_not_stalled(void **state)
+{
+    (void)state;
+    sa_fake_peer *peer = NULL;
+    sa_errbuf eb = {0};
+    sa_fake_response fr;
+    pthread_t th;
+    cycle_call cc = {0};
+    sa_http_backend be;
+    sa_buf b;
+    assert_int_equal(sa_fake_peer_start(&peer, &eb), SA_OK);
+    sa_fake_response_init(&fr);
+    fr.status = 200;
+    fr.headers = "Content-Type: application/json";
+    fr.body = "{\"id\":\"x\",\"model\":\"openai/gpt-oss-120b\",\"choices\":[{\"index\":0,"
+              "\"finish_reason\":\"stop\",\"message\":{\"role\":\"assistant\",\"content\":"
+              "\"{\\\"action\\\":\\\"at_max\\\",\\\"target_replicas\\\":99}\"}}]}";
+    fr.hang = true;
+    fr.times = -1;
+    sa_fake_peer_push(peer, &fr);
+    fx *f = fx_new_llm(true, sa_fake_peer_url(peer));
+    sa_service_backend(f->svc, &be);
+    sa_buf_init(&b, SA_CAP_JSON_OUT);
+    cc.f = f;
+    cc.now = T0;
+    assert_int_equal(pthread_create(&th, NULL, cycle_thread, &cc), 0);
+    /* each request hangs until released: four at once means four threads */
+    assert_true(sa_fake_peer_wait_requests(peer, 4, 10000));
+    assert_int_equal(sa_fake_peer_request_count(peer), 4);
+    /* the cycle is blocked in the LLM step with its transaction open; the
+     * API reads the last committed state (nothing yet) without waiting */
+    assert_int_equal(be.recommendations(be.ctx, NULL, NULL, &b), SA_OK);
+    assert_string_equal(b.data, "[]");
+    sa_buf_reset(&b);
+    assert_int_equal(be.status(be.ctx, &b), SA_OK);
+    assert_non_null(strstr(b.data, "\"ready\":false"));
+    sa_buf_reset(&b);
+    sa_fake_peer_release(peer);
+    pthread_join(th, NULL);
+    if (cc.e != SA_OK)
+        fail_msg("cycle: %s", cc.eb.msg);
+    /* the answer breaks the schema: every deployment falls back, says why */
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE llm_used = 0 AND "
+                              "source != 'llm' AND json_extract(result_json, "
+                              "'$.llm_status.error') IS NOT NULL"),
+                     4);
+    assert_int_equal(be.metrics(be.ctx, &b), SA_OK);
+    assert_non_null(strstr(b.data, "scaleadvisor_llm_calls_total{outcome="));
+    sa_buf_release(&b);
+    fx_free(f);
+    sa_fake_peer_destroy(peer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_apply_drives_cluster_and_audits),
         cmocka_unit_test(test_restart_resumes_without_duplicates),
         cmocka_unit_test(test_evaluate_now_through_loop),
+        cmocka_unit_test(test_llm_step_parallel_and_api_not_stalled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,8 +81,7 @@ static void test_two_namespaces_four_deployments(void **state)
         assert_true(c.min_replicas >= 1 && c.max_replicas > c.min_replicas);
         assert_true(c.current_replicas >= c.min_replicas);
         assert_true(isfinite(c.cpu_percent) && c.cpu_percent > 0);
-        assert_true(isfinite(c.memory_percent) && c.memory_percent > 0 &&
-                    c.memory_percent <= 100);
+        assert_true(isfinite(c.memory_percent) && c.memory_percent > 0 && c.memory_percent <= 100);
         assert_int_equal(c.observed_at, T0 + 60);
         assert_true(c.has_hpa);
     }
@@ -166,9 +165,8 @@ static void test_new_pods_take_startup_to_be_ready(void **state)
     sa_context before, mid, after;
     sa_sim_advance(s, T0 + 60);
     sa_sim_observe(s, API, &before);
-    assert_int_equal(sa_sim_set_replicas(s, "analytics", "api", before.current_replicas + 4,
-                                         &a, &eb),
-                     SA_OK);
+    assert_int_equal(
+        sa_sim_set_replicas(s, "analytics", "api", before.current_replicas + 4, &a, &eb), SA_OK);
     assert_int_equal(a.before, before.current_replicas);
     assert_int_equal(a.after, before.current_replicas + 4);
     assert_string_equal(a.method, "simulator");

@@ -152,8 +152,7 @@ static void test_upsert_same_id_and_updates(void **state)
     assert_true(other != a);
     assert_int_equal(sa_store_deployment_id(f->w, "shop", "web", &found, &eb), SA_OK);
     assert_int_equal(found, a);
-    assert_int_equal(sa_store_deployment_id(f->w, "shop", "nope", &found, &eb),
-                     SA_ERR_NOTFOUND);
+    assert_int_equal(sa_store_deployment_id(f->w, "shop", "nope", &found, &eb), SA_ERR_NOTFOUND);
     assert_non_null(strstr(eb.msg, "shop/nope"));
 }
 
@@ -253,7 +252,8 @@ static void test_reads_through_readonly_handle(void **state)
     assert_int_equal(sa_store_open(f->path, SA_STORE_READONLY, &r, &eb), SA_OK);
     /* Latest per deployment, ordered by namespace. */
     assert_int_equal(sa_store_latest_json(r, NULL, NULL, &b, &eb), SA_OK);
-    assert_string_equal(b.data, "[{\"deployment\":\"web\",\"t\":7},{\"deployment\":\"web\",\"t\":5}]");
+    assert_string_equal(b.data,
+                        "[{\"deployment\":\"web\",\"t\":7},{\"deployment\":\"web\",\"t\":5}]");
     sa_buf_reset(&b);
     assert_int_equal(sa_store_latest_json(r, "shop", NULL, &b, &eb), SA_OK);
     assert_string_equal(b.data, "[{\"deployment\":\"web\",\"t\":5}]");
@@ -275,6 +275,13 @@ static void test_reads_through_readonly_handle(void **state)
     assert_non_null(strstr(b.data, "\"decisions\":[{\"deployment\":\"web\",\"t\":5}]"));
     sa_buf_reset(&b);
     assert_int_equal(sa_store_history_json(r, "shop", "nope", 0, 10, &b, &eb), SA_ERR_NOTFOUND);
+
+    /* a later cycle that no longer sees analytics/api: it drops out */
+    ctx_make(&c, "shop", "web", 3);
+    assert_int_equal(sa_store_upsert_deployment(f->w, &c, 1030, &web, &eb), SA_OK);
+    assert_int_equal(sa_store_latest_json(r, NULL, NULL, &b, &eb), SA_OK);
+    assert_string_equal(b.data, "[{\"deployment\":\"web\",\"t\":5}]");
+    sa_buf_reset(&b);
 
     assert_int_equal(sa_store_recommendation_context(r, rec, &ctxj, &eb), SA_OK);
     assert_string_equal(ctxj, "{\"ctx\":1}");

@@ -32,6 +32,13 @@
  * absolute error over the first min(horizon, season) held-out points is
  * refitted on everything. Its holdout errors, in units of its own predicted
  * sd, also calibrate the interval band (factor in [0.7, 2.5]).
+ *
+ * Intervals: mean +- z sigma sqrt(1 + sum psi_u^2) (R's formula for the
+ * additive model); multiplicative: sigma relative, band proportional to the
+ * forecast. A level shift in the last season (seasonal differences
+ * persistently beyond 3 RMS) is fitted as an intervention: the level jumps
+ * to the data there and that error is not fitted ("why" says so). Fitting
+ * is done in units of max |y|, so any unit works.
  */
 #ifndef SCALEADVISOR_FORECAST_H
 #define SCALEADVISOR_FORECAST_H

@@ -120,6 +120,10 @@ SA_MUST_CHECK sa_err sa_policy_create(sa_policy_kind k, const sa_replay_params *
 void sa_policy_destroy(sa_policy *pol);
 /* The engine-facing interface (borrowed from pol). */
 sa_replay_policy *sa_policy_iface(sa_policy *pol);
+/* Counters; llm_* are the LLM handle's totals (0 without one). */
 void sa_policy_get_stats(const sa_policy *pol, sa_policy_stats *out);
+/* hybrid: consult this LLM (borrowed, outlives pol) as the service would. */
+struct sa_llm;
+void sa_policy_set_llm(sa_policy *pol, struct sa_llm *llm);
 
 #endif

@@ -42,8 +42,7 @@ typedef struct sa_service sa_service;
 
 /* Build the service and its metric families. Caller frees with
  * sa_service_destroy. */
-SA_MUST_CHECK sa_err sa_service_create(const sa_service_deps *d, sa_service **out,
-                                       sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_service_create(const sa_service_deps *d, sa_service **out, sa_errbuf *eb);
 /* Free the per-deployment state; pending evaluate requests are answered
  * "unavailable". NULL is harmless. */
 void sa_service_destroy(sa_service *s);

@@ -75,8 +75,8 @@ double sa_sim_request_rate(const sa_sim *s, size_t i);
 /* Set the replicas of the named deployment (clamped to its bounds);
  * before/after into *a (method "simulator", outcome "ok").
  * SA_ERR_NOTFOUND for an unknown deployment. */
-SA_MUST_CHECK sa_err sa_sim_set_replicas(sa_sim *s, const char *ns, const char *name,
-                                         int target, sa_actuation *a, sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_sim_set_replicas(sa_sim *s, const char *ns, const char *name, int target,
+                                         sa_actuation *a, sa_errbuf *eb);
 
 /* Turn the cluster's own HPA on or off. */
 void sa_sim_set_hpa(sa_sim *s, bool on);
@@ -88,7 +88,6 @@ void sa_sim_set_hpa(sa_sim *s, bool on);
  * (origin + k * step_s) since the previous collect that were not handed
  * out (a cycle that overran; at most backfill_s of them). apply() sets
  * replicas. Caller frees with sa_src_destroy. */
-SA_MUST_CHECK sa_err sa_sim_source_create(const sa_sim_options *o, sa_src **out,
-                                          sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_sim_source_create(const sa_sim_options *o, sa_src **out, sa_errbuf *eb);
 
 #endif

@@ -27,13 +27,13 @@ SA_MUST_CHECK sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out
 
 /* How to reach the Kubernetes API. Strings are borrowed for the call. */
 typedef struct {
-    const char *api_url;    /* "https://host:port" or "http://127.0.0.1:8001" */
-    const char *token;      /* bearer token, "" or NULL = none; never logged */
-    const char *token_file; /* re-read before each cycle (rotating tokens); NULL = none */
-    const char *ca_file;    /* CA bundle for https; NULL = system default */
-    bool dry_run;           /* true: apply() refuses, nothing is written */
-    long timeout_ms;        /* per request; <= 0 = 5000 */
-    int max_conflict_retries; /* 409 re-read and retry, <= 0 = 3 */
+    const char *api_url;        /* "https://host:port" or "http://127.0.0.1:8001" */
+    const char *token;          /* bearer token, "" or NULL = none; never logged */
+    const char *token_file;     /* re-read before each cycle (rotating tokens); NULL = none */
+    const char *ca_file;        /* CA bundle for https; NULL = system default */
+    bool dry_run;               /* true: apply() refuses, nothing is written */
+    long timeout_ms;            /* per request; <= 0 = 5000 */
+    int max_conflict_retries;   /* 409 re-read and retry, <= 0 = 3 */
     const char *default_preset; /* "balanced" when NULL */
 } sa_k8s_options;
 

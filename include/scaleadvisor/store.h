@@ -63,14 +63,12 @@ SA_MUST_CHECK sa_err sa_store_deployment_id(sa_store *s, const char *ns, const c
 SA_MUST_CHECK sa_err sa_store_add_sample(sa_store *s, int64_t dep, const sa_sample *x,
                                          bool *inserted, sa_errbuf *eb);
 /* Timestamp of the newest sample of dep (0 when none). */
-SA_MUST_CHECK sa_err sa_store_last_sample_ts(sa_store *s, int64_t dep, int64_t *ts,
-                                             sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_store_last_sample_ts(sa_store *s, int64_t dep, int64_t *ts, sa_errbuf *eb);
 /* The newest samples of dep with timestamp >= since, at most max of them,
  * oldest first. *out: caller frees with free() (NULL when *n == 0). */
 SA_MUST_CHECK sa_err sa_store_load_samples(sa_store *s, int64_t dep, int64_t since, size_t max,
                                            sa_sample **out, size_t *n, sa_errbuf *eb);
-SA_MUST_CHECK sa_err sa_store_count_samples(sa_store *s, int64_t dep, int64_t *n,
-                                            sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_store_count_samples(sa_store *s, int64_t dep, int64_t *n, sa_errbuf *eb);
 
 /* One forecast point. */
 typedef struct {
@@ -82,16 +80,15 @@ typedef struct {
  * earlier forecast for the same time, so the table holds, for every time,
  * the latest forecast made for it. */
 SA_MUST_CHECK sa_err sa_store_add_forecast(sa_store *s, int64_t dep, int64_t made_at,
-                                           const char *metric, const sa_store_fc_point *p,
-                                           size_t n, sa_errbuf *eb);
+                                           const char *metric, const sa_store_fc_point *p, size_t n,
+                                           sa_errbuf *eb);
 
 /* Record one evaluation: the result (decision, validation), the
  * recommendation object JSON as served and the context JSON it was made
  * from. Its row id into *id. */
 SA_MUST_CHECK sa_err sa_store_add_recommendation(sa_store *s, int64_t dep, const sa_result *r,
-                                                 const char *result_json,
-                                                 const char *context_json, int64_t *id,
-                                                 sa_errbuf *eb);
+                                                 const char *result_json, const char *context_json,
+                                                 int64_t *id, sa_errbuf *eb);
 /* Record one actuation of recommendation rec_id at time at. */
 SA_MUST_CHECK sa_err sa_store_add_audit(sa_store *s, int64_t dep, int64_t rec_id, int64_t at,
                                         const sa_actuation *a, sa_errbuf *eb);
@@ -104,14 +101,14 @@ SA_MUST_CHECK sa_err sa_store_last_cycle(sa_store *s, int64_t *cycle_no, sa_errb
 
 /* Retention: delete samples and forecast points older than `before`
  * (epoch s); the number of samples deleted into *deleted (may be NULL). */
-SA_MUST_CHECK sa_err sa_store_retain(sa_store *s, int64_t before, int64_t *deleted,
-                                     sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_store_retain(sa_store *s, int64_t before, int64_t *deleted, sa_errbuf *eb);
 
 /* Reads for the HTTP API. */
 
 /* Append a JSON array of the latest recommendation object of every
- * deployment, filtered by namespace and name (NULL = any), ordered by
- * namespace then name. */
+ * watched deployment (seen by the newest cycle: last_seen is the largest;
+ * a deployment the source no longer reports drops out), filtered by
+ * namespace and name (NULL = any), ordered by namespace then name. */
 SA_MUST_CHECK sa_err sa_store_latest_json(sa_store *s, const char *ns, const char *name,
                                           sa_buf *out, sa_errbuf *eb);
 /* Append the history object of one deployment since `since`:
@@ -119,8 +116,7 @@ SA_MUST_CHECK sa_err sa_store_latest_json(sa_store *s, const char *ns, const cha
  *  "actuations":[...]}, each list the newest `limit` rows, oldest first.
  * SA_ERR_NOTFOUND for an unknown deployment. */
 SA_MUST_CHECK sa_err sa_store_history_json(sa_store *s, const char *ns, const char *name,
-                                           int64_t since, int limit, sa_buf *out,
-                                           sa_errbuf *eb);
+                                           int64_t since, int limit, sa_buf *out, sa_errbuf *eb);
 /* The context JSON a recommendation was made from (for explain/replay);
  * caller frees *out with free(). SA_ERR_NOTFOUND when rec_id is unknown. */
 SA_MUST_CHECK sa_err sa_store_recommendation_context(sa_store *s, int64_t rec_id, char **out,

@@ -13,7 +13,7 @@
 
 const char *sa_act_status_name(sa_act_status st)
 {
-    static const char *const names[] = {"dry_run", "paused",  "noop",
+    static const char *const names[] = {"dry_run",     "paused",  "noop",
                                         "unsupported", "applied", "failed"};
     return (size_t)st < SA_ARRAY_LEN(names) ? names[st] : "unknown";
 }

@@ -74,19 +74,11 @@ static int bad(const char *msg, const char *arg)
     return SA_EXIT_USAGE;
 }
 
-int sa_cmd_forecast(int argc, char **argv)
+/* Parse the flags into o and *input. Returns -1 to go on, else the exit
+ * status (after --help, or one line on stderr for bad usage). */
+static int parse_args(int argc, char **argv, sa_fc_options *o, const char **input)
 {
-    const char *input = NULL;
-    sa_fc_options o;
-    int horizon = 0, period = 0, rc = SA_EXIT_USAGE;
-    sa_series s;
-    sa_fc_result r;
-    sa_errbuf eb = {0};
-    double *y = NULL;
-    size_t n = 0, rows_missing = 0;
-    sa_fc_options_init(&o);
-    sa_series_init(&s);
-    memset(&r, 0, sizeof r);
+    int horizon = 0, period = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -97,7 +89,7 @@ int sa_cmd_forecast(int argc, char **argv)
             return bad("missing value after", a);
         i++;
         if (strcmp(a, "--input") == 0)
-            input = v;
+            *input = v;
         else if (strcmp(a, "--horizon") == 0) {
             if (sa_parse_int(v, 1, 100000, &horizon) != SA_OK)
                 return bad("--horizon must be an integer in [1, 100000], got", v);
@@ -105,21 +97,41 @@ int sa_cmd_forecast(int argc, char **argv)
             if (sa_parse_int(v, 1, 100000, &period) != SA_OK)
                 return bad("--period must be an integer in [1, 100000], got", v);
         } else if (strcmp(a, "--method") == 0) {
-            if (sa_fc_method_parse(v, &o.method) != SA_OK)
+            if (sa_fc_method_parse(v, &o->method) != SA_OK)
                 return bad("unknown --method (auto, additive, multiplicative, damped, double, "
                            "holt, ses, snaive)", v);
         } else if (strcmp(a, "--level") == 0) {
-            if (sa_parse_double(v, 0.5, 0.9999, &o.level) != SA_OK)
+            if (sa_parse_double(v, 0.5, 0.9999, &o->level) != SA_OK)
                 return bad("--level must be a number in [0.5, 0.9999], got", v);
         } else
             return bad("unknown option (try --help)", a);
     }
-    if (!input)
+    if (!*input)
         return bad("--input FILE.csv is required", NULL);
     if (horizon == 0)
         return bad("--horizon H is required", NULL);
-    o.horizon = (size_t)horizon;
-    o.period = (size_t)period;
+    o->horizon = (size_t)horizon;
+    o->period = (size_t)period;
+    return -1;
+}
+
+int sa_cmd_forecast(int argc, char **argv)
+{
+    const char *input = NULL;
+    sa_fc_options o;
+    int rc;
+    sa_series s;
+    sa_fc_result r;
+    sa_errbuf eb = {0};
+    double *y = NULL;
+    size_t n = 0, rows_missing = 0;
+    sa_fc_options_init(&o);
+    sa_series_init(&s);
+    memset(&r, 0, sizeof r);
+    rc = parse_args(argc, argv, &o, &input);
+    if (rc >= 0)
+        return rc;
+    rc = SA_EXIT_USAGE;
     sa_err e = sa_series_read(input, &s, &eb);
     if (e == SA_OK)
         e = regrid(&s, input, &y, &n, &rows_missing, &eb);
@@ -137,7 +149,7 @@ int sa_cmd_forecast(int argc, char **argv)
         printf("%zu,%.10g,%.10g,%.10g\n", j + 1, r.mean[j], r.lower[j], r.upper[j]);
     fprintf(stderr, "scaleadvisor forecast: %s, period %zu%s; %zu missing values "
             "interpolated (%zu missing rows, %zu empty values); %s\n",
-            sa_fc_method_name(r.method), r.period, period ? "" : " (detected)", r.n_filled,
+            sa_fc_method_name(r.method), r.period, o.period ? "" : " (detected)", r.n_filled,
             rows_missing, s.n_missing, r.why);
     rc = fflush(stdout) == 0 ? SA_EXIT_OK : SA_EXIT_FAIL;
 out:

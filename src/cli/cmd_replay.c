@@ -12,6 +12,8 @@
 
 #include "scaleadvisor/buf.h"
 #include "scaleadvisor/cli.h"
+#include "scaleadvisor/config.h"
+#include "scaleadvisor/llm.h"
 #include "scaleadvisor/replay.h"
 #include "scaleadvisor/series.h"
 #include "scaleadvisor/util.h"
@@ -214,6 +216,22 @@ static int print_summary(const sa_replay_summary *sum, sa_policy_kind k,
     return SA_EXIT_OK;
 }
 
+/* hybrid consults the LLM when GROQ_API_KEY is set (environment or ./.env),
+ * exactly as the service would; *out stays NULL otherwise. */
+static sa_err hybrid_llm(sa_llm **out, sa_errbuf *eb)
+{
+    const char *key = getenv("GROQ_API_KEY");
+    sa_config cfg;
+    *out = NULL;
+    if (!key || !*key)
+        return SA_OK;
+    sa_err e = sa_config_load(&cfg, NULL, eb);
+    if (e == SA_OK && cfg.groq_api_key[0])
+        e = sa_llm_create(&cfg, NULL, out, eb);
+    memset(cfg.groq_api_key, 0, sizeof cfg.groq_api_key);
+    return e;
+}
+
 int sa_cmd_replay(int argc, char **argv)
 {
     replay_opts o;
@@ -221,6 +239,7 @@ int sa_cmd_replay(int argc, char **argv)
     sa_series s;
     sa_replay_series ser;
     sa_policy *pol = NULL;
+    sa_llm *llm = NULL;
     sa_errbuf eb = {0};
     sa_replay_summary sum;
     sa_policy_stats st = {0};
@@ -238,6 +257,8 @@ int sa_cmd_replay(int argc, char **argv)
     if ((rc = check_trace(o.trace, &s)) >= 0)
         goto out;
     e = sa_policy_create(o.policy, &o.p, sa_series_step(&s), &pol, &eb);
+    if (e == SA_OK && o.policy == SA_POLICY_HYBRID && (e = hybrid_llm(&llm, &eb)) == SA_OK)
+        sa_policy_set_llm(pol, llm);
     if (e == SA_OK)
         e = sa_replay_run(s.t, s.v, s.n, &o.p, sa_policy_iface(pol), &sum,
                           o.series ? &ser : NULL, &eb);
@@ -252,6 +273,7 @@ int sa_cmd_replay(int argc, char **argv)
         rc = print_summary(&sum, o.policy, &st);
 out:
     sa_policy_destroy(pol);
+    sa_llm_destroy(llm);
     sa_replay_series_release(&ser);
     sa_series_release(&s);
     return rc;

@@ -175,8 +175,8 @@ static int start(const sa_config *cfg, serve_parts *p, sa_errbuf *eb)
     if (sa_http_create(&ho, &be, &p->http, eb) != SA_OK)
         return 1;
     sa_log(SA_LOG_INFO, "http listening", "addr=%s:%d dry_run=%s source=%s llm=%s",
-           cfg->listen_host, sa_http_port(p->http), cfg->dry_run ? "true" : "false",
-           p->src->kind, sa_llm_enabled(p->llm) ? "enabled" : "disabled");
+           cfg->listen_host, sa_http_port(p->http), cfg->dry_run ? "true" : "false", p->src->kind,
+           sa_llm_enabled(p->llm) ? "enabled" : "disabled");
     return 0;
 }
 

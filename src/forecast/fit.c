@@ -122,6 +122,22 @@ static void clamp(const pmap *pm, double *x)
         x[i] = x[i] < pm->lo[i] ? pm->lo[i] : x[i] > pm->hi[i] ? pm->hi[i] : x[i];
 }
 
+/* Sort the k + 1 simplex points by objective, best first. */
+static void order_simplex(double P[5][4], double *F, size_t k)
+{
+    for (size_t i = 1; i <= k; i++)
+        for (size_t j = i; j > 0 && F[j] < F[j - 1]; j--) {
+            double t = F[j];
+            F[j] = F[j - 1];
+            F[j - 1] = t;
+            for (size_t d = 0; d < k; d++) {
+                t = P[j][d];
+                P[j][d] = P[j - 1][d];
+                P[j - 1][d] = t;
+            }
+        }
+}
+
 /* One Nelder-Mead run from x (updated to the best point); returns its
  * objective. *evals counts evaluations against the budget. */
 static double nelder_mead(fc_fitter *f, fc_spec *sp, const pmap *pm, double *x, double step,
@@ -140,18 +156,7 @@ static double nelder_mead(fc_fitter *f, fc_spec *sp, const pmap *pm, double *x, 
         (*evals)++;
     }
     while (*evals < NM_MAX_EVALS) {
-        /* order: best first */
-        for (size_t i = 1; i <= k; i++)
-            for (size_t j = i; j > 0 && F[j] < F[j - 1]; j--) {
-                double t = F[j];
-                F[j] = F[j - 1];
-                F[j - 1] = t;
-                for (size_t d = 0; d < k; d++) {
-                    t = P[j][d];
-                    P[j][d] = P[j - 1][d];
-                    P[j - 1][d] = t;
-                }
-            }
+        order_simplex(P, F, k);
         double size = 0;
         for (size_t i = 1; i <= k; i++)
             for (size_t d = 0; d < k; d++)

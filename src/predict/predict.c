@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-static double knob(const char *n, double d) { const char *v = getenv(n); return v ? strtod(v, NULL) : d; }
 
 #include "predict_int.h"
 #include "scaleadvisor/banned.h"
@@ -24,8 +23,11 @@ void sa_predict_params_init(sa_predict_params *p)
     p->interval_s = 60.0;
     p->startup_s = 120.0;
     p->period = 0;
-    p->risk = 0.98;
-    p->min_accuracy = 0.75;
+    p->risk = 0.99;
+    p->min_accuracy = 0.05;
+    p->error_window_s = 7.0 * 86400.0;
+    p->down_horizon_s = 600.0;
+    p->down_tolerance = 0.1;
     p->target_utilization = 0.7;
     p->downscale_window_s = 300.0;
     p->min_replicas = 1;
@@ -51,6 +53,12 @@ static sa_err check_params(const sa_predict_params *p, sa_errbuf *eb)
         return sa_fail(eb, SA_ERR_INVALID, "predictor: downscale_window_s must be >= 0");
     if (p->min_replicas < 1 || p->max_replicas < p->min_replicas)
         return sa_fail(eb, SA_ERR_INVALID, "predictor: need 1 <= min_replicas <= max_replicas");
+    if (!(p->error_window_s > 0.0) || !isfinite(p->error_window_s))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: error_window_s must be > 0");
+    if (!(p->down_horizon_s >= 0.0) || !isfinite(p->down_horizon_s))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: down_horizon_s must be >= 0");
+    if (!(p->down_tolerance >= 0.0 && p->down_tolerance < 1.0))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: down_tolerance must be in [0, 1)");
     if (p->period > 100000)
         return sa_fail(eb, SA_ERR_INVALID, "predictor: period %zu too long", p->period);
     if (!(p->unit_per_replica > 0.0) || !isfinite(p->unit_per_replica))
@@ -88,11 +96,16 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->p = *prm;
     p->p.unit[SA_PREDICT_UNIT_MAX - 1] = '\0';
     p->p.metric[sizeof p->p.metric - 1] = '\0';
-    /* about a day of errors, at least 48 samples (two days of hourly data) */
-    double day = knob("WINDAYS", 1.0) * 86400.0 / prm->sample_s;
-    p->window = day < 48.0 ? 48 : day > 16384.0 ? 16384 : (size_t)day;
-    double hs = ceil((prm->startup_s + prm->interval_s + prm->downscale_window_s) /
-                     prm->sample_s) + 1.0;
+    /* the error window: a week by default (the tails of a day's errors are
+     * a handful of samples), at least 48 samples */
+    double win = prm->error_window_s / prm->sample_s;
+    p->window = win < 48.0 ? 48 : win > (double)PR_WINDOW_MAX ? PR_WINDOW_MAX : (size_t)win;
+    /* horizons: through start-up + interval + the scale-down horizon, and
+     * at least two samples (the next one wholly) */
+    double hs = ceil((prm->startup_s + prm->interval_s + prm->down_horizon_s) / prm->sample_s) +
+                1.0;
+    if (hs < 2.0)
+        hs = 2.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
     p->keep = 7 * prm->period + p->hmax + 4;
     p->ycap = 2 * p->keep + 16;
@@ -138,14 +151,16 @@ double sa_predictor_accuracy(const sa_predictor *p)
 /* Forecast of candidate c made at history index o (the newest sample then)
  * for o + h. The seasonal ones move the newest value by last season's
  * change from the same phase to the target phase: added (seasonal, half of
- * it for the blend, a week back for weekly) or as a ratio. Without enough
- * history they are naive. */
+ * it for the blend, a week back for weekly) or as a ratio. Without a full
+ * season of history they give NaN (not available). */
 static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
 {
     double base = p->y[o];
     size_t per = c == PR_WEEKLY ? 7 * p->p.period : p->p.period;
-    if (c == PR_NAIVE || per == 0 || o < per || h > per)
+    if (c == PR_NAIVE)
         return base;
+    if (per == 0 || o < per || h > per)
+        return NAN; /* not available yet: neither scored nor chosen */
     double then = p->y[o - per], later = p->y[o + h - per], f;
     if (c == PR_SEASONAL_MUL)
         f = then > REL_FLOOR ? base * later / then : base + later - then;
@@ -156,7 +171,8 @@ static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
 
 double pr_forecast(const sa_predictor *p, int c, size_t h)
 {
-    return fc_at(p, c, p->ny - 1, h);
+    double f = fc_at(p, c, p->ny - 1, h);
+    return isnan(f) ? p->y[p->ny - 1] : f;
 }
 
 static void errs_push(pr_errs *r, double actual, double f)
@@ -242,8 +258,11 @@ static void score_newest(sa_predictor *p)
     size_t n = p->ny - 1;
     double actual = p->y[n];
     for (size_t h = 1; h <= p->hmax && h <= n; h++)
-        for (int c = 0; c < PR_NCAND; c++)
-            errs_push(&p->errs[c][h - 1], actual, fc_at(p, c, n - h, h));
+        for (int c = 0; c < PR_NCAND; c++) {
+            double f = fc_at(p, c, n - h, h);
+            if (!isnan(f))
+                errs_push(&p->errs[c][h - 1], actual, f);
+        }
 }
 
 /* Choose the forecaster and error mode whose headroom at the risk level
@@ -251,11 +270,13 @@ static void score_newest(sa_predictor *p)
  * covering `risk` of its recent errors takes), then its quantiles. */
 static void refresh(sa_predictor *p)
 {
-    double risk = knob("RISK", p->p.risk);
+    double risk = p->p.risk;
     if (p->since_choice == 0) {
         double best = INFINITY;
         for (int c = 0; c < PR_NCAND; c++) {
             const pr_errs *r = &p->errs[c][0];
+            if (c != PR_NAIVE && r->n < MIN_SCORED)
+                continue; /* not proven yet */
             double qa = errs_quantile(r, PR_ABS, risk, p->scratch);
             double qr = errs_quantile(r, PR_REL, risk, p->scratch) * errs_mean_den(r);
             if (qa < best - 1e-12) {
@@ -322,7 +343,7 @@ void sa_predictor_observe(sa_predictor *p, double t, double demand)
 
 int pr_trusted(const sa_predictor *p)
 {
-    return !isnan(p->accuracy) && p->accuracy >= knob("MINACC", p->p.min_accuracy);
+    return !isnan(p->accuracy) && p->accuracy >= p->p.min_accuracy;
 }
 
 double pr_upper(const sa_predictor *p, size_t h)

@@ -13,7 +13,7 @@
 
 #define PR_HMAX 16      /* forecast horizons tracked, in samples */
 #define PR_NCAND 5      /* candidate forecasters */
-#define PR_DOWN_MAX 64  /* remembered targets for scale-down stabilisation */
+#define PR_WINDOW_MAX 16384 /* errors kept per forecaster and horizon */
 
 typedef enum { PR_NAIVE = 0, PR_SEASONAL, PR_BLEND, PR_SEASONAL_MUL, PR_WEEKLY } pr_cand;
 
@@ -48,11 +48,8 @@ struct sa_predictor {
     double q_lo[PR_HMAX]; /* lower quantile, for the band */
     double *scratch;      /* [window], for quantiles */
 
-    /* decision memory */
+    /* decision memory: the reactive fallback's stabilisation */
     sa_hpa_state hpa;
-    size_t down_n, down_head;
-    double down_t[PR_DOWN_MAX];
-    int down_target[PR_DOWN_MAX];
 };
 
 /* Forecast of candidate c for h samples after the newest (h >= 1), from

@@ -9,8 +9,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <stdlib.h>
-static double knob(const char *n, double d) { const char *v = getenv(n); return v ? strtod(v, NULL) : d; }
 
 #include "predict_int.h"
 #include "scaleadvisor/banned.h"
@@ -85,32 +83,6 @@ static void horizon_need(const sa_predictor *p, double now, double extra_s, pr_h
     }
     if (hz->n_fc == 0)
         hz->trough = hz->known > 0.0 ? hz->known : 0.0;
-}
-
-/* Remember this target; a scale-down goes no lower than the highest target
- * of the stabilisation window (both ends inclusive). */
-static int stabilise(sa_predictor *p, double now, int target, int current)
-{
-    size_t i = (p->down_head + p->down_n) % PR_DOWN_MAX;
-    if (p->down_n == PR_DOWN_MAX) {
-        i = p->down_head;
-        p->down_head = (p->down_head + 1) % PR_DOWN_MAX;
-    } else {
-        p->down_n++;
-    }
-    p->down_t[i] = now;
-    p->down_target[i] = target;
-    if (target >= current)
-        return target;
-    if ((double)target > (double)current * (1.0 - knob("TOLD", 0.0)) - EPS)
-        return current;
-    int best = target;
-    for (size_t k = 0; k < p->down_n; k++) {
-        size_t j = (p->down_head + k) % PR_DOWN_MAX;
-        if (p->down_t[j] >= now - knob("DOWNWIN", 0) - EPS && p->down_target[j] > best)
-            best = p->down_target[j];
-    }
-    return best < current ? best : current;
 }
 
 static double in_unit(const sa_predictor *p, double replica_units)
@@ -201,15 +173,15 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     int reactive = sa_hpa_step(&p->hpa, &hp, now, d, ready, current, NULL);
 
     /* Short horizon: what a replica added now can still help with. Long
-     * horizon: that plus the scale-down window, which a removal must also
-     * cover. Keep R while it lies in [short, long]: up only when the short
-     * horizon needs it, down only when the long one agrees. */
+     * horizon: that plus the scale-down horizon (and at least through the
+     * next sample), which a removal must also cover. R stays while it lies
+     * in [short, long]; below, it goes up to the long need (one action for
+     * a rise, not one per sample); above, it comes down to the long need
+     * only when that saves more than the down tolerance. */
     pr_horizon hz, hl;
     horizon_need(p, now, 0.0, &hz);
-    /* the long horizon reaches at least through the next sample */
-    double extra = knob("LONG", p->p.downscale_window_s);
-    double to_next = p->last_t + knob("NEXTS", 2.0) * p->p.sample_s -
-                     (now + p->p.startup_s + p->p.interval_s);
+    double extra = p->p.down_horizon_s;
+    double to_next = p->last_t + 2.0 * p->p.sample_s - (now + p->p.startup_s + p->p.interval_s);
     horizon_need(p, now, extra > to_next ? extra : to_next, &hl);
     int trusted = pr_trusted(p);
     int need_short = ceil_replicas(hz.need), need_long = ceil_replicas(hl.need);
@@ -217,16 +189,15 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     if (trusted) {
         target = current;
         if (current < need_short)
-            target = knob("UPLONG", 0) > 0 ? need_long : need_short;
-        else if (current > need_long)
+            target = need_long;
+        else if (current > need_long &&
+                 (double)need_long <= (double)current * (1.0 - p->p.down_tolerance) + EPS)
             target = need_long;
     }
     if (target < lo)
         target = lo;
     if (target > hi)
         target = hi;
-    if (trusted)
-        target = stabilise(p, now, target, current);
 
     out->present = true;
     out->target_replicas = target;

@@ -15,8 +15,8 @@
 #include "svc_int.h"
 #include "scaleadvisor/banned.h"
 
-static const double cycle_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                       0.5,   1,    2.5,   5,    10,  20, 30};
+static const double cycle_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                       1,     2.5,  5,     10,   20,  30};
 
 void svc_mcheck(sa_err e)
 {
@@ -31,12 +31,11 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
     const char *sv[] = {"source", "verdict"}, *dep[] = {"namespace", "deployment"},
                *st[] = {"status"};
     if ((e = sa_metrics_counter(m, "scaleadvisor_decisions_total",
-                                "Decisions made, by winning source and validation verdict.", sv,
-                                2, &s->m_decisions, eb)) != SA_OK ||
+                                "Decisions made, by winning source and validation verdict.", sv, 2,
+                                &s->m_decisions, eb)) != SA_OK ||
         (e = sa_metrics_histogram(m, "scaleadvisor_cycle_duration_seconds",
                                   "Duration of one control-loop cycle.", NULL, 0, cycle_buckets,
-                                  SA_ARRAY_LEN(cycle_buckets), &s->m_cycle_seconds, eb)) !=
-            SA_OK ||
+                                  SA_ARRAY_LEN(cycle_buckets), &s->m_cycle_seconds, eb)) != SA_OK ||
         (e = sa_metrics_counter(m, "scaleadvisor_cycles_total", "Cycles committed.", NULL, 0,
                                 &s->m_cycles, eb)) != SA_OK ||
         (e = sa_metrics_counter(m, "scaleadvisor_cycle_errors_total",
@@ -69,7 +68,7 @@ void svc_metrics_cycle(sa_service *s, const svc_dep *d, const sa_result *r)
     const char *sv[] = {sa_source_name(r->decision.source),
                         sa_verdict_name(r->decision.validation.verdict)};
     const char *dep[] = {d->ns, d->name};
-    const char *act[] = {r->decision.applied ? "applied"
+    const char *act[] = {r->decision.applied   ? "applied"
                          : r->decision.dry_run ? "dry_run"
                                                : "not_applied"};
     svc_mcheck(sa_metrics_inc(s->m_decisions, sv, 1));
@@ -102,8 +101,7 @@ static sa_err be_history(void *ctx, const char *ns, const char *name, int64_t si
 
 /* Queue a request for the loop thread and wait for it, bounded by two LLM
  * budgets (one cycle in flight, then ours) plus a margin. */
-static sa_err be_evaluate(void *ctx, const char *ns, const char *name, sa_buf *out,
-                          sa_errbuf *eb)
+static sa_err be_evaluate(void *ctx, const char *ns, const char *name, sa_buf *out, sa_errbuf *eb)
 {
     sa_service *s = ctx;
     sa_err e;
@@ -136,8 +134,8 @@ static sa_err be_evaluate(void *ctx, const char *ns, const char *name, sa_buf *o
         if (pthread_cond_timedwait(&s->cv, &s->mu, &dl) == ETIMEDOUT)
             break;
     if (!r->done) {
-        e = sa_fail(eb, SA_ERR_TIMEOUT, "evaluation of %s/%s did not finish in %lld ms", ns,
-                    name, (long long)wait_ms);
+        e = sa_fail(eb, SA_ERR_TIMEOUT, "evaluation of %s/%s did not finish in %lld ms", ns, name,
+                    (long long)wait_ms);
     } else {
         e = r->err;
         if (e != SA_OK)

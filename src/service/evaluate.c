@@ -32,8 +32,7 @@ static size_t day_samples(const sa_config *cfg)
     return (size_t)(day / cfg->interval_s);
 }
 
-sa_err svc_eval_create(sa_service *s, const sa_context *ctx, struct svc_eval **out,
-                       sa_errbuf *eb)
+sa_err svc_eval_create(sa_service *s, const sa_context *ctx, struct svc_eval **out, sa_errbuf *eb)
 {
     const sa_config *cfg = s->d.cfg;
     sa_predict_params p;
@@ -78,12 +77,13 @@ void svc_eval_note_scale(struct svc_eval *ev, int64_t now, int from, int to)
 }
 
 /* Forecast points of the demand (replicas at 100 % CPU) for the chart. */
-static void forecast_points(struct svc_eval *ev, double step, sa_store_fc_point *pts,
-                            size_t *npts, char metric[32])
+static void forecast_points(struct svc_eval *ev, double step, sa_store_fc_point *pts, size_t *npts,
+                            char metric[32])
 {
     double mean[SVC_FORECAST_POINTS], lo[SVC_FORECAST_POINTS], hi[SVC_FORECAST_POINTS], t0 = 0;
-    size_t n = ev->st.predictor ? sa_predictor_forecast(ev->st.predictor, SVC_FORECAST_POINTS, mean, lo, hi, &t0)
-                                  : 0;
+    size_t n = ev->st.predictor
+                   ? sa_predictor_forecast(ev->st.predictor, SVC_FORECAST_POINTS, mean, lo, hi, &t0)
+                   : 0;
     *npts = 0;
     sa_strlcpy(metric, "demand_replicas", 32);
     if (n == 0 || sa_predictor_count(ev->st.predictor) < 2)

@@ -17,6 +17,7 @@
 
 #include "scaleadvisor/actuate.h"
 #include "scaleadvisor/codec.h"
+#include "scaleadvisor/llm.h"
 #include "scaleadvisor/log.h"
 #include "scaleadvisor/util.h"
 #include "svc_int.h"
@@ -170,8 +171,8 @@ static sa_err ingest(sa_service *s, svc_dep *d, const sa_context *ctx, sa_errbuf
             keep_sample(s, d, ctx, x);
     }
     if (e == SA_OK && ctx->observed_at >= d->last_ts + step && !ctx->degraded[0]) {
-        sa_sample x = {ctx->observed_at, ctx->cpu_percent, ctx->memory_percent,
-                       ctx->request_rate, ctx->current_replicas};
+        sa_sample x = {ctx->observed_at, ctx->cpu_percent, ctx->memory_percent, ctx->request_rate,
+                       ctx->current_replicas};
         if ((e = sa_store_add_sample(s->d.store, d->dep_id, &x, NULL, eb)) == SA_OK)
             keep_sample(s, d, ctx, &x);
     }
@@ -226,7 +227,9 @@ static void *job_run(void *arg)
 
 static void run_jobs(sa_service *s, svc_job *jobs, size_t n)
 {
-    bool parallel = s->d.llm != NULL && n > 1;
+    /* Only the LLM step waits on the network: run deployments side by side
+     * then, each bounded by LLM_TIMEOUT_MS, so the cycle takes one budget. */
+    bool parallel = s->d.llm != NULL && sa_llm_enabled(s->d.llm) && n > 1;
     pthread_t *th = parallel ? calloc(n, sizeof *th) : NULL;
     bool *started = parallel ? calloc(n, sizeof *started) : NULL;
     for (size_t i = 0; i < n; i++) {
@@ -407,8 +410,7 @@ void sa_service_serve_requests(sa_service *s)
             return;
         d = dep_find(s, r->ns, r->name);
         if (!d)
-            e = sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is not watched", r->ns,
-                        r->name);
+            e = sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is not watched", r->ns, r->name);
         else if ((e = sa_service_cycle(s, (int64_t)sa_now(), &r->eb)) == SA_OK)
             e = (d = dep_find(s, r->ns, r->name)) && d->last_json
                     ? sa_buf_puts(&r->out, d->last_json)
@@ -440,8 +442,7 @@ int sa_service_run(sa_service *s, const sigset_t *stop)
             int64_t slot = (now / step) * step;
             sa_errbuf eb = {0};
             if (sa_service_cycle(s, slot > next ? slot : next, &eb) != SA_OK)
-                sa_log(SA_LOG_DEBUG, "cycle will be retried", "next_in_s=%lld",
-                       (long long)step);
+                sa_log(SA_LOG_DEBUG, "cycle will be retried", "next_in_s=%lld", (long long)step);
             next = (slot > next ? slot : next) + step;
         }
         sa_service_serve_requests(s);

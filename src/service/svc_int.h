@@ -14,9 +14,10 @@
 #include "scaleadvisor/model.h"
 #include "scaleadvisor/service.h"
 
-/* Samples of one deployment kept in memory for the context history: two
- * days at 1-minute samples, or two compressed simulated days at 15 s. */
-#define SVC_HISTORY_MAX 2880
+/* Samples of one deployment kept in memory for the context history (and
+ * so for the predictor after a restart): two compressed simulated days
+ * even at a 1 s interval, about 34 h at 15 s, 5.7 days at 1 minute. */
+#define SVC_HISTORY_MAX 8192
 /* History samples kept in the context JSON stored with a recommendation. */
 #define SVC_CONTEXT_HISTORY 20
 /* Forecast points written per cycle (the chart's look-ahead). */
@@ -75,8 +76,8 @@ struct sa_service {
 };
 
 /* evaluate.c: the advisor step of one deployment. */
-SA_MUST_CHECK sa_err svc_eval_create(sa_service *s, const sa_context *ctx,
-                                     struct svc_eval **out, sa_errbuf *eb);
+SA_MUST_CHECK sa_err svc_eval_create(sa_service *s, const sa_context *ctx, struct svc_eval **out,
+                                     sa_errbuf *eb);
 void svc_eval_destroy(struct svc_eval *ev);
 /* Evaluate ctx (history attached) at now into r; forecast points for the
  * chart into pts (up to SVC_FORECAST_POINTS, *npts; metric name into

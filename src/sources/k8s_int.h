@@ -38,8 +38,8 @@ typedef struct {
 typedef struct {
     char name[SA_NAME_MAX];
     char namespace_[SA_NAME_MAX];
-    int spec_replicas;  /* spec.replicas, default 1 */
-    int ready_replicas; /* status.readyReplicas, default 0 */
+    int spec_replicas;                  /* spec.replicas, default 1 */
+    int ready_replicas;                 /* status.readyReplicas, default 0 */
     char selector[SA_K8S_SELECTOR_MAX]; /* label selector string ("app=web,tier in (a,b)") */
     size_t n_containers;
     sa_k8s_container containers[SA_K8S_MAX_CONTAINERS];
@@ -54,19 +54,19 @@ typedef struct {
 /* Parse a DeploymentList (apps/v1). *out is an array of *n (caller frees
  * with free()). Items without a usable selector are skipped with a warning
  * in the log. SA_ERR_PARSE / SA_ERR_SCHEMA on a malformed list. */
-SA_MUST_CHECK sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out,
-                                              size_t *n, sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n,
+                                              sa_errbuf *eb);
 
 typedef struct {
     char name[SA_NAME_MAX];
     char namespace_[SA_NAME_MAX];
-    char target_kind[64];           /* spec.scaleTargetRef.kind */
-    char target_name[SA_NAME_MAX];  /* spec.scaleTargetRef.name */
-    int min_replicas;               /* spec.minReplicas, default 1 */
-    int max_replicas;               /* spec.maxReplicas */
-    double target_cpu_percent;      /* Resource cpu Utilization target; NaN = none */
-    int current_replicas;           /* status.currentReplicas; -1 = unknown */
-    int desired_replicas;           /* status.desiredReplicas; -1 = unknown */
+    char target_kind[64];          /* spec.scaleTargetRef.kind */
+    char target_name[SA_NAME_MAX]; /* spec.scaleTargetRef.name */
+    int min_replicas;              /* spec.minReplicas, default 1 */
+    int max_replicas;              /* spec.maxReplicas */
+    double target_cpu_percent;     /* Resource cpu Utilization target; NaN = none */
+    int current_replicas;          /* status.currentReplicas; -1 = unknown */
+    int desired_replicas;          /* status.desiredReplicas; -1 = unknown */
     char resource_version[SA_K8S_RV_MAX];
 } sa_k8s_hpa;
 
@@ -77,8 +77,8 @@ SA_MUST_CHECK sa_err sa_k8s_parse_hpas(const char *body, sa_k8s_hpa **out, size_
 SA_MUST_CHECK sa_err sa_k8s_parse_hpa(const char *body, sa_k8s_hpa *out, sa_errbuf *eb);
 
 /* A Scale object (autoscaling/v1): spec.replicas and metadata.resourceVersion. */
-SA_MUST_CHECK sa_err sa_k8s_parse_scale(const char *body, int *replicas,
-                                        char rv[SA_K8S_RV_MAX], sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_k8s_parse_scale(const char *body, int *replicas, char rv[SA_K8S_RV_MAX],
+                                        sa_errbuf *eb);
 
 typedef struct {
     double cpu_percent;    /* usage / requests over all pods, %; NaN = unknown */

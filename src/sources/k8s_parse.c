@@ -42,10 +42,22 @@ sa_err sa_k8s_quantity(const char *s, double *out)
     static const struct {
         const char *s;
         double m;
-    } sufs[] = {{"", 1},      {"n", 1e-9},   {"u", 1e-6},   {"m", 1e-3},   {"k", 1e3},
-                {"M", 1e6},   {"G", 1e9},    {"T", 1e12},   {"P", 1e15},   {"E", 1e18},
-                {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
-                {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0}};
+    } sufs[] = {{"", 1},
+                {"n", 1e-9},
+                {"u", 1e-6},
+                {"m", 1e-3},
+                {"k", 1e3},
+                {"M", 1e6},
+                {"G", 1e9},
+                {"T", 1e12},
+                {"P", 1e15},
+                {"E", 1e18},
+                {"Ki", 1024.0},
+                {"Mi", 1048576.0},
+                {"Gi", 1073741824.0},
+                {"Ti", 1099511627776.0},
+                {"Pi", 1125899906842624.0},
+                {"Ei", 1152921504606846976.0}};
     bool found = false;
     for (size_t k = 0; k < SA_ARRAY_LEN(sufs) && !found; k++)
         if (strcmp(suf, sufs[k].s) == 0) {
@@ -245,8 +257,7 @@ static sa_err list_items(const cJSON *root, const cJSON **items, size_t *n, sa_e
     return SA_OK;
 }
 
-sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n,
-                                sa_errbuf *eb)
+sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n, sa_errbuf *eb)
 {
     cJSON *root = NULL;
     const cJSON *items, *it;

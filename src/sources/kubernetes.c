@@ -147,8 +147,9 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
         sa_strlcpy(st->hpa_name, h->name, sizeof st->hpa_name);
         c->min_replicas = st->hpa_baseline_min;
         c->max_replicas = h->max_replicas;
-        if (isfinite(h->target_cpu_percent) && h->target_cpu_percent <= 100)
-            c->target_cpu_percent = h->target_cpu_percent;
+        /* an HPA may aim above 100 % of requests; our targets stop at 100 */
+        if (isfinite(h->target_cpu_percent))
+            c->target_cpu_percent = h->target_cpu_percent < 100 ? h->target_cpu_percent : 100;
         c->has_hpa = true;
         c->hpa_target_cpu_percent = h->target_cpu_percent;
         c->hpa_current_replicas = h->current_replicas;
@@ -230,13 +231,16 @@ static sa_err fill_context(k8s *k, const sa_k8s_deployment *d, const sa_k8s_hpa 
     resolve_bounds(k, st, d, hpa_err ? NULL : find_hpa(hpas, nh, d), c);
     if (hpa_err)
         degrade(c, "hpa list: %.170s", hpa_err);
+    /* a deployment scaled to zero by its owner is held there, not revived */
+    if (d->spec_replicas == 0)
+        degrade(c, "scaled to zero (spec.replicas 0): held");
     read_metrics(k, d, now, c);
     st->last = *c;
     st->last.history = NULL;
     st->last.n_history = 0;
     if (c->degraded[0])
-        sa_log(SA_LOG_WARN, "kubernetes deployment degraded", "namespace=%s deployment=%s reason=%s",
-               c->namespace_, c->name, c->degraded);
+        sa_log(SA_LOG_WARN, "kubernetes deployment degraded",
+               "namespace=%s deployment=%s reason=%s", c->namespace_, c->name, c->degraded);
     return SA_OK;
 }
 
@@ -247,7 +251,8 @@ static void forget_unlisted(k8s *k, const sa_k8s_deployment *deps, size_t nd)
     for (size_t i = 0; i < k->n_st; i++) {
         bool listed = false;
         for (size_t j = 0; j < nd && !listed; j++)
-            listed = !strcmp(k->st[i].ns, deps[j].namespace_) && !strcmp(k->st[i].name, deps[j].name);
+            listed =
+                !strcmp(k->st[i].ns, deps[j].namespace_) && !strcmp(k->st[i].name, deps[j].name);
         if (listed)
             k->st[w++] = k->st[i];
     }
@@ -280,7 +285,7 @@ static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, siz
 {
     sa_errbuf eb = {0};
     if (call(k, "GET", path, NULL, rp, &eb) != SA_OK) {
-        snprintf(why, size, "%s", eb.msg);
+        snprintf(why, size, "%.180s", eb.msg);
         return false;
     }
     if (rp->status != 200) {
@@ -431,8 +436,8 @@ static sa_err actuate(k8s *k, dep_state *st, int target, sa_actuation *out, sa_e
         goto out;
     }
     if (st->has_hpa)
-        snprintf(path, sizeof path, "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers/%s",
-                 ns, obj);
+        snprintf(path, sizeof path,
+                 "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers/%s", ns, obj);
     else
         snprintf(path, sizeof path, "/apis/apps/v1/namespaces/%s/deployments/%s/scale", ns, obj);
     sa_strlcpy(out->method, st->has_hpa ? "hpa_min_replicas" : "scale", sizeof out->method);
@@ -470,10 +475,11 @@ static sa_err actuate(k8s *k, dep_state *st, int target, sa_actuation *out, sa_e
         }
         if ((e = refused(st, &rp, "patch", out, eb)) != SA_ERR_CONFLICT)
             goto out;
-        sa_log(SA_LOG_WARN, "kubernetes patch conflict, re-reading", "namespace=%s deployment=%s attempt=%d",
-               st->ns, st->name, attempt + 1);
+        sa_log(SA_LOG_WARN, "kubernetes patch conflict, re-reading",
+               "namespace=%s deployment=%s attempt=%d", st->ns, st->name, attempt + 1);
     }
-    snprintf(out->outcome, sizeof out->outcome, "conflict: gave up after %d attempts", k->retries + 1);
+    snprintf(out->outcome, sizeof out->outcome, "conflict: gave up after %d attempts",
+             k->retries + 1);
     e = sa_fail(eb, SA_ERR_CONFLICT, "%s", out->outcome);
 out:
     free(ns);
@@ -566,6 +572,12 @@ sa_err sa_src_kubernetes_create_opts(const sa_k8s_options *o, sa_src **out, sa_e
         k->preset = SA_PRESET_BALANCED;
     if ((e = load_token(k, eb)) != SA_OK)
         goto out;
+    if (k->token[0] && !strncmp(k->base, "http://", 7) &&
+        strncmp(k->base, "http://127.0.0.1", 16) && strncmp(k->base, "http://localhost", 16) &&
+        strncmp(k->base, "http://[::1]", 12))
+        sa_log(SA_LOG_WARN,
+               "kubernetes bearer token sent over plain http (use https or kubectl proxy)",
+               "scheme=%s", "http");
     *out = s;
     s = NULL;
 out:
@@ -576,9 +588,8 @@ out:
 sa_err sa_src_kubernetes_create(const sa_config *cfg, sa_src **out, sa_errbuf *eb)
 {
     char url[SA_CFG_STR_MAX];
-    sa_k8s_options o = {.token = cfg->k8s_token,
-                        .dry_run = cfg->dry_run,
-                        .default_preset = cfg->preset};
+    sa_k8s_options o = {
+        .token = cfg->k8s_token, .dry_run = cfg->dry_run, .default_preset = cfg->preset};
     if (cfg->k8s_api_url[0]) {
         o.api_url = cfg->k8s_api_url;
         return sa_src_kubernetes_create_opts(&o, out, eb);

@@ -47,8 +47,8 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 static sa_err map_curl(CURLcode rc, const sink *s, const sa_peer_req *rq, sa_errbuf *eb)
 {
     if (s->err == SA_ERR_TOOBIG)
-        return sa_fail(eb, SA_ERR_TOOBIG, "reply larger than %zu bytes", rq->cap ? rq->cap
-                                                                           : (size_t)SA_CAP_PEER_REPLY);
+        return sa_fail(eb, SA_ERR_TOOBIG, "reply larger than %zu bytes",
+                       rq->cap ? rq->cap : (size_t)SA_CAP_PEER_REPLY);
     if (s->err != SA_OK)
         return sa_fail(eb, s->err, "reading reply: %s", sa_strerror(s->err));
     switch (rc) {

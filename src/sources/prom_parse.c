@@ -21,14 +21,18 @@
 
 /* Defaults for cAdvisor (kubelet /metrics/cadvisor) and kube-state-metrics. */
 static const char *const default_queries[SA_PQ_COUNT] = {
-    [SA_PQ_CPU] = "100 * sum(rate(container_cpu_usage_seconds_total{" SEL
-                  ",container!=\"\",container!=\"POD\"}[5m])) / sum(kube_pod_container_resource_requests{" SEL
-                  ",resource=\"cpu\"})",
-    [SA_PQ_MEMORY] = "100 * sum(container_memory_working_set_bytes{" SEL
-                     ",container!=\"\",container!=\"POD\"}) / sum(kube_pod_container_resource_requests{" SEL
-                     ",resource=\"memory\"})",
-    [SA_PQ_REPLICAS] = "sum(kube_deployment_spec_replicas{namespace=\"{{namespace}}\",deployment=\"{{deployment}}\"})",
-    [SA_PQ_READY] = "sum(kube_deployment_status_replicas_ready{namespace=\"{{namespace}}\",deployment=\"{{deployment}}\"})",
+    [SA_PQ_CPU] =
+        "100 * sum(rate(container_cpu_usage_seconds_total{" SEL
+        ",container!=\"\",container!=\"POD\"}[5m])) / sum(kube_pod_container_resource_requests{" SEL
+        ",resource=\"cpu\"})",
+    [SA_PQ_MEMORY] =
+        "100 * sum(container_memory_working_set_bytes{" SEL
+        ",container!=\"\",container!=\"POD\"}) / sum(kube_pod_container_resource_requests{" SEL
+        ",resource=\"memory\"})",
+    [SA_PQ_REPLICAS] = "sum(kube_deployment_spec_replicas{namespace=\"{{namespace}}\",deployment="
+                       "\"{{deployment}}\"})",
+    [SA_PQ_READY] = "sum(kube_deployment_status_replicas_ready{namespace=\"{{namespace}}\","
+                    "deployment=\"{{deployment}}\"})",
     [SA_PQ_RATE] = "",
 };
 
@@ -131,8 +135,9 @@ static sa_err check_keys(const cJSON *o, const char *where, const char *const *k
 static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QUERY_MAX],
                                sa_preset preset, sa_prom_deployment *d, sa_errbuf *eb)
 {
-    static const char *const known[] = {"name",   "namespace", "min_replicas", "max_replicas",
-                                        "target_cpu_percent", "preset", "queries", NULL};
+    static const char *const known[] = {
+        "name",    "namespace", "min_replicas", "max_replicas", "target_cpu_percent", "preset",
+        "queries", NULL};
     char where[48];
     snprintf(where, sizeof where, "deployments[%zu].", i);
     sa_err e;
@@ -145,7 +150,8 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
     if (!cJSON_IsString(name) || !k8s_name_ok(name->valuestring, 253))
         return sa_fail(eb, SA_ERR_INVALID, "%sname: must be a Kubernetes name ([a-z0-9.-])", where);
     if (ns && (!cJSON_IsString(ns) || !k8s_name_ok(ns->valuestring, 63)))
-        return sa_fail(eb, SA_ERR_INVALID, "%snamespace: must be a Kubernetes namespace name", where);
+        return sa_fail(eb, SA_ERR_INVALID, "%snamespace: must be a Kubernetes namespace name",
+                       where);
     sa_strlcpy(d->name, name->valuestring, sizeof d->name);
     sa_strlcpy(d->namespace_, ns ? ns->valuestring : "default", sizeof d->namespace_);
     int64_t mn = 1, mx = 10;
@@ -168,11 +174,11 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
     d->preset = preset;
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "preset");
     if (p && (!cJSON_IsString(p) || sa_preset_parse(p->valuestring, &d->preset) != SA_OK))
-        return sa_fail(eb, SA_ERR_INVALID,
-                       "%spreset: must be conservative, balanced or aggressive", where);
+        return sa_fail(eb, SA_ERR_INVALID, "%spreset: must be conservative, balanced or aggressive",
+                       where);
     memcpy(d->queries, base, sizeof d->queries);
-    if ((e = apply_queries(cJSON_GetObjectItemCaseSensitive(o, "queries"), where, d->queries, eb)) !=
-        SA_OK)
+    if ((e = apply_queries(cJSON_GetObjectItemCaseSensitive(o, "queries"), where, d->queries,
+                           eb)) != SA_OK)
         return e;
     if (!d->queries[SA_PQ_CPU][0] || !d->queries[SA_PQ_REPLICAS][0])
         return sa_fail(eb, SA_ERR_INVALID, "%squeries: cpu_percent and replicas cannot be empty",
@@ -182,8 +188,8 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
 
 static sa_err parse_top(const cJSON *root, int64_t interval_s, sa_prom_config *c, sa_errbuf *eb)
 {
-    static const char *const known[] = {"deployments", "queries", "backfill_s", "step_s",
-                                        "timeout_ms", NULL};
+    static const char *const known[] = {"deployments", "queries",    "backfill_s",
+                                        "step_s",      "timeout_ms", NULL};
     sa_err e;
     if (!cJSON_IsObject(root))
         return sa_fail(eb, SA_ERR_INVALID, "config: top level must be a JSON object");
@@ -219,7 +225,8 @@ sa_err sa_prom_config_parse(const char *json, int64_t interval_s, sa_preset defa
     }
     for (int i = 0; i < SA_PQ_COUNT; i++)
         sa_strlcpy(base[i], default_queries[i], SA_PROM_QUERY_MAX);
-    if ((e = apply_queries(cJSON_GetObjectItemCaseSensitive(root, "queries"), "", base, eb)) != SA_OK)
+    if ((e = apply_queries(cJSON_GetObjectItemCaseSensitive(root, "queries"), "", base, eb)) !=
+        SA_OK)
         goto out;
     const cJSON *deps = cJSON_GetObjectItemCaseSensitive(root, "deployments");
     int nd = cJSON_GetArraySize(deps);
@@ -359,7 +366,8 @@ sa_err sa_prom_parse_instant(long http_status, const char *body, double *value, 
             goto out;
         }
         if (n > 1) {
-            e = sa_fail(eb, SA_ERR_SCHEMA, "%d series returned, expected one (aggregate with sum)", n);
+            e = sa_fail(eb, SA_ERR_SCHEMA, "%d series returned, expected one (aggregate with sum)",
+                        n);
             goto out;
         }
         pt = cJSON_GetObjectItemCaseSensitive(res->child, "value");

@@ -160,15 +160,21 @@ out:
 static void note(sa_context *c, int *nfail, sa_prom_query q, const char *msg)
 {
     if ((*nfail)++ == 0)
-        snprintf(c->degraded, sizeof c->degraded, "%s: %s", sa_prom_query_name(q), msg);
+        snprintf(c->degraded, sizeof c->degraded, "%s: %.170s", sa_prom_query_name(q), msg);
 }
 
 static void apply_value(sa_context *c, sa_prom_query q, double v, int *nfail)
 {
     switch (q) {
-    case SA_PQ_CPU: c->cpu_percent = v; break;
-    case SA_PQ_MEMORY: c->memory_percent = v; break;
-    case SA_PQ_RATE: c->request_rate = v; break;
+    case SA_PQ_CPU:
+        c->cpu_percent = v;
+        break;
+    case SA_PQ_MEMORY:
+        c->memory_percent = v;
+        break;
+    case SA_PQ_RATE:
+        c->request_rate = v;
+        break;
     case SA_PQ_REPLICAS:
     case SA_PQ_READY:
         if (v < 0 || v > 100000) {
@@ -180,7 +186,8 @@ static void apply_value(sa_context *c, sa_prom_query q, double v, int *nfail)
         else
             c->ready_pods = (int)llround(v);
         break;
-    case SA_PQ_COUNT: break;
+    case SA_PQ_COUNT:
+        break;
     }
 }
 
@@ -223,16 +230,16 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
         snprintf(c->degraded + len, sizeof c->degraded - len, " (+%d more)", nfail - 1);
     }
     if (nfail) {
-        sa_log(SA_LOG_WARN, "prometheus deployment degraded", "namespace=%s deployment=%s reason=%s",
-               d->namespace_, d->name, c->degraded);
+        sa_log(SA_LOG_WARN, "prometheus deployment degraded",
+               "namespace=%s deployment=%s reason=%s", d->namespace_, d->name, c->degraded);
         return;
     }
     if (!p->backfilled[i]) {
         sa_errbuf be = {0};
         if (backfill(p, d, now, c, &be) == SA_OK) {
             p->backfilled[i] = true;
-            sa_log(SA_LOG_INFO, "prometheus back-fill done", "namespace=%s deployment=%s samples=%zu",
-                   d->namespace_, d->name, c->n_history);
+            sa_log(SA_LOG_INFO, "prometheus back-fill done",
+                   "namespace=%s deployment=%s samples=%zu", d->namespace_, d->name, c->n_history);
         } else {
             sa_log(SA_LOG_WARN, "prometheus back-fill failed, retried next cycle",
                    "namespace=%s deployment=%s error=%s", d->namespace_, d->name, be.msg);

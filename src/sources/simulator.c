@@ -24,10 +24,10 @@ typedef struct {
     const char *ns, *name;
     sim_shape shape;
     int min_replicas, max_replicas;
-    double target_cpu;  /* % */
-    double rps_per_pod; /* requests/s one pod serves at 100 % CPU */
-    double mem_base;    /* memory % of an idle pod */
-    double mem_per_load;/* memory % added at 100 % CPU */
+    double target_cpu;   /* % */
+    double rps_per_pod;  /* requests/s one pod serves at 100 % CPU */
+    double mem_base;     /* memory % of an idle pod */
+    double mem_per_load; /* memory % added at 100 % CPU */
 } sim_spec;
 
 static const sim_spec specs[SA_SIM_DEPLOYMENTS] = {
@@ -39,12 +39,12 @@ static const sim_spec specs[SA_SIM_DEPLOYMENTS] = {
 
 typedef struct {
     uint64_t rng;
-    int replicas;              /* spec replicas */
-    int ready;                 /* pods serving */
-    int n_pending;             /* pods starting, ready at pending[i] */
+    int replicas;  /* spec replicas */
+    int ready;     /* pods serving */
+    int n_pending; /* pods starting, ready at pending[i] */
     int64_t pending[SIM_PODS_MAX];
-    double noise;              /* AR(1) multiplicative noise */
-    int64_t next_burst;        /* bursty: second of the next burst */
+    double noise;       /* AR(1) multiplicative noise */
+    int64_t next_burst; /* bursty: second of the next burst */
     sa_hpa_state hpa;
     int hpa_desired;
     /* rings of the last step_s seconds */
@@ -191,8 +191,7 @@ static void tick(sa_sim *s)
         util = d->ready > 0 ? rate / (sp->rps_per_pod * d->ready) : NAN;
         d->rate[pos] = rate;
         d->cpu[pos] = isfinite(util) ? fmin(400.0, 3.0 + 100.0 * util) : NAN;
-        d->mem[pos] = isfinite(util) ? fmin(100.0, sp->mem_base + sp->mem_per_load * util)
-                                     : NAN;
+        d->mem[pos] = isfinite(util) ? fmin(100.0, sp->mem_base + sp->mem_per_load * util) : NAN;
     }
     s->ring_pos = (pos + 1) % (size_t)s->o.step_s;
     if (s->ring_fill < (size_t)s->o.step_s)
@@ -315,8 +314,8 @@ void sa_sim_observe(const sa_sim *s, size_t i, sa_context *c)
     }
 }
 
-sa_err sa_sim_set_replicas(sa_sim *s, const char *ns, const char *name, int target,
-                           sa_actuation *a, sa_errbuf *eb)
+sa_err sa_sim_set_replicas(sa_sim *s, const char *ns, const char *name, int target, sa_actuation *a,
+                           sa_errbuf *eb)
 {
     for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++) {
         const sim_spec *sp = &specs[i];

@@ -26,7 +26,8 @@ sa_err sa_src_create(const sa_config *cfg, sa_src **out, sa_errbuf *eb)
     case SA_SRC_KUBERNETES:
         return sa_src_kubernetes_create(cfg, out, eb);
     default:
-        return sa_fail(eb, SA_ERR_UNAVAILABLE, "SCALEADVISOR_SOURCE=%s: not available in this build",
+        return sa_fail(eb, SA_ERR_UNAVAILABLE,
+                       "SCALEADVISOR_SOURCE=%s: not available in this build",
                        sa_source_kind_name(cfg->source));
     }
 }

@@ -120,8 +120,8 @@ static sa_err migrate(sa_store *s, sa_errbuf *eb)
     if (v < 0)
         return sa_store_dberr(s, eb, "reading user_version");
     if (v > target)
-        return sa_fail(eb, SA_ERR_DB,
-                       "database: schema version %d is newer than this build (%d)", v, target);
+        return sa_fail(eb, SA_ERR_DB, "database: schema version %d is newer than this build (%d)",
+                       v, target);
     for (; v < target; v++) {
         char bump[64];
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", v + 1);
@@ -170,8 +170,10 @@ sa_err sa_store_open(const char *path, sa_store_mode mode, sa_store **out, sa_er
     if (mode == SA_STORE_READWRITE) {
         /* WAL: readers (the HTTP handle) never block the writer. NORMAL
          * sync is durable across process crashes (SIGKILL) in WAL mode. */
-        if ((e = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                         "PRAGMA foreign_keys = ON;", eb)) != SA_OK)
+        if ((e = exec(s,
+                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                      "PRAGMA foreign_keys = ON;",
+                      eb)) != SA_OK)
             goto out;
         if ((e = migrate(s, eb)) != SA_OK)
             goto out;
@@ -354,8 +356,8 @@ sa_err sa_store_last_cycle(sa_store *s, int64_t *cycle_no, sa_errbuf *eb)
     return scalar_i64(s, ST_CYCLE_LAST, 0, 0, 0, cycle_no, eb, "reading last cycle");
 }
 
-sa_err sa_store_load_samples(sa_store *s, int64_t dep, int64_t since, size_t max,
-                             sa_sample **out, size_t *n, sa_errbuf *eb)
+sa_err sa_store_load_samples(sa_store *s, int64_t dep, int64_t since, size_t max, sa_sample **out,
+                             size_t *n, sa_errbuf *eb)
 {
     sa_err e = SA_OK;
     sa_sample *v = NULL;
@@ -423,8 +425,8 @@ sa_err sa_store_add_forecast(sa_store *s, int64_t dep, int64_t made_at, const ch
 }
 
 sa_err sa_store_add_recommendation(sa_store *s, int64_t dep, const sa_result *r,
-                                   const char *result_json, const char *context_json,
-                                   int64_t *id, sa_errbuf *eb)
+                                   const char *result_json, const char *context_json, int64_t *id,
+                                   sa_errbuf *eb)
 {
     sa_err e;
     sqlite3_stmt *st;
@@ -436,8 +438,7 @@ sa_err sa_store_add_recommendation(sa_store *s, int64_t dep, const sa_result *r,
     sqlite3_bind_text(st, 4, sa_source_name(r->decision.source), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, sa_action_name(r->decision.action), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 6, r->decision.target_replicas);
-    sqlite3_bind_text(st, 7, sa_verdict_name(r->decision.validation.verdict), -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, sa_verdict_name(r->decision.validation.verdict), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 8, r->decision.applied);
     sqlite3_bind_int(st, 9, r->decision.dry_run);
     sqlite3_bind_int(st, 10, r->llm_status.used);
@@ -470,8 +471,8 @@ sa_err sa_store_add_audit(sa_store *s, int64_t dep, int64_t rec_id, int64_t at,
     return e;
 }
 
-sa_err sa_store_add_cycle(sa_store *s, int64_t started_at, double duration_ms,
-                          int n_deployments, int64_t *cycle_no, sa_errbuf *eb)
+sa_err sa_store_add_cycle(sa_store *s, int64_t started_at, double duration_ms, int n_deployments,
+                          int64_t *cycle_no, sa_errbuf *eb)
 {
     sa_err e;
     sqlite3_stmt *st;

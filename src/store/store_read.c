@@ -70,8 +70,7 @@ static sa_err dep_json(sa_store *s, sqlite3_stmt *st, sa_buf *out)
     if (e == SA_OK)
         e = sa_buf_json_str(out, (const char *)sqlite3_column_text(st, 6));
     if (e == SA_OK)
-        e = sa_buf_printf(out,
-                          ",\"current_replicas\":%d,\"first_seen\":%lld,\"last_seen\":%lld}",
+        e = sa_buf_printf(out, ",\"current_replicas\":%d,\"first_seen\":%lld,\"last_seen\":%lld}",
                           sqlite3_column_int(st, 7), (long long)sqlite3_column_int64(st, 8),
                           (long long)sqlite3_column_int64(st, 9));
     return e;
@@ -79,8 +78,8 @@ static sa_err dep_json(sa_store *s, sqlite3_stmt *st, sa_buf *out)
 
 static sa_err sample_row(sqlite3_stmt *st, sa_buf *out)
 {
-    sa_err e = sa_buf_printf(out, "{\"timestamp\":%lld,\"cpu_percent\":",
-                             (long long)sqlite3_column_int64(st, 0));
+    sa_err e = sa_buf_printf(
+        out, "{\"timestamp\":%lld,\"cpu_percent\":", (long long)sqlite3_column_int64(st, 0));
     if (e == SA_OK)
         e = put_num(out, sa_store_col_real(st, 1));
     if (e == SA_OK)
@@ -132,16 +131,18 @@ static sa_err rec_row(sqlite3_stmt *st, sa_buf *out)
 
 static sa_err audit_row(sqlite3_stmt *st, sa_buf *out)
 {
-    sa_err e = sa_buf_printf(out, "{\"id\":%lld,\"recommendation_id\":%lld,\"at\":%lld,"
-                                  "\"method\":",
+    sa_err e = sa_buf_printf(out,
+                             "{\"id\":%lld,\"recommendation_id\":%lld,\"at\":%lld,"
+                             "\"method\":",
                              (long long)sqlite3_column_int64(st, 0),
                              (long long)sqlite3_column_int64(st, 1),
                              (long long)sqlite3_column_int64(st, 2));
     if (e == SA_OK)
         e = sa_buf_json_str(out, (const char *)sqlite3_column_text(st, 3));
     if (e == SA_OK)
-        e = sa_buf_printf(out, ",\"before\":%d,\"after\":%d,\"outcome\":",
-                          sqlite3_column_int(st, 4), sqlite3_column_int(st, 5));
+        e = sa_buf_printf(out,
+                          ",\"before\":%d,\"after\":%d,\"outcome\":", sqlite3_column_int(st, 4),
+                          sqlite3_column_int(st, 5));
     if (e == SA_OK)
         e = sa_buf_json_str(out, (const char *)sqlite3_column_text(st, 6));
     if (e == SA_OK)

@@ -53,6 +53,7 @@ static const struct {
      "SELECT r.result_json FROM deployments d JOIN recommendations r"
      " ON r.id = (SELECT max(id) FROM recommendations WHERE deployment_id = d.id)"
      " WHERE (?1 IS NULL OR d.namespace = ?1) AND (?2 IS NULL OR d.name = ?2)"
+     " AND d.last_seen >= (SELECT max(last_seen) FROM deployments)"
      " ORDER BY d.namespace, d.name"},
     {ST_DEP_ROW, 0,
      "SELECT id, namespace, name, min_replicas, max_replicas, target_cpu_percent, preset,"

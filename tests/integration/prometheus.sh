@@ -214,4 +214,20 @@ check "a forecast exists right after start-up" '.forecast | length > 0' "$TMP/hi
 grep -q '"msg":"prometheus back-fill done","namespace":"shop","deployment":"web","samples":"180"' "$TMP/serve.err" ||
     fail "no back-fill log line for shop/web"
 echo "it_prometheus: serve discovered, back-filled and recommended from real Prometheus series" >&2
+
+# 3. the exporter dies: Prometheus marks its series stale, and the source
+# reports every deployment degraded instead of stale numbers
+if [ -n "${SA_BUILD_DIR:-}" ] && [ -x "$SA_BUILD_DIR/test_prometheus" ]; then
+    kill "${PIDS[0]}"
+    target_down() {
+        curl -fsS --max-time 2 "$PROM/api/v1/query?query=up" | jq -e '.data.result[0].value[1] == "0"'
+    }
+    wait_for 30 target_down || fail "prometheus did not notice the exporter is gone"
+    sleep 2 # the source queries at whole seconds: let them pass the staleness markers
+    SA_IT_PROMETHEUS_STALE=1 SA_IT_PROMETHEUS_URL="$PROM" SA_IT_PROMETHEUS_CONFIG="$TMP/deployments.json" \
+        timeout 120 "$SA_BUILD_DIR/test_prometheus" > "$TMP/stale.log" 2>&1 ||
+        { cat "$TMP/stale.log" >&2; fail "stale series were not reported degraded"; }
+    grep -q "OK \] test_live_prometheus" "$TMP/stale.log" || fail "stale check did not run"
+    echo "it_prometheus: stale series reported degraded" >&2
+fi
 echo "it_prometheus: OK"

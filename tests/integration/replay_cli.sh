@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# scaleadvisor replay: the worked example of replay-spec.md to the letter,
+# --series, every policy on a real trace, and a one-line error naming the
+# line with exit status 2 for every kind of bad trace or flag.
+set -uo pipefail
+: "${SA_BIN:?}" "${SA_SHARED:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_usage NAME PATTERN ARGS...: exit 2, one stderr line matching PATTERN
+expect_usage() {
+    local name=$1 pat=$2; shift 2
+    timeout 30 "$SA_BIN" replay "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    [ "$rc" = 2 ] || fail "$name: exit $rc, want 2"
+    [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$name: stderr is not one line: $(cat "$tmp/err")"
+    grep -q -- "$pat" "$tmp/err" || fail "$name: '$(cat "$tmp/err")' lacks '$pat'"
+    [ ! -s "$tmp/out" ] || fail "$name: wrote to stdout"
+}
+
+printf 'timestamp,value\n0,10\n300,20\n600,80\n900,100\n1200,40\n1500,10\n1800,10\n' >"$tmp/we.csv"
+want='{"policy": "hpa", "steps": 31, "slo_violation_minutes": 5.0, "unserved_replica_seconds": 1560.0, "replica_hours": 8.3667, "scaling_actions": 6, "mean_utilization": 0.7144}'
+got=$(timeout 30 "$SA_BIN" replay --trace "$tmp/we.csv" --policy hpa --series "$tmp/s.csv") \
+    || fail "worked example: exit $?"
+[ "$got" = "$want" ] || fail "worked example: got $got"
+[ "$(head -1 "$tmp/s.csv")" = "t,demand,replicas,ready,utilization" ] || fail "series header"
+[ "$(wc -l <"$tmp/s.csv")" = 32 ] || fail "series: want 31 rows"
+grep -q '^600,16.000000,6,6,2.666667$' "$tmp/s.csv" || fail "series row at t=600: $(grep '^600,' "$tmp/s.csv")"
+# the defaults are the spec's: giving them explicitly changes nothing
+got2=$(timeout 30 "$SA_BIN" replay --trace "$tmp/we.csv" --policy hpa --step-s 60 --startup-s 120 \
+    --peak-replicas 20 --target-utilization 0.7 --tolerance 0.1 --downscale-window-s 300 \
+    --min-replicas 1 --max-replicas 100) || fail "explicit defaults"
+[ "$got2" = "$want" ] || fail "explicit defaults: got $got2"
+# ISO timestamps and empty values (skipped) give the same
+printf 'timestamp,value\n1970-01-01T00:00:00Z,10\n1970-01-01T00:05:00Z,20\n1970-01-01T00:07:00Z,\n1970-01-01T00:10:00Z,80\n1970-01-01T00:15:00Z,100\n1970-01-01T00:20:00Z,40\n1970-01-01T00:25:00Z,10\n1970-01-01T00:30:00Z,10\n' >"$tmp/iso.csv"
+got3=$(timeout 30 "$SA_BIN" replay --trace "$tmp/iso.csv") || fail "iso trace"
+[ "$got3" = "$want" ] || fail "iso trace: got $got3"
+
+trace="$SA_SHARED/data/traces/ec2_cpu_utilization_5f5533.csv"
+for p in hpa rules predictive hybrid; do
+    out=$(env -u GROQ_API_KEY timeout 120 "$SA_BIN" replay --trace "$trace" --period 288 --policy $p) \
+        || fail "policy $p: exit $?"
+    for k in policy steps slo_violation_minutes unserved_replica_seconds replica_hours \
+        scaling_actions mean_utilization; do
+        grep -q "\"$k\": " <<<"$out" || fail "policy $p: no $k in $out"
+    done
+    grep -q "\"policy\": \"$p\"" <<<"$out" || fail "policy name: $out"
+    if [ $p = hybrid ]; then
+        grep -q '"llm_calls": 0, "llm_tokens": 0' <<<"$out" || fail "hybrid without key: $out"
+    fi
+done
+
+# bad input
+expect_usage "no trace" "--trace" --policy hpa
+expect_usage "missing file" "none.csv" --trace "$tmp/none.csv"
+expect_usage "unknown policy" "unknown policy 'magic'" --trace "$tmp/we.csv" --policy magic
+expect_usage "bad step" "--step-s" --trace "$tmp/we.csv" --step-s 0
+expect_usage "bad target" "--target-utilization" --trace "$tmp/we.csv" --target-utilization 2
+expect_usage "bad period" "--period" --trace "$tmp/we.csv" --period x
+expect_usage "min above max" "below --min-replicas" --trace "$tmp/we.csv" --min-replicas 5 --max-replicas 2
+expect_usage "unknown flag" "unknown option" --trace "$tmp/we.csv" --frobnicate 1
+expect_usage "flag without value" "missing value after" --trace
+printf 'time,value\n0,1\n60,2\n' >"$tmp/hdr.csv"
+expect_usage "no header" "hdr.csv:1:" --trace "$tmp/hdr.csv"
+printf 'timestamp,value\n0,1\n60,abc\n' >"$tmp/nonnum.csv"
+expect_usage "non-numeric" "nonnum.csv:3:" --trace "$tmp/nonnum.csv"
+printf 'timestamp,value\n0,1\n60,2\n120,-3\n' >"$tmp/neg.csv"
+expect_usage "negative" "neg.csv:4: negative value" --trace "$tmp/neg.csv"
+printf 'timestamp,value\n0,1\n' >"$tmp/one.csv"
+expect_usage "one row" "one.csv:2: only one row" --trace "$tmp/one.csv"
+printf 'timestamp,value\n0,1\n60,\n' >"$tmp/onev.csv"
+expect_usage "one row with a value" "onev.csv:2: only one row" --trace "$tmp/onev.csv"
+printf 'timestamp,value\n' >"$tmp/hdronly.csv"
+expect_usage "header only" "hdronly.csv" --trace "$tmp/hdronly.csv"
+printf 'timestamp,value\n0,1\n120,2\n60,3\n' >"$tmp/unsorted.csv"
+expect_usage "unsorted" "unsorted.csv:4: timestamp" --trace "$tmp/unsorted.csv"
+expect_usage "series unwritable" "--series" --trace "$tmp/we.csv" --series "$tmp/no/such/dir.csv"
+echo "replay CLI: ok"
