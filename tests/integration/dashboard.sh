@@ -27,7 +27,7 @@ API_TOKEN="tok_test_$$_secret"
 
 fail() {
     echo "dashboard: FAIL: $*" >&2
-    for f in "$WORK/service.log" "$WORK/fake_llm.log"; do
+    for f in "$WORK/service.log" "$WORK/fake_llm.log" "$WORK/fake_llm.err"; do
         [ -s "$f" ] && { echo "--- tail of $(basename "$f")" >&2; tail -n 25 "$f" >&2; }
     done
     exit 1
@@ -67,7 +67,7 @@ if [ ! -x "$FAKE_LLM" ]; then
         fail "cannot build tests/tools/fake_llm.c"
 fi
 "$FAKE_LLM" --port-file "$WORK/llm.port" --log "$WORK/fake_llm.log" --max-seconds 540 \
-    2>>"$WORK/fake_llm.log" &
+    2>>"$WORK/fake_llm.err" &
 LLM_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/llm.port" ] && break; sleep 0.1; done
 [ -s "$WORK/llm.port" ] || fail "fake LLM did not start within 10 s"
