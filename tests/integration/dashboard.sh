@@ -197,7 +197,10 @@ case "$llm" in *'&lt;b onmouseover="alert(1)"&gt;cpu&lt;/b&gt; steady'*) ;; *) f
 for f in "$WORK/overview.html" "$WORK/detail.html"; do
     grep -qi '<img' "$f" && fail "an <img> element exists: LLM text was parsed as HTML ($f)"
     grep -qi '<b onmouseover' "$f" && fail "a <b> element came from LLM text ($f)"
-    [ "$(grep -o '<script' "$f" | wc -l)" -eq 1 ] || fail "a <script> element came from LLM text ($f)"
+    # only the page's own scripts, each from a file
+    scripts=$(grep -o '<script[^>]*>' "$f" | sort | tr '\n' ' ')
+    [ "$scripts" = '<script src="app.js" defer=""> <script src="dom.js" defer=""> ' ] ||
+        fail "unexpected <script> elements: $scripts ($f)"
     grep -q '<html[^>]*data-pwned' "$f" && fail "injected script ran: <html data-pwned> ($f)"
     grep -q '<title>scaleadvisor</title>' "$f" || fail "document title changed: script ran ($f)"
     grep -qF "$GROQ_KEY" "$f" && fail "the GROQ key reached the page ($f)"
