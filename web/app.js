@@ -603,7 +603,10 @@
     const hist = state.historyKey === keyOf(r) ? state.history : null;
     const st = state.status || {};
     const outcome = d.applied ? 'applied' : (d.dry_run || st.dry_run !== false) ? 'not applied: dry-run' : 'not applied';
+    const asked = selectedKey();
     patch(body, [
+      asked && asked !== keyOf(r) && state.loaded
+        ? h('p.warn', {'data-key': 'missing'}, 'No watched deployment ' + asked + '; showing ' + keyOf(r) + '.') : null,
       h('p.summary', {'data-key': 'summary'},
         'Would ', h('strong', null, label(d.action)), ': ', int(r.current_replicas), ' → ',
         h('strong', null, int(d.target_replicas)), ' replicas, from the ',
