@@ -103,12 +103,15 @@ static void svg_panel(FILE *f, const sa_replay_series *s, size_t a, size_t len, 
                       double y0, const char *title, const sa_replay_summary *sum)
 {
     const double x0 = 60, w = 1100, h = 220;
-    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\">%s: %.0f violation min, %.0f "
-               "replica-h, %ld actions (whole trace)</text>\n",
+    fprintf(f,
+            "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\">%s: %.0f violation min, %.0f "
+            "replica-h, %ld actions (whole trace)</text>\n",
             x0, y0 - 6, title, sum->slo_violation_minutes, sum->replica_hours,
             sum->scaling_actions);
-    fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
-               "style=\"fill:#fafafa;stroke:#999\"/>\n", x0, y0, w, h);
+    fprintf(f,
+            "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+            "style=\"fill:#fafafa;stroke:#999\"/>\n",
+            x0, y0, w, h);
     for (int g = 0; g <= 4; g++) {
         double yy = y0 + h - h * g / 4.0;
         fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\">%.0f</text>\n",
@@ -117,8 +120,9 @@ static void svg_panel(FILE *f, const sa_replay_series *s, size_t a, size_t len, 
     /* violating steps shaded */
     for (size_t k = 0; k < len && a + k < s->n; k++)
         if (s->demand[a + k] > (double)s->ready[a + k] + 1e-9)
-            fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" "
-                       "style=\"fill:#f4c7c3\"/>\n",
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" "
+                    "style=\"fill:#f4c7c3\"/>\n",
                     x0 + w * (double)k / (double)(len - 1), y0, w / (double)(len - 1) + 0.3, h);
     svg_path(f, s, a, len, 2, ymax, x0, y0, w, h, "stroke:#9e9e9e;stroke-width:1");
     svg_path(f, s, a, len, 1, ymax, x0, y0, w, h, "stroke:#1e88e5;stroke-width:1.5");
@@ -151,11 +155,14 @@ static void write_svg(const char *out_dir, const char *file, const sa_replay_ser
         ymax = fmax(ymax, (double)ps->replicas[k]);
     }
     ymax = ceil(ymax * 1.05);
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1200\" height=\"600\" "
-               "font-family=\"sans-serif\">\n<rect width=\"1200\" height=\"600\" fill=\"#fff\"/>\n");
-    fprintf(f, "<text x=\"60\" y=\"22\" font-size=\"16\">%s: the %.0f h with the most hpa "
-               "violations (from step %zu). black demand, blue ready, grey replicas, red "
-               "violation</text>\n", file, (double)len / 60.0, a);
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1200\" height=\"600\" "
+            "font-family=\"sans-serif\">\n<rect width=\"1200\" height=\"600\" fill=\"#fff\"/>\n");
+    fprintf(f,
+            "<text x=\"60\" y=\"22\" font-size=\"16\">%s: the %.0f h with the most hpa "
+            "violations (from step %zu). black demand, blue ready, grey replicas, red "
+            "violation</text>\n",
+            file, (double)len / 60.0, a);
     svg_panel(f, hs, a, len, ymax, 60, "hpa", hsum);
     svg_panel(f, ps, a, len, ymax, 340, "predictive", psum);
     fprintf(f, "</svg>\n");
@@ -222,7 +229,7 @@ static int run_one(const char *dir, const trace_ent *te, const char *out_dir, co
         tot[k].ran++;
     }
     if (out_dir && ser[SA_POLICY_HPA].n && ser[SA_POLICY_PREDICTIVE].n) {
-        size_t day = (size_t)(86400.0 / p.step_s);
+        size_t day = (size_t)(6 * 3600.0 / p.step_s); /* six hours */
         write_svg(out_dir, te->file, &ser[SA_POLICY_HPA], &sum[SA_POLICY_HPA],
                   &ser[SA_POLICY_PREDICTIVE], &sum[SA_POLICY_PREDICTIVE], day);
     }
@@ -257,8 +264,9 @@ int main(int argc, char **argv)
         if (!tot[k].ran)
             continue;
         printf("  %-10s SLO-violation min %9.0f  unserved replica-min %10.0f  replica-h %10.1f"
-               "  actions %7ld", sa_policy_name((sa_policy_kind)k), tot[k].viol,
-               tot[k].unserved / 60.0, tot[k].rh, tot[k].actions);
+               "  actions %7ld",
+               sa_policy_name((sa_policy_kind)k), tot[k].viol, tot[k].unserved / 60.0, tot[k].rh,
+               tot[k].actions);
         if (k != SA_POLICY_HPA && tot[SA_POLICY_HPA].ran && tot[SA_POLICY_HPA].viol > 0)
             printf("  (of hpa: %.1f %% violations, %.1f %% replica-h, %.1f %% actions)",
                    100.0 * tot[k].viol / tot[SA_POLICY_HPA].viol,

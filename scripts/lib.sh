@@ -7,8 +7,9 @@ SA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SA_BUILD_PKGS="build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev \
 libmicrohttpd-dev libsqlite3-dev libssl-dev ca-certificates curl"
 # Extra packages the test suites use: cmocka, a real Prometheus, headless
-# Chromium for the dashboard, sqlite3 and jq for the shell tests.
-SA_TEST_PKGS="libcmocka-dev prometheus chromium sqlite3 jq"
+# Chromium for the dashboard, sqlite3, jq and python3 (small fake peers and
+# exporters) and nodejs (drives Chromium over DevTools) for the shell tests.
+SA_TEST_PKGS="libcmocka-dev prometheus chromium sqlite3 jq python3 python3-yaml nodejs"
 
 sa_missing_pkgs() {
     local p missing=""

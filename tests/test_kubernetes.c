@@ -342,6 +342,21 @@ static void test_collect_degraded(void **st)
     assert_string_equal(v[1].degraded, "");
     contexts_free(v, n);
 
+    /* web scaled to zero by its owner: held, not revived */
+    char *zero = strdup(f.deploys);
+    assert_non_null(zero);
+    memcpy(strstr(zero, "\"replicas\": 3"), "\"replicas\": 0", 13);
+    push(f.peer, "GET", P_DEPLOY, 200, zero);
+    push(f.peer, "GET", P_HPAS, 200, f.hpas);
+    push(f.peer, "GET", P_METRICS, 200, "{\"kind\":\"PodMetricsList\",\"items\":[]}");
+    push(f.peer, "GET", P_METRICS, 200, f.pm_api);
+    v = collect(&f, &n);
+    free(zero);
+    assert_int_equal(v[0].current_replicas, 0);
+    assert_string_equal(v[0].degraded, "scaled to zero (spec.replicas 0): held");
+    assert_string_equal(v[1].degraded, "");
+    contexts_free(v, n);
+
     /* the label was removed everywhere: nothing listed, nothing remembered */
     push(f.peer, "GET", P_DEPLOY, 200,
          "{\"kind\":\"DeploymentList\",\"apiVersion\":\"apps/v1\",\"metadata\":{},\"items\":[]}");

@@ -280,7 +280,7 @@ static void reasoning_in_the_metric_unit(void **st)
     sa_forecast_summary fs;
     sa_predictor_recommend(pr, &c, 60.0 * 99, &r, &fs);
     assert_non_null(strstr(r.reasoning, "req/s"));
-    assert_non_null(strstr(r.reasoning, "99 % band up to"));
+    assert_non_null(strstr(r.reasoning, "99.3 % band up to"));
     assert_string_equal(fs.metric, "request_rate");
     assert_true(fs.peak >= fs.now);
     assert_true(r.n_factors >= 4);

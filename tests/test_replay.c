@@ -18,8 +18,7 @@ static const double we_t[] = {0, 300, 600, 900, 1200, 1500, 1800};
 static const double we_v[] = {10, 20, 80, 100, 40, 10, 10};
 
 static sa_err run_policy(sa_policy_kind k, const sa_replay_params *p, const double *t,
-                         const double *v, size_t n, sa_replay_summary *sum,
-                         sa_replay_series *ser)
+                         const double *v, size_t n, sa_replay_summary *sum, sa_replay_series *ser)
 {
     sa_policy *pol = NULL;
     sa_errbuf eb = {0};
@@ -129,9 +128,9 @@ static void bad_input_is_refused(void **st)
     sa_replay_summary s;
     double t1[] = {0};
     double v1[] = {5};
-    assert_int_equal(run_policy(SA_POLICY_HPA, &p, (double[]){0, 60}, (double[]){1, -1}, 2, &s,
-                                NULL),
-                     SA_ERR_INVALID);
+    assert_int_equal(
+        run_policy(SA_POLICY_HPA, &p, (double[]){0, 60}, (double[]){1, -1}, 2, &s, NULL),
+        SA_ERR_INVALID);
     sa_errbuf eb = {0};
     int want = 1;
     sa_replay_policy pol = {"fixed", &want, fixed_decide};
@@ -232,8 +231,7 @@ static void reads_a_real_trace(void **st)
     sa_policy_destroy(pol);
     assert_int_equal(sa_policy_create(SA_POLICY_PREDICTIVE, &p, sa_series_step(&s), &pol, &eb),
                      SA_OK);
-    assert_int_equal(sa_replay_run(s.t, s.v, s.n, &p, sa_policy_iface(pol), &pr, NULL, &eb),
-                     SA_OK);
+    assert_int_equal(sa_replay_run(s.t, s.v, s.n, &p, sa_policy_iface(pol), &pr, NULL, &eb), SA_OK);
     sa_policy_destroy(pol);
     assert_int_equal(h.steps, pr.steps);
     /* 4032 five-minute rows: (4031 * 300) / 60 + 1 steps */

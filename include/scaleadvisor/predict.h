@@ -41,31 +41,31 @@
 #define SA_PREDICT_UNIT_MAX 24
 
 typedef struct {
-    double sample_s;    /* spacing of observed demand samples, s; > 0 */
-    double interval_s;  /* decision interval, s; > 0 */
-    double startup_s;   /* time for a new replica to become ready, s; >= 0 */
-    size_t period;      /* seasonal period in samples (e.g. a day); 0 = none */
-    double risk;        /* probability that capacity covers the demand of a
-                           forecast sample, in [0.5, 0.9999]; default 0.99 */
-    double min_accuracy;/* fall back to reactive below this 1 - WAPE, [0, 1];
-                           default 0.05 (no better than noise) */
-    double error_window_s; /* recent errors kept for headroom and accuracy,
-                              s; default 7 days (at least 48 samples) */
-    double down_horizon_s; /* a scale-down must also cover the forecast
-                              this much beyond start-up + interval; 600 */
-    double down_tolerance; /* no scale-down by less than this fraction of
-                              the replicas, [0, 1); 0.1 */
+    double sample_s;           /* spacing of observed demand samples, s; > 0 */
+    double interval_s;         /* decision interval, s; > 0 */
+    double startup_s;          /* time for a new replica to become ready, s; >= 0 */
+    size_t period;             /* seasonal period in samples (e.g. a day); 0 = none */
+    double risk;               /* probability that capacity covers the demand of a
+                                  forecast sample, in [0.5, 0.9999]; default 0.993 */
+    double min_accuracy;       /* fall back to reactive below this 1 - WAPE, [0, 1];
+                                  default 0.05 (no better than noise) */
+    double error_window_s;     /* recent errors kept for headroom and accuracy,
+                                  s; default 7 days (at least 48 samples) */
+    double down_horizon_s;     /* a scale-down must also cover the forecast
+                                  this much beyond start-up + interval; 600 */
+    double down_tolerance;     /* no scale-down by less than this fraction of
+                                  the replicas, [0, 1); 0.1 */
     double target_utilization; /* the reactive fallback's target, (0, 1]; 0.7 */
     double downscale_window_s; /* fallback's stabilisation window, s; 300 */
-    int min_replicas;   /* >= 1; the context's bounds override per call */
-    int max_replicas;   /* >= min_replicas */
+    int min_replicas;          /* >= 1; the context's bounds override per call */
+    int max_replicas;          /* >= min_replicas */
     /* Presentation only (reasoning text and summary): metric units per
      * replica unit (e.g. 60 req/s per replica, or 100 % CPU), and the unit
      * name ("req/s", "% CPU"). unit "" = speak in replica units. */
     double unit_per_replica;
     char unit[SA_PREDICT_UNIT_MAX];
-    char metric[32];    /* sa_forecast_summary.metric: "request_rate" or
-                           "cpu_percent"; "" = "demand" */
+    char metric[32]; /* sa_forecast_summary.metric: "request_rate" or
+                        "cpu_percent"; "" = "demand" */
 } sa_predict_params;
 
 /* Defaults above; sample_s = interval_s = 60, startup_s = 120, period 0,

@@ -86,8 +86,7 @@ void sa_replay_series_release(sa_replay_series *s);
  * bad params), SA_ERR_NOMEM. */
 SA_MUST_CHECK sa_err sa_replay_run(const double *t, const double *v, size_t n,
                                    const sa_replay_params *p, sa_replay_policy *pol,
-                                   sa_replay_summary *out, sa_replay_series *series,
-                                   sa_errbuf *eb);
+                                   sa_replay_summary *out, sa_replay_series *series, sa_errbuf *eb);
 
 /* Nearest-rank 99th percentile of v[0..n-1] (NaN skipped); 0 when empty. */
 double sa_replay_p99(const double *v, size_t n);

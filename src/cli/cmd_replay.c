@@ -76,15 +76,16 @@ static int parse_args(int argc, char **argv, replay_opts *o)
         }
         const char *v = argv[++i];
         int rc = 0, iv = 0;
-        double dv = 0.0;
         if (strcmp(a, "--trace") == 0) {
             o->trace = v;
         } else if (strcmp(a, "--series") == 0) {
             o->series = v;
         } else if (strcmp(a, "--policy") == 0) {
             if (sa_policy_parse(v, &o->policy) != SA_OK) {
-                fprintf(stderr, "scaleadvisor replay: --policy: unknown policy '%s' (hpa, rules, "
-                                "predictive, hybrid)\n", v);
+                fprintf(stderr,
+                        "scaleadvisor replay: --policy: unknown policy '%s' (hpa, rules, "
+                        "predictive, hybrid)\n",
+                        v);
                 return SA_EXIT_USAGE;
             }
         } else if (strcmp(a, "--period") == 0) {
@@ -107,7 +108,6 @@ static int parse_args(int argc, char **argv, replay_opts *o)
         } else if (strcmp(a, "--max-replicas") == 0) {
             rc = int_flag(a, v, 1, 100000, &o->p.max_replicas);
         } else {
-            (void)dv;
             fprintf(stderr, "scaleadvisor replay: unknown option '%s' (try --help)\n", a);
             return SA_EXIT_USAGE;
         }
@@ -143,11 +143,15 @@ static int check_trace(const char *name, const sa_series *s)
     }
     if (usable < 2) {
         if (usable == 0)
-            fprintf(stderr, "scaleadvisor replay: %s: no row with a value; a trace needs at "
-                            "least two rows\n", name);
+            fprintf(stderr,
+                    "scaleadvisor replay: %s: no row with a value; a trace needs at "
+                    "least two rows\n",
+                    name);
         else
-            fprintf(stderr, "scaleadvisor replay: %s:%zu: only one row with a value; a trace "
-                            "needs at least two rows\n", name, last_line);
+            fprintf(stderr,
+                    "scaleadvisor replay: %s:%zu: only one row with a value; a trace "
+                    "needs at least two rows\n",
+                    name, last_line);
         return SA_EXIT_USAGE;
     }
     return -1;
@@ -186,8 +190,7 @@ static int write_series(const char *path, const sa_replay_series *s)
     return SA_EXIT_OK;
 }
 
-static int print_summary(const sa_replay_summary *sum, sa_policy_kind k,
-                         const sa_policy_stats *st)
+static int print_summary(const sa_replay_summary *sum, sa_policy_kind k, const sa_policy_stats *st)
 {
     sa_buf b;
     int ok = 1;
@@ -200,9 +203,8 @@ static int print_summary(const sa_replay_summary *sum, sa_policy_kind k,
     if (sa_buf_printf(&b, ", \"scaling_actions\": %ld", sum->scaling_actions))
         ok = 0;
     put_num(&b, "mean_utilization", sum->mean_utilization, &ok);
-    if (k == SA_POLICY_HYBRID &&
-        sa_buf_printf(&b, ", \"llm_calls\": %ld, \"llm_tokens\": %ld", st->llm_calls,
-                      st->llm_tokens))
+    if (k == SA_POLICY_HYBRID && sa_buf_printf(&b, ", \"llm_calls\": %ld, \"llm_tokens\": %ld",
+                                               st->llm_calls, st->llm_tokens))
         ok = 0;
     if (sa_buf_puts(&b, "}\n"))
         ok = 0;
@@ -260,8 +262,8 @@ int sa_cmd_replay(int argc, char **argv)
     if (e == SA_OK && o.policy == SA_POLICY_HYBRID && (e = hybrid_llm(&llm, &eb)) == SA_OK)
         sa_policy_set_llm(pol, llm);
     if (e == SA_OK)
-        e = sa_replay_run(s.t, s.v, s.n, &o.p, sa_policy_iface(pol), &sum,
-                          o.series ? &ser : NULL, &eb);
+        e = sa_replay_run(s.t, s.v, s.n, &o.p, sa_policy_iface(pol), &sum, o.series ? &ser : NULL,
+                          &eb);
     if (e != SA_OK) {
         fprintf(stderr, "scaleadvisor replay: %s\n", eb.msg);
         rc = e == SA_ERR_INVALID || e == SA_ERR_UNAVAILABLE ? SA_EXIT_USAGE : SA_EXIT_FAIL;

@@ -13,8 +13,8 @@
 #include "scaleadvisor/banned.h"
 
 #define CHOOSE_EVERY 12 /* samples between re-choosing the forecaster */
-#define MIN_SCORED 24 /* scored samples before the forecast can be trusted */
-#define REL_FLOOR 1.0 /* relative errors are taken against max(forecast, 1 replica) */
+#define MIN_SCORED 24   /* scored samples before the forecast can be trusted */
+#define REL_FLOOR 1.0   /* relative errors are taken against max(forecast, 1 replica) */
 
 void sa_predict_params_init(sa_predict_params *p)
 {
@@ -23,7 +23,7 @@ void sa_predict_params_init(sa_predict_params *p)
     p->interval_s = 60.0;
     p->startup_s = 120.0;
     p->period = 0;
-    p->risk = 0.99;
+    p->risk = 0.993;
     p->min_accuracy = 0.05;
     p->error_window_s = 7.0 * 86400.0;
     p->down_horizon_s = 600.0;
@@ -72,7 +72,6 @@ void sa_predictor_destroy(sa_predictor *p)
         return;
     for (int c = 0; c < PR_NCAND; c++)
         for (size_t h = 0; h < PR_HMAX; h++) {
-            free(p->errs[c][h].rel);
             free(p->errs[c][h].err);
             free(p->errs[c][h].den);
             free(p->errs[c][h].actual);
@@ -102,8 +101,8 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->window = win < 48.0 ? 48 : win > (double)PR_WINDOW_MAX ? PR_WINDOW_MAX : (size_t)win;
     /* horizons: through start-up + interval + the scale-down horizon, and
      * at least two samples (the next one wholly) */
-    double hs = ceil((prm->startup_s + prm->interval_s + prm->down_horizon_s) / prm->sample_s) +
-                1.0;
+    double hs =
+        ceil((prm->startup_s + prm->interval_s + prm->down_horizon_s) / prm->sample_s) + 1.0;
     if (hs < 2.0)
         hs = 2.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
@@ -121,11 +120,10 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
         for (size_t h = 0; h < p->hmax; h++) {
             pr_errs *r = &p->errs[c][h];
             r->cap = p->window;
-            r->rel = malloc(r->cap * sizeof *r->rel);
             r->err = malloc(r->cap * sizeof *r->err);
             r->den = malloc(r->cap * sizeof *r->den);
             r->actual = malloc(r->cap * sizeof *r->actual);
-            if (!r->rel || !r->err || !r->den || !r->actual) {
+            if (!r->err || !r->den || !r->actual) {
                 e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
                 goto out;
             }
@@ -153,9 +151,20 @@ double sa_predictor_accuracy(const sa_predictor *p)
  * change from the same phase to the target phase: added (seasonal, half of
  * it for the blend, a week back for weekly) or as a ratio. Without a full
  * season of history they give NaN (not available). */
+static double med3(double a, double b, double c)
+{
+    return fmax(fmin(a, b), fmin(fmax(a, b), c));
+}
+
 static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
 {
     double base = p->y[o];
+    if (c == PR_MEDIAN3)
+        return o >= 2 ? med3(base, p->y[o - 1], p->y[o - 2]) : NAN;
+    if (c == PR_ENSEMBLE) {
+        double s = fc_at(p, PR_SEASONAL, o, h), w = fc_at(p, PR_WEEKLY, o, h);
+        return isnan(s) || isnan(w) ? NAN : med3(base, s, w);
+    }
     size_t per = c == PR_WEEKLY ? 7 * p->p.period : p->p.period;
     if (c == PR_NAIVE)
         return base;
@@ -188,7 +197,6 @@ static void errs_push(pr_errs *r, double actual, double f)
     double den = f > REL_FLOOR ? f : REL_FLOOR;
     r->err[i] = actual - f;
     r->den[i] = den;
-    r->rel[i] = (actual - f) / den;
     r->actual[i] = actual;
 }
 
@@ -224,12 +232,19 @@ static double select_kth(double *a, size_t n, size_t k)
     return a[k];
 }
 
-/* Quantile q (nearest rank) of the ring's errors in mode m; 0 when empty. */
+static double mode_scale(pr_mode m, double den)
+{
+    return m == PR_REL ? den : m == PR_SQRT ? sqrt(den) : 1.0;
+}
+
+/* Quantile q (nearest rank) of the ring's errors scaled for mode m; 0 when
+ * empty. */
 static double errs_quantile(const pr_errs *r, pr_mode m, double q, double *scratch)
 {
     if (r->n == 0)
         return 0.0;
-    memcpy(scratch, m == PR_REL ? r->rel : r->err, r->n * sizeof *scratch);
+    for (size_t k = 0; k < r->n; k++)
+        scratch[k] = r->err[k] / mode_scale(m, r->den[k]);
     size_t rank = (size_t)ceil(q * (double)r->n);
     return select_kth(scratch, r->n, rank > 0 ? rank - 1 : 0);
 }
@@ -244,12 +259,14 @@ static double errs_wape(const pr_errs *r)
     return sa > 0.0 ? se / sa : (se > 0.0 ? 1.0 : 0.0);
 }
 
-static double errs_mean_den(const pr_errs *r)
+/* Mean of the mode's scale over the window: the average headroom of a
+ * unit quantile. */
+static double errs_mean_scale(const pr_errs *r, pr_mode m)
 {
     double s = 0.0;
     for (size_t k = 0; k < r->n; k++)
-        s += r->den[k];
-    return r->n ? s / (double)r->n : REL_FLOOR;
+        s += mode_scale(m, r->den[k]);
+    return r->n ? s / (double)r->n : 1.0;
 }
 
 /* Score every candidate's forecasts that target the newest sample. */
@@ -277,17 +294,14 @@ static void refresh(sa_predictor *p)
             const pr_errs *r = &p->errs[c][0];
             if (c != PR_NAIVE && r->n < MIN_SCORED)
                 continue; /* not proven yet */
-            double qa = errs_quantile(r, PR_ABS, risk, p->scratch);
-            double qr = errs_quantile(r, PR_REL, risk, p->scratch) * errs_mean_den(r);
-            if (qa < best - 1e-12) {
-                best = qa;
-                p->chosen = c;
-                p->mode = PR_ABS;
-            }
-            if (qr < best - 1e-12) {
-                best = qr;
-                p->chosen = c;
-                p->mode = PR_REL;
+            for (int m = 0; m < PR_NMODES; m++) {
+                double cost =
+                    errs_quantile(r, (pr_mode)m, risk, p->scratch) * errs_mean_scale(r, (pr_mode)m);
+                if (cost < best - 1e-12) {
+                    best = cost;
+                    p->chosen = c;
+                    p->mode = (pr_mode)m;
+                }
             }
         }
         double w = errs_wape(&p->errs[p->chosen][0]);
@@ -350,8 +364,7 @@ double pr_upper(const sa_predictor *p, size_t h)
 {
     size_t hi = h > p->hmax ? p->hmax : h;
     double f = pr_forecast(p, p->chosen, h);
-    double den = p->mode == PR_REL ? (f > REL_FLOOR ? f : REL_FLOOR) : 1.0;
-    double u = f + p->q[hi - 1] * den;
+    double u = f + p->q[hi - 1] * mode_scale(p->mode, f > REL_FLOOR ? f : REL_FLOOR);
     return u > 0.0 ? u : 0.0;
 }
 
@@ -359,8 +372,7 @@ double pr_lower(const sa_predictor *p, size_t h)
 {
     size_t hi = h > p->hmax ? p->hmax : h;
     double f = pr_forecast(p, p->chosen, h);
-    double den = p->mode == PR_REL ? (f > REL_FLOOR ? f : REL_FLOOR) : 1.0;
-    double l = f + p->q_lo[hi - 1] * den;
+    double l = f + p->q_lo[hi - 1] * mode_scale(p->mode, f > REL_FLOOR ? f : REL_FLOOR);
     return l > 0.0 ? l : 0.0;
 }
 

@@ -11,22 +11,31 @@
 #include "scaleadvisor/predict.h"
 #include "scaleadvisor/rules.h"
 
-#define PR_HMAX 16      /* forecast horizons tracked, in samples */
-#define PR_NCAND 5      /* candidate forecasters */
+#define PR_HMAX 16          /* forecast horizons tracked, in samples */
+#define PR_NCAND 7          /* candidate forecasters */
 #define PR_WINDOW_MAX 16384 /* errors kept per forecaster and horizon */
 
-typedef enum { PR_NAIVE = 0, PR_SEASONAL, PR_BLEND, PR_SEASONAL_MUL, PR_WEEKLY } pr_cand;
+typedef enum {
+    PR_NAIVE = 0,
+    PR_SEASONAL,
+    PR_BLEND,
+    PR_SEASONAL_MUL,
+    PR_WEEKLY,
+    PR_MEDIAN3, /* median of the last three samples */
+    PR_ENSEMBLE /* median of naive, seasonal and weekly */
+} pr_cand;
 
 /* A ring of the most recent errors of one forecaster at one horizon. */
 typedef struct {
-    double *rel;  /* (actual - forecast) / den, [cap] */
-    double *err;  /* actual - forecast, [cap] */
-    double *den;  /* max(forecast, 1 replica), [cap] */
+    double *err;    /* actual - forecast, [cap] */
+    double *den;    /* max(forecast, 1 replica), [cap] */
     double *actual; /* actual, [cap] */
     size_t head, n, cap;
 } pr_errs;
 
-typedef enum { PR_ABS = 0, PR_REL } pr_mode; /* headroom: absolute or relative errors */
+/* How errors scale with the forecast f (den = max(f, 1 replica)): not at
+ * all, like sqrt(den) (counts: Poisson-like noise), or like den. */
+typedef enum { PR_ABS = 0, PR_SQRT, PR_REL, PR_NMODES } pr_mode;
 
 struct sa_predictor {
     sa_predict_params p;

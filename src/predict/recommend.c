@@ -15,8 +15,8 @@
 
 #define EPS 1e-9
 
-static const char *const cand_names[PR_NCAND] = {"naive", "seasonal", "seasonal-blend",
-                                                  "seasonal-ratio", "weekly"};
+static const char *const cand_names[PR_NCAND] = {
+    "naive", "seasonal", "seasonal-blend", "seasonal-ratio", "weekly", "median-3", "ensemble"};
 
 typedef struct {
     double need;       /* replica units to cover over the horizon */
@@ -25,8 +25,8 @@ typedef struct {
     double peak_upper; /* highest upper band value */
     double trough;
     double sum_mean;
-    size_t n_fc;       /* forecast samples in the horizon */
-    double peak_in_s;  /* seconds from now to the sample of the peak */
+    size_t n_fc;      /* forecast samples in the horizon */
+    double peak_in_s; /* seconds from now to the sample of the peak */
 } pr_horizon;
 
 /* Action word for current -> target (at_max: more is needed than max). */
@@ -37,7 +37,7 @@ static sa_action action_for(int current, int target, int max_replicas, double ne
     if (target < current)
         return SA_ACTION_SCALE_DOWN;
     return current >= max_replicas && need > (double)max_replicas + EPS ? SA_ACTION_AT_MAX
-                                                                       : SA_ACTION_MAINTAIN;
+                                                                        : SA_ACTION_MAINTAIN;
 }
 
 static int ceil_replicas(double x)
@@ -119,33 +119,41 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
     double risk_pct = p->p.risk * 100.0;
     if (!trusted) {
         if (isnan(p->accuracy))
-            sa_rec_set_reasoning(out, "forecast not yet proven (%zu samples); reactive rule at "
-                                      "%.0f %% target utilisation; %d replicas",
+            sa_rec_set_reasoning(out,
+                                 "forecast not yet proven (%zu samples); reactive rule at "
+                                 "%.0f %% target utilisation; %d replicas",
                                  p->count, p->p.target_utilization * 100.0, target);
         else
-            sa_rec_set_reasoning(out, "forecast accuracy %.0f %% below the %.0f %% threshold; "
-                                      "falling back to the reactive rule; %d replicas",
+            sa_rec_set_reasoning(out,
+                                 "forecast accuracy %.0f %% below the %.0f %% threshold; "
+                                 "falling back to the reactive rule; %d replicas",
                                  p->accuracy * 100.0, p->p.min_accuracy * 100.0, target);
     } else if (hz->n_fc > 0) {
-        sa_rec_set_reasoning(out, "forecast peak %.4g %s in %.0f min, %.0f %% band up to %.4g; "
-                                  "%d replicas",
+        sa_rec_set_reasoning(out,
+                             "forecast peak %.4g %s in %.0f min, %.3g %% band up to %.4g; "
+                             "%d replicas",
                              in_unit(p, hz->peak_mean), unit_name(p), ceil(hz->peak_in_s / 60.0),
                              risk_pct, in_unit(p, hz->peak_upper), target);
     } else {
-        sa_rec_set_reasoning(out, "current load %.4g %s holds through the next %.0f min; "
-                                  "%d replicas",
+        sa_rec_set_reasoning(out,
+                             "current load %.4g %s holds through the next %.0f min; "
+                             "%d replicas",
                              in_unit(p, hz->known), unit_name(p),
                              (p->p.startup_s + p->p.interval_s) / 60.0, target);
     }
     sa_rec_add_factor(out, "horizon %.0f s (start-up %.0f s + interval %.0f s)",
                       p->p.startup_s + p->p.interval_s, p->p.startup_s, p->p.interval_s);
-    sa_rec_add_factor(out, "forecaster %s, accuracy (1 - WAPE) %s%.0f %%",
-                      cand_names[p->chosen], isnan(p->accuracy) ? "unknown " : "",
+    sa_rec_add_factor(out, "forecaster %s, accuracy (1 - WAPE) %s%.0f %%", cand_names[p->chosen],
+                      isnan(p->accuracy) ? "unknown " : "",
                       isnan(p->accuracy) ? 0.0 : p->accuracy * 100.0);
-    sa_rec_add_factor(out, "headroom from the %.1f %% quantile of recent errors: %+.0f %%",
-                      risk_pct, p->q[0] * 100.0);
-    sa_rec_add_factor(out, "current demand %.4g %s on %d replicas",
-                      in_unit(p, p->y[p->ny - 1]), unit_name(p), current);
+    static const char *const mode_names[PR_NMODES] = {"absolute", "sqrt-scaled", "relative"};
+    sa_rec_add_factor(out,
+                      "headroom from the %.3g %% quantile of recent %s errors: %+.4g %s "
+                      "on the next sample",
+                      risk_pct, mode_names[p->mode],
+                      in_unit(p, pr_upper(p, 1) - pr_forecast(p, p->chosen, 1)), unit_name(p));
+    sa_rec_add_factor(out, "current demand %.4g %s on %d replicas", in_unit(p, p->y[p->ny - 1]),
+                      unit_name(p), current);
     if (p->p.period)
         sa_rec_add_factor(out, "seasonal period %zu samples", p->p.period);
 }
@@ -175,9 +183,9 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     /* Short horizon: what a replica added now can still help with. Long
      * horizon: that plus the scale-down horizon (and at least through the
      * next sample), which a removal must also cover. R stays while it lies
-     * in [short, long]; below, it goes up to the long need (one action for
-     * a rise, not one per sample); above, it comes down to the long need
-     * only when that saves more than the down tolerance. */
+     * in [short, long]; below, it goes up to the short need; above, it
+     * comes down to the long need only when that saves more than the down
+     * tolerance. */
     pr_horizon hz, hl;
     horizon_need(p, now, 0.0, &hz);
     double extra = p->p.down_horizon_s;
@@ -189,7 +197,7 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     if (trusted) {
         target = current;
         if (current < need_short)
-            target = need_long;
+            target = need_short;
         else if (current > need_long &&
                  (double)need_long <= (double)current * (1.0 - p->p.down_tolerance) + EPS)
             target = need_long;
@@ -207,9 +215,8 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     out->cost = target > current + 2 || target > current * 3 / 2 ? SA_LEVEL_HIGH
                 : target > current                               ? SA_LEVEL_MEDIUM
                                                                  : SA_LEVEL_LOW;
-    out->performance = target > current ? SA_PERF_POSITIVE
-                       : target < current ? SA_PERF_NEUTRAL
-                                          : SA_PERF_NEUTRAL;
+    /* more capacity helps; a scale-down the forecast agrees with does not hurt */
+    out->performance = target > current ? SA_PERF_POSITIVE : SA_PERF_NEUTRAL;
     out->timing = target > current   ? SA_TIMING_IMMEDIATE
                   : target < current ? SA_TIMING_WITHIN_5M
                                      : SA_TIMING_NEXT_REVIEW;

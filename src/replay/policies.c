@@ -86,8 +86,12 @@ static int decide_advisor(void *self, const sa_replay_obs *o)
     sa_policy *pol = self;
     sa_result res;
     fill_ctx(&pol->ctx, o);
-    sa_advisor_input in = {.ctx = &pol->ctx, .now = (int64_t)llround(o->t), .dry_run = true,
-                           .llm = pol->llm, .llm_force = false, .untimed_is_now = false};
+    sa_advisor_input in = {.ctx = &pol->ctx,
+                           .now = (int64_t)llround(o->t),
+                           .dry_run = true,
+                           .llm = pol->llm,
+                           .llm_force = false,
+                           .untimed_is_now = false};
     sa_advisor_evaluate(&in, &pol->adv, &res);
     return res.decision.target_replicas;
 }
@@ -138,6 +142,9 @@ static sa_err make_advisor(sa_policy *pol, double row_s, bool with_predictor, sa
     pp.downscale_window_s = pol->rp.downscale_window_s;
     pp.min_replicas = pol->rp.min_replicas;
     pp.max_replicas = pol->rp.max_replicas;
+    /* a day of one-minute errors: the week the service keeps would make
+     * each replayed minute ~7x dearer and the benchmark slow */
+    pp.error_window_s = 86400.0;
     snprintf(pp.metric, sizeof pp.metric, "request_rate");
     sa_err e = sa_advisor_state_init(&pol->adv, with_predictor ? &pp : NULL, 1.0, eb);
     if (e == SA_OK)
@@ -145,8 +152,8 @@ static sa_err make_advisor(sa_policy *pol, double row_s, bool with_predictor, sa
     return e;
 }
 
-sa_err sa_policy_create(sa_policy_kind k, const sa_replay_params *p, double row_s,
-                        sa_policy **out, sa_errbuf *eb)
+sa_err sa_policy_create(sa_policy_kind k, const sa_replay_params *p, double row_s, sa_policy **out,
+                        sa_errbuf *eb)
 {
     sa_err e = SA_OK;
     sa_policy *pol = calloc(1, sizeof *pol);

@@ -43,8 +43,7 @@ sa_err sa_replay_params_check(const sa_replay_params *p, sa_errbuf *eb)
     if (!(p->downscale_window_s >= 0.0) || !isfinite(p->downscale_window_s))
         return sa_fail(eb, SA_ERR_INVALID, "downscale-window-s must be >= 0");
     if (p->min_replicas < 1 || p->max_replicas < p->min_replicas || p->max_replicas > 100000)
-        return sa_fail(eb, SA_ERR_INVALID,
-                       "replica bounds must satisfy 1 <= min <= max <= 100000");
+        return sa_fail(eb, SA_ERR_INVALID, "replica bounds must satisfy 1 <= min <= max <= 100000");
     return SA_OK;
 }
 
@@ -202,6 +201,10 @@ sa_err sa_replay_run(const double *t, const double *v, size_t n, const sa_replay
     if (e != SA_OK)
         goto out;
     double p99 = sa_replay_p99(vv, m);
+    if (isnan(p99)) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory for %zu rows", m);
+        goto out;
+    }
     double scale = p99 > 0.0 ? p->peak_replicas / p99 : 0.0;
     double row_s = median_spacing(tt, m);
     double span = tt[m - 1] - tt[0];
@@ -242,15 +245,20 @@ sa_err sa_replay_run(const double *t, const double *v, size_t n, const sa_replay
             series->utilization[k] = uc;
         }
         /* 2. decide */
-        sa_replay_obs obs = {.t = now, .step = k, .demand = d, .replicas = r, .ready = ready,
-                             .utilization = u, .new_row = k == 0 || row != prev_row,
-                             .row_t = tt[row], .row_s = row_s};
+        sa_replay_obs obs = {.t = now,
+                             .step = k,
+                             .demand = d,
+                             .replicas = r,
+                             .ready = ready,
+                             .utilization = u,
+                             .new_row = k == 0 || row != prev_row,
+                             .row_t = tt[row],
+                             .row_s = row_s};
         int nr = pol->decide(pol->self, &obs);
         /* 3. apply */
         if (nr != r) {
             sum.scaling_actions++;
-            if ((e = apply_r(&ready_at, &cap, &r, nr < 0 ? 0 : nr, now, p->startup_s, eb)) !=
-                SA_OK)
+            if ((e = apply_r(&ready_at, &cap, &r, nr < 0 ? 0 : nr, now, p->startup_s, eb)) != SA_OK)
                 goto out;
         }
     }

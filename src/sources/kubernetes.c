@@ -147,8 +147,9 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
         sa_strlcpy(st->hpa_name, h->name, sizeof st->hpa_name);
         c->min_replicas = st->hpa_baseline_min;
         c->max_replicas = h->max_replicas;
-        if (isfinite(h->target_cpu_percent) && h->target_cpu_percent <= 100)
-            c->target_cpu_percent = h->target_cpu_percent;
+        /* an HPA may aim above 100 % of requests; our targets stop at 100 */
+        if (isfinite(h->target_cpu_percent))
+            c->target_cpu_percent = h->target_cpu_percent < 100 ? h->target_cpu_percent : 100;
         c->has_hpa = true;
         c->hpa_target_cpu_percent = h->target_cpu_percent;
         c->hpa_current_replicas = h->current_replicas;
@@ -230,6 +231,9 @@ static sa_err fill_context(k8s *k, const sa_k8s_deployment *d, const sa_k8s_hpa 
     resolve_bounds(k, st, d, hpa_err ? NULL : find_hpa(hpas, nh, d), c);
     if (hpa_err)
         degrade(c, "hpa list: %.170s", hpa_err);
+    /* a deployment scaled to zero by its owner is held there, not revived */
+    if (d->spec_replicas == 0)
+        degrade(c, "scaled to zero (spec.replicas 0): held");
     read_metrics(k, d, now, c);
     st->last = *c;
     st->last.history = NULL;
@@ -281,7 +285,7 @@ static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, siz
 {
     sa_errbuf eb = {0};
     if (call(k, "GET", path, NULL, rp, &eb) != SA_OK) {
-        snprintf(why, size, "%s", eb.msg);
+        snprintf(why, size, "%.180s", eb.msg);
         return false;
     }
     if (rp->status != 200) {

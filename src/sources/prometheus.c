@@ -160,7 +160,7 @@ out:
 static void note(sa_context *c, int *nfail, sa_prom_query q, const char *msg)
 {
     if ((*nfail)++ == 0)
-        snprintf(c->degraded, sizeof c->degraded, "%s: %s", sa_prom_query_name(q), msg);
+        snprintf(c->degraded, sizeof c->degraded, "%s: %.170s", sa_prom_query_name(q), msg);
 }
 
 static void apply_value(sa_context *c, sa_prom_query q, double v, int *nfail)

@@ -138,18 +138,19 @@ run() {
     shift 2
     python3 "$TMP/fake_k8s.py" "$SA_SOURCE_DIR/tests/data/k8s" "$TMP/$name.port" "$TMP/$name.log" "$mode" &
     local fake=$!
-    PIDS+=($fake)
+    PIDS+=("$fake")
     wait_for 10 test -s "$TMP/$name.port" || fail "$name: fake API did not start"
     mkdir -p "$TMP/$name.d"
     (cd "$TMP/$name.d" && exec env -u GROQ_API_KEY K8S_API_URL="http://127.0.0.1:$(cat "$TMP/$name.port")" \
         K8S_TOKEN=it-secret-token "$SA_BIN" serve --source kubernetes --listen 127.0.0.1:0 \
         --db "$TMP/$name.db" --interval-s 1 "$@" > "$TMP/$name.out" 2> "$TMP/$name.err") &
     local sa=$!
-    PIDS+=($sa)
+    PIDS+=("$sa")
     port() { grep -o '"msg":"http listening","addr":"127.0.0.1:[0-9]*' "$TMP/$name.err" | head -1 | sed 's/.*://'; }
     have_port() { [ -n "$(port)" ]; }
     wait_for 30 have_port || { cat "$TMP/$name.err" >&2; fail "$name: serve did not listen"; }
-    local url="http://127.0.0.1:$(port)"
+    local url
+    url="http://127.0.0.1:$(port)"
     wait_for 30 curl -fsS --max-time 2 "$url/readyz" || { cat "$TMP/$name.err" >&2; fail "$name: not ready"; }
     # let three more cycles pass (1 s each), bounded by the log
     cycles() { [ "$(grep -c '"msg":"cycle done"' "$TMP/$name.err")" -ge 4 ]; }
