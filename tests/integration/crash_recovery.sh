@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/serve_lib.bash"
 
 DB="$SA_TMP/sa.db"
-INTERVAL=15
+INTERVAL=1 # a short interval makes the restart cycle long (it feeds ~7,200 stored samples a deployment to the predictors), so the kill lands inside it
 export SCALEADVISOR_LOG_LEVEL=debug
 q() { sqlite3 -cmd ".timeout 5000" "$DB" "$1"; }
 count_in() { grep -c "\"msg\":\"$2\"" "$SA_TMP/$1" || true; }
@@ -33,7 +33,7 @@ SA_PID=""
 
 # Run 2 (and retries): SIGKILL as soon as its first cycle has begun.
 killed_mid=0
-for attempt in 1 2 3; do
+for attempt in 1 2 3 4 5; do
     c_before=$(q 'SELECT count(*) FROM cycles')
     s_before=$(q 'SELECT count(*) FROM samples')
     r_before=$(q 'SELECT count(*) FROM recommendations')
@@ -41,7 +41,7 @@ for attempt in 1 2 3; do
     last_ts=$(q 'SELECT max(ts) FROM samples')
     log="run2.$attempt.log"
     sa_start "$log" --db "$DB" --interval-s "$INTERVAL" --dry-run
-    grep -m 1 -q '"msg":"cycle start"' < <(timeout 60 tail -n +1 -f "$SA_TMP/$log") ||
+    grep -m 1 -q '"msg":"cycle start"' < <(timeout 60 tail -n +1 -F "$SA_TMP/$log") ||
         die "no cycle started within 60 s"
     kill -KILL "$SA_PID"
     wait "$SA_PID" 2>/dev/null || true
@@ -52,7 +52,7 @@ for attempt in 1 2 3; do
     fi
     echo "attempt $attempt: the cycle completed before the kill; retrying" >&2
 done
-[ "$killed_mid" = 1 ] || die "could not land a SIGKILL inside a cycle in 3 attempts"
+[ "$killed_mid" = 1 ] || die "could not land a SIGKILL inside a cycle in 5 attempts"
 
 # The database opens and is intact; what was committed is all there, and
 # nothing of the killed cycle was kept.
