@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sa_alloc.h"
 #include "sa_test.h"
 #include "scaleadvisor/buf.h"
 #include "scaleadvisor/codec.h"
@@ -423,46 +424,25 @@ static void output_cap_is_enforced(void **st)
 
 /* ---- failing the Nth allocation in turn ---- */
 
-static long alloc_budget = -1; /* allocations left before failing; -1 = no limit */
-static long alloc_count;
-
-static void *counting_malloc(size_t n)
+static int parse_example(void *unused)
 {
-    alloc_count++;
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return malloc(n);
+    (void)unused;
+    sa_context k;
+    sa_context_init(&k);
+    sa_errbuf eb = {0};
+    sa_err e = parse(example, &k, &eb);
+    if (e != SA_OK) {
+        assert_true(eb.msg[0] != '\0');
+        assert_int_equal(k.n_history, 0); /* untouched */
+    }
+    sa_context_release(&k);
+    return e != SA_OK;
 }
 
 static void fails_every_allocation_in_turn(void **st)
 {
     (void)st;
-    cJSON_Hooks hooks = {counting_malloc, free};
-    cJSON_InitHooks(&hooks);
-    /* how many allocations a full parse takes */
-    sa_context c;
-    sa_context_init(&c);
-    alloc_budget = -1;
-    alloc_count = 0;
-    assert_int_equal(parse(example, &c, &(sa_errbuf){0}), SA_OK);
-    long total = alloc_count;
-    assert_true(total > 10);
-    for (long n = 0; n < total; n++) {
-        sa_context k;
-        sa_context_init(&k);
-        alloc_budget = n;
-        sa_errbuf eb = {0};
-        sa_err e = parse(example, &k, &eb);
-        assert_int_not_equal(e, SA_OK);
-        assert_true(eb.msg[0] != '\0');
-        assert_int_equal(k.n_history, 0); /* untouched */
-        sa_context_release(&k);
-    }
-    alloc_budget = -1;
-    cJSON_InitHooks(NULL);
-    sa_context_release(&c);
+    assert_true(sa_test_fail_each_cjson_alloc(parse_example, NULL) > 10);
 }
 
 int main(void)

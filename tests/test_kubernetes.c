@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sa_alloc.h"
 #include "sa_test.h"
 #include "fake_peer.h"
 #include "sources/k8s_int.h"
@@ -620,21 +621,15 @@ static void test_token_file_rotation(void **st)
 
 /* Every cJSON allocation of a parse fails in turn: a clean error each
  * time, nothing half-built returned, nothing leaked (LSan). */
-static long alloc_budget = -1;
-static long alloc_count;
+typedef struct {
+    const fixture *f;
+    const sa_k8s_deployment *web;
+} parse_args;
 
-static void *counting_malloc(size_t n)
+static int parse_all(void *ctx)
 {
-    alloc_count++;
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return malloc(n);
-}
-
-static sa_err parse_all(const fixture *f, const sa_k8s_deployment *web)
-{
+    const fixture *f = ((const parse_args *)ctx)->f;
+    const sa_k8s_deployment *web = ((const parse_args *)ctx)->web;
     sa_errbuf eb = {0};
     sa_k8s_deployment *d = NULL;
     sa_k8s_hpa *h = NULL;
@@ -650,7 +645,7 @@ static sa_err parse_all(const fixture *f, const sa_k8s_deployment *web)
         e = sa_k8s_parse_pod_metrics(f->pm_web, web, &u, &eb);
     if (e != SA_OK && !eb.msg[0])
         fail_msg("error %d without a message", (int)e);
-    return e;
+    return e != SA_OK;
 }
 
 static void test_parsers_fail_each_allocation(void **st)
@@ -662,19 +657,8 @@ static void test_parsers_fail_each_allocation(void **st)
     size_t n;
     sa_errbuf eb = {0};
     assert_int_equal(sa_k8s_parse_deployments(f.deploys, &d, &n, &eb), SA_OK);
-    cJSON_Hooks hooks = {counting_malloc, free};
-    cJSON_InitHooks(&hooks);
-    alloc_budget = -1;
-    alloc_count = 0;
-    assert_int_equal(parse_all(&f, &d[0]), SA_OK);
-    long total = alloc_count;
-    assert_true(total > 50);
-    for (long k = 0; k < total; k++) {
-        alloc_budget = k;
-        assert_int_not_equal(parse_all(&f, &d[0]), SA_OK);
-    }
-    alloc_budget = -1;
-    cJSON_InitHooks(NULL);
+    parse_args args = {&f, &d[0]};
+    assert_true(sa_test_fail_each_cjson_alloc(parse_all, &args) > 50);
     free(d);
     fixture_down(&f);
 }

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "sa_alloc.h"
 #include "sa_test.h"
 #include "fake_peer.h"
 #include "llm/llm_int.h"
@@ -1102,41 +1103,28 @@ static void test_concurrent_deployments(void **state)
 
 /* Fail the Nth cJSON allocation in turn: the parser reports, never crashes
  * or leaks (LSan checks), and succeeds once allocations stop failing. */
-static long alloc_fail_at = -1, alloc_count = 0;
-
-static void *failing_malloc(size_t n)
+static int parse_answer(void *ctx)
 {
-    if (alloc_fail_at >= 0 && alloc_count++ == alloc_fail_at)
-        return NULL;
-    return malloc(n);
+    const char *body = ctx;
+    sa_rec rec;
+    llm_reply_meta meta;
+    char why[SA_STATUS_MAX] = "";
+    sa_err e = llm_reply_parse(body, strlen(body), 3, 2, 10, &rec, &meta, why);
+    if (e == SA_OK) {
+        assert_int_equal(rec.target_replicas, 6);
+    } else {
+        assert_false(rec.present);
+        assert_true(why[0] != '\0');
+    }
+    return e != SA_OK;
 }
 
 static void test_reply_parse_allocation_failures(void **state)
 {
     (void)state;
     char *body = groq_ok("openai/gpt-oss-120b", "```json\n" ANSWER_UP6 "\n```");
-    cJSON_Hooks hooks = {failing_malloc, free};
-    cJSON_InitHooks(&hooks);
-    bool succeeded = false;
-    for (long n = 0; n < 10000 && !succeeded; n++) {
-        alloc_fail_at = n;
-        alloc_count = 0;
-        sa_rec rec;
-        llm_reply_meta meta;
-        char why[SA_STATUS_MAX] = "";
-        sa_err e = llm_reply_parse(body, strlen(body), 3, 2, 10, &rec, &meta, why);
-        if (e == SA_OK) {
-            succeeded = true;
-            assert_int_equal(rec.target_replicas, 6);
-        } else {
-            assert_false(rec.present);
-            assert_true(why[0] != '\0');
-        }
-    }
-    cJSON_InitHooks(NULL);
-    alloc_fail_at = -1;
+    assert_true(sa_test_fail_each_cjson_alloc(parse_answer, body) > 5);
     free(body);
-    assert_true(succeeded);
 }
 
 /* ---- no LLM answer moves the target past a constraint ---- */

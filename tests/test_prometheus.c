@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sa_alloc.h"
 #include "sa_test.h"
 #include "fake_peer.h"
 #include "sources/prom_int.h"
@@ -360,25 +361,13 @@ static void test_cycle_timeout_and_unreachable(void **st)
 
 /* Every cJSON allocation of a parse fails in turn: a clean error each
  * time, nothing half-built returned, nothing leaked (LSan). */
-static long alloc_budget = -1;
-static long alloc_count;
-
-static void *counting_malloc(size_t n)
-{
-    alloc_count++;
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return malloc(n);
-}
-
 static const char *const cfg_json =
     "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"x\"},\"deployments\":[{\"name\":"
     "\"web\",\"namespace\":\"shop\",\"min_replicas\":2},{\"name\":\"api\"}]}";
 
-static sa_err parse_all(void)
+static int parse_all(void *unused)
 {
+    (void)unused;
     sa_errbuf eb = {0};
     sa_prom_config c = {0};
     double v, ts, col[4];
@@ -398,25 +387,13 @@ static sa_err parse_all(void)
                                 1000, 10, 4, col, &eb);
     if (e != SA_OK && !eb.msg[0])
         fail_msg("error %d without a message", (int)e);
-    return e;
+    return e != SA_OK;
 }
 
 static void test_parsers_fail_each_allocation(void **st)
 {
     (void)st;
-    cJSON_Hooks hooks = {counting_malloc, free};
-    cJSON_InitHooks(&hooks);
-    alloc_budget = -1;
-    alloc_count = 0;
-    assert_int_equal(parse_all(), SA_OK);
-    long total = alloc_count;
-    assert_true(total > 20);
-    for (long k = 0; k < total; k++) {
-        alloc_budget = k;
-        assert_int_not_equal(parse_all(), SA_OK);
-    }
-    alloc_budget = -1;
-    cJSON_InitHooks(NULL);
+    assert_true(sa_test_fail_each_cjson_alloc(parse_all, NULL) > 20);
 }
 
 static void test_create_errors(void **st)
