@@ -3,20 +3,11 @@
 # one-line error with exit status 2 for every kind of bad input.
 set -uo pipefail
 : "${SA_BIN:?}" "${SA_SHARED:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect_usage NAME PATTERN ARGS...: exit 2, one stderr line matching PATTERN
-expect_usage() {
-    local name=$1 pat=$2; shift 2
-    timeout 30 "$SA_BIN" forecast "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    [ "$rc" = 2 ] || fail "$name: exit $rc, want 2"
-    [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$name: stderr is not one line: $(cat "$tmp/err")"
-    grep -q -- "$pat" "$tmp/err" || fail "$name: '$(cat "$tmp/err")' lacks '$pat'"
-    [ ! -s "$tmp/out" ] || fail "$name: wrote to stdout"
-}
+. "$(dirname "$0")/it_lib.bash"
+it_setup forecast_cli
+tmp=$TMP
+SA_COMMAND=forecast
 
 trace="$SA_SHARED/data/traces/ec2_cpu_utilization_5f5533.csv"
 timeout 60 "$SA_BIN" forecast --input "$trace" --period 288 --horizon 288 >"$tmp/f.csv" 2>"$tmp/err" \

@@ -19,24 +19,8 @@ SA_BIN=$(cd "$(dirname "$SA_BIN")" && pwd)/$(basename "$SA_BIN")
 command -v python3 >/dev/null || fail "python3 not installed"
 command -v jq >/dev/null || fail "jq not installed"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/it_kubernetes.XXXXXX")
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-wait_for() {
-    local limit=$1 i
-    shift
-    for ((i = 0; i < limit * 5; i++)); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.2
-    done
-    return 1
-}
+. "$(dirname "$0")/it_lib.bash"
+it_setup it_kubernetes
 
 cat > "$TMP/fake_k8s.py" <<'PY'
 # fake_k8s.py DATA_DIR PORT_FILE LOG_FILE MODE  (MODE: ok | forbid-web)

@@ -19,26 +19,8 @@ command -v promtool >/dev/null || fail "promtool not installed (package promethe
 command -v python3 >/dev/null || fail "python3 not installed"
 command -v jq >/dev/null || fail "jq not installed"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/it_prometheus.XXXXXX")
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-
-# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
-wait_for() {
-    local limit=$1 i
-    shift
-    for ((i = 0; i < limit * 5; i++)); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.2
-    done
-    return 1
-}
+. "$(dirname "$0")/it_lib.bash"
+it_setup it_prometheus
 
 # --- the exporter: values are functions of time, so the live series continue
 # the back-filled history exactly (counter = rate * (t - T0)).

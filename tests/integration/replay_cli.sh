@@ -4,20 +4,11 @@
 # line with exit status 2 for every kind of bad trace or flag.
 set -uo pipefail
 : "${SA_BIN:?}" "${SA_SHARED:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect_usage NAME PATTERN ARGS...: exit 2, one stderr line matching PATTERN
-expect_usage() {
-    local name=$1 pat=$2; shift 2
-    timeout 30 "$SA_BIN" replay "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    [ "$rc" = 2 ] || fail "$name: exit $rc, want 2"
-    [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$name: stderr is not one line: $(cat "$tmp/err")"
-    grep -q -- "$pat" "$tmp/err" || fail "$name: '$(cat "$tmp/err")' lacks '$pat'"
-    [ ! -s "$tmp/out" ] || fail "$name: wrote to stdout"
-}
+. "$(dirname "$0")/it_lib.bash"
+it_setup replay_cli
+tmp=$TMP
+SA_COMMAND=replay
 
 printf 'timestamp,value\n0,10\n300,20\n600,80\n900,100\n1200,40\n1500,10\n1800,10\n' >"$tmp/we.csv"
 want='{"policy": "hpa", "steps": 31, "slo_violation_minutes": 5.0, "unserved_replica_seconds": 1560.0, "replica_hours": 8.3667, "scaling_actions": 6, "mean_utilization": 0.7144}'
