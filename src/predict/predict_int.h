@@ -53,7 +53,10 @@ struct sa_predictor {
     pr_mode mode;         /* and its error mode */
     size_t since_choice;  /* samples since the choice was last made */
     double accuracy;      /* 1 - WAPE of the chosen one, NaN = unknown */
-    double q[PR_HMAX];    /* error quantile at the risk level, per h (mode's unit) */
+    double level;         /* quantile level of the headroom in use (risk, or
+                             chosen by cost when miss_cost_rh > 0) */
+    double q[PR_HMAX];    /* error quantile at the level, per h (mode's unit) */
+
     double q_lo[PR_HMAX]; /* lower quantile, for the band */
     double *scratch;      /* [window], for quantiles */
 
@@ -67,6 +70,7 @@ double pr_forecast(const sa_predictor *p, int c, size_t h);
 /* Forecast with the upper (risk) quantile applied, for h >= 1. */
 double pr_upper(const sa_predictor *p, size_t h);
 double pr_lower(const sa_predictor *p, size_t h);
+
 /* Is the forecast trusted (enough scored samples, accuracy >= threshold)? */
 int pr_trusted(const sa_predictor *p);
 
