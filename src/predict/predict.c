@@ -314,19 +314,24 @@ static size_t errs_scaled(const pr_errs *r, pr_mode m, double *out, double *mean
  * for a sample (replica-hours) plus, for every error above it, the
  * violation minutes of a miss (until a replica added on seeing it is
  * ready) at miss_cost_rh each. *level receives the level. A series whose
- * tail is a few spikes gets a lower level than one whose errors are tight. */
+ * tail is a few spikes gets a lower level than one whose errors are tight.
+ * INFINITY when it cannot be below bound. */
 static double level_cost(const sa_predictor *p, double *a, size_t n, double mean_scale,
-                         double *level)
+                         double bound, double *level)
 {
     size_t k0 = (size_t)ceil(LEVEL_LO * (double)n) - 1, k1 = (size_t)ceil(LEVEL_HI * (double)n) - 1;
+    double hold_h = mean_scale * p->p.sample_s / 3600.0;
+    *level = p->p.risk;
+    /* every level costs at least the headroom of the lowest: when that is
+     * already no better than `bound`, the rest need not be looked at */
+    double x0 = select_kth(a, n, k0);
+    if ((x0 > 0.0 ? x0 : 0.0) * hold_h >= bound - 1e-12)
+        return INFINITY;
     /* only the tail from rank k0 up needs to be in order */
-    select_kth(a, n, k0);
     qsort(a + k0, n - k0, sizeof *a, cmp_double);
     double steps = ceil(p->p.startup_s / p->p.interval_s - 1e-9);
     double miss_min = (steps > 1.0 ? steps : 1.0) * p->p.interval_s / 60.0;
-    double hold_h = mean_scale * p->p.sample_s / 3600.0;
     double best = INFINITY;
-    *level = p->p.risk;
     for (size_t k = k0; k <= k1 && k < n; k++) {
         double x = a[k] > 0.0 ? a[k] : 0.0;
         double above = (double)(n - 1 - k) / (double)n;
@@ -357,7 +362,7 @@ static void choose(sa_predictor *p)
             double level = risk, cost, ms;
             if (by_cost) {
                 size_t n = errs_scaled(r, (pr_mode)m, p->scratch, &ms);
-                cost = level_cost(p, p->scratch, n, ms, &level);
+                cost = level_cost(p, p->scratch, n, ms, best, &level);
             } else {
                 cost = errs_quantile(r, (pr_mode)m, risk, p->scratch) *
                        errs_mean_scale(r, (pr_mode)m);
