@@ -246,6 +246,27 @@ static void level_from_tail_and_miss_cost(void **st)
     assert_true(headroom_with_miss_cost(1000.0) > 30.0); /* a miss is dear */
 }
 
+/* Noise around a steady level: a smoothed level forecasts better than the
+ * last value, and the cost-based choice finds it. */
+static void smoothing_chosen_for_noise(void **st)
+{
+    (void)st;
+    sa_predict_params p = replay_like(0);
+    sa_predictor *pr = make(&p);
+    unsigned x = 5;
+    for (int i = 0; i < 400; i++) {
+        x = x * 1103515245u + 12345u;
+        double noise = (double)((x >> 16) % 1000) / 1000.0 - 0.5;
+        sa_predictor_observe(pr, 300.0 * i, 20.0 + 6.0 * noise);
+    }
+    sa_context c = ctx_with(24, 24);
+    sa_rec r;
+    sa_forecast_summary fs;
+    sa_predictor_recommend(pr, &c, 300.0 * 399 + 180, &r, &fs);
+    assert_string_equal(fs.method, "ewma");
+    sa_predictor_destroy(pr);
+}
+
 static void inaccurate_forecast_falls_back(void **st)
 {
     (void)st;
@@ -332,6 +353,7 @@ int main(void)
         cmocka_unit_test(prescales_before_a_seasonal_rise),
         cmocka_unit_test(headroom_grows_with_errors),
         cmocka_unit_test(level_from_tail_and_miss_cost),
+        cmocka_unit_test(smoothing_chosen_for_noise),
         cmocka_unit_test(inaccurate_forecast_falls_back),
         cmocka_unit_test(gaps_and_missing_samples),
         cmocka_unit_test(demand_from_context),

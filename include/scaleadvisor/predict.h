@@ -50,7 +50,7 @@ typedef struct {
                                   With miss_cost_rh > 0 it only picks the
                                   forecaster; the level used is chosen by cost */
     double miss_cost_rh;       /* what one SLO-violation minute is worth in
-                                  replica-hours, >= 0; default 15.5. > 0: the
+                                  replica-hours, >= 0; default 16. > 0: the
                                   forecaster, error mode and headroom quantile
                                   level (within [0.9, 0.9995]) are chosen per
                                   deployment where, over its recent errors,

@@ -1,5 +1,5 @@
 /*
- * predict.c - the predictive policy's memory: the demand history, seven
+ * predict.c - the predictive policy's memory: the demand history, eight
  * simple forecasters, and a ring of each one's recent errors per horizon.
  * Every 12 samples the forecaster, error scaling and quantile level whose
  * headroom plus misses would have cost least is chosen; that quantile of
@@ -27,7 +27,7 @@ void sa_predict_params_init(sa_predict_params *p)
     p->startup_s = 120.0;
     p->period = 0;
     p->risk = 0.993;
-    p->miss_cost_rh = 15.5;
+    p->miss_cost_rh = 16.0;
     p->min_accuracy = 0.05;
     p->error_window_s = 7.0 * 86400.0;
     p->down_horizon_s = 600.0;
@@ -168,6 +168,16 @@ static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
     double base = p->y[o];
     if (c == PR_MEDIAN3)
         return o >= 2 ? med3(base, p->y[o - 1], p->y[o - 2]) : NAN;
+    if (c == PR_EWMA) {
+        if (o < 7)
+            return NAN;
+        double s = 0.0, w = 1.0, ws = 0.0;
+        for (size_t k = 0; k < 8; k++, w *= 0.7) {
+            s += w * p->y[o - k];
+            ws += w;
+        }
+        return s / ws;
+    }
     if (c == PR_ENSEMBLE) {
         double s = fc_at(p, PR_SEASONAL, o, h), w = fc_at(p, PR_WEEKLY, o, h);
         return isnan(s) || isnan(w) ? NAN : med3(base, s, w);

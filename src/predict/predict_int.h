@@ -12,7 +12,7 @@
 #include "scaleadvisor/rules.h"
 
 #define PR_HMAX 16          /* forecast horizons tracked, in samples */
-#define PR_NCAND 7          /* candidate forecasters */
+#define PR_NCAND 8          /* candidate forecasters */
 #define PR_WINDOW_MAX 16384 /* errors kept per forecaster and horizon */
 
 typedef enum {
@@ -22,7 +22,8 @@ typedef enum {
     PR_SEASONAL_MUL,
     PR_WEEKLY,
     PR_MEDIAN3, /* median of the last three samples */
-    PR_ENSEMBLE /* median of naive, seasonal and weekly */
+    PR_ENSEMBLE, /* median of naive, seasonal and weekly */
+    PR_EWMA      /* weighted mean of the last eight, weights 0.7^age */
 } pr_cand;
 
 /* A ring of the most recent errors of one forecaster at one horizon. */

@@ -16,7 +16,7 @@
 #define EPS 1e-9
 
 static const char *const cand_names[PR_NCAND] = {
-    "naive", "seasonal", "seasonal-blend", "seasonal-ratio", "weekly", "median-3", "ensemble"};
+    "naive", "seasonal", "seasonal-blend", "seasonal-ratio", "weekly", "median-3", "ensemble", "ewma"};
 
 typedef struct {
     double need;       /* replica units to cover over the horizon */
