@@ -17,7 +17,7 @@
 #define MIN_LEVEL_N 96  /* scored samples before the level is chosen by cost */
 #define LEVEL_LO 0.9    /* range of the level chosen by cost */
 #define LEVEL_HI 0.9995
-#define REL_FLOOR 1.0   /* relative errors are taken against max(forecast, 1 replica) */
+#define REL_FLOOR 1.0 /* relative errors are taken against max(forecast, 1 replica) */
 
 void sa_predict_params_init(sa_predict_params *p)
 {
@@ -374,8 +374,8 @@ static void choose(sa_predictor *p)
                 size_t n = errs_scaled(r, (pr_mode)m, p->scratch, &ms);
                 cost = level_cost(p, p->scratch, n, ms, best, &level);
             } else {
-                cost = errs_quantile(r, (pr_mode)m, risk, p->scratch) *
-                       errs_mean_scale(r, (pr_mode)m);
+                cost =
+                    errs_quantile(r, (pr_mode)m, risk, p->scratch) * errs_mean_scale(r, (pr_mode)m);
             }
             if (cost < best - 1e-12) {
                 best = cost;
@@ -400,8 +400,7 @@ static void refresh(sa_predictor *p)
         if (h == 0 || p->since_choice == 0)
             p->q[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, p->level, p->scratch);
         if (p->since_choice == 0)
-            p->q_lo[h] =
-                errs_quantile(&p->errs[p->chosen][h], p->mode, 1.0 - p->level, p->scratch);
+            p->q_lo[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, 1.0 - p->level, p->scratch);
     }
     p->since_choice = (p->since_choice + 1) % CHOOSE_EVERY;
 }

@@ -21,7 +21,7 @@ typedef enum {
     PR_BLEND,
     PR_SEASONAL_MUL,
     PR_WEEKLY,
-    PR_MEDIAN3, /* median of the last three samples */
+    PR_MEDIAN3,  /* median of the last three samples */
     PR_ENSEMBLE, /* median of naive, seasonal and weekly */
     PR_EWMA      /* weighted mean of the last eight, weights 0.7^age */
 } pr_cand;
@@ -50,13 +50,13 @@ struct sa_predictor {
     double last_t; /* time of the last sample; NaN before any */
 
     pr_errs errs[PR_NCAND][PR_HMAX];
-    int chosen;           /* candidate whose headroom costs least at the risk level */
-    pr_mode mode;         /* and its error mode */
-    size_t since_choice;  /* samples since the choice was last made */
-    double accuracy;      /* 1 - WAPE of the chosen one, NaN = unknown */
-    double level;         /* quantile level of the headroom in use (risk, or
-                             chosen by cost when miss_cost_rh > 0) */
-    double q[PR_HMAX];    /* error quantile at the level, per h (mode's unit) */
+    int chosen;          /* candidate whose headroom (plus misses) costs least */
+    pr_mode mode;        /* and its error mode */
+    size_t since_choice; /* samples since the choice was last made */
+    double accuracy;     /* 1 - WAPE of the chosen one, NaN = unknown */
+    double level;        /* quantile level of the headroom in use (risk, or
+                            chosen by cost when miss_cost_rh > 0) */
+    double q[PR_HMAX];   /* error quantile at the level, per h (mode's unit) */
 
     double q_lo[PR_HMAX]; /* lower quantile, for the band */
     double *scratch;      /* [window], for quantiles */

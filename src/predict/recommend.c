@@ -15,8 +15,9 @@
 
 #define EPS 1e-9
 
-static const char *const cand_names[PR_NCAND] = {
-    "naive", "seasonal", "seasonal-blend", "seasonal-ratio", "weekly", "median-3", "ensemble", "ewma"};
+static const char *const cand_names[PR_NCAND] = {"naive",          "seasonal", "seasonal-blend",
+                                                 "seasonal-ratio", "weekly",   "median-3",
+                                                 "ensemble",       "ewma"};
 
 typedef struct {
     double need;       /* replica units to cover over the horizon */
