@@ -46,7 +46,20 @@ typedef struct {
     double startup_s;          /* time for a new replica to become ready, s; >= 0 */
     size_t period;             /* seasonal period in samples (e.g. a day); 0 = none */
     double risk;               /* probability that capacity covers the demand of a
-                                  forecast sample, in [0.5, 0.9999]; default 0.993 */
+                                  forecast sample, in [0.5, 0.9999]; default 0.993.
+                                  With miss_cost_rh > 0 it only picks the
+                                  forecaster; the level used is chosen by cost */
+    double miss_cost_rh;       /* what one SLO-violation minute is worth in
+                                  replica-hours, >= 0; default 16. > 0: the
+                                  forecaster, error mode and headroom quantile
+                                  level (within [0.9, 0.9995]) are chosen per
+                                  deployment where, over its recent errors,
+                                  the headroom held for a sample plus the
+                                  violation minutes of the errors above it (a
+                                  miss lasts until a replica added on seeing
+                                  it is ready) cost least. A heavy-tailed
+                                  series gets a lower level, a tight one a
+                                  higher. 0: the fixed `risk` quantile */
     double min_accuracy;       /* fall back to reactive below this 1 - WAPE, [0, 1];
                                   default 0.05 (no better than noise) */
     double error_window_s;     /* recent errors kept for headroom and accuracy,
@@ -54,7 +67,7 @@ typedef struct {
     double down_horizon_s;     /* a scale-down must also cover the forecast
                                   this much beyond start-up + interval; 600 */
     double down_tolerance;     /* no scale-down by less than this fraction of
-                                  the replicas, [0, 1); 0.1 */
+                                  the replicas, [0, 1); 0.055 */
     double target_utilization; /* the reactive fallback's target, (0, 1]; 0.7 */
     double downscale_window_s; /* fallback's stabilisation window, s; 300 */
     int min_replicas;          /* >= 1; the context's bounds override per call */

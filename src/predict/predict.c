@@ -1,9 +1,9 @@
 /*
- * predict.c - the predictive policy's memory: the demand history, three
- * simple forecasters (naive, seasonal-naive-adjusted, their blend), and a
- * ring of each one's recent errors per horizon. After every sample the
- * forecaster with the lowest recent WAPE is chosen and the quantile of its
- * relative errors at the risk level becomes the headroom. Pure: no I/O.
+ * predict.c - the predictive policy's memory: the demand history, eight
+ * simple forecasters, and a ring of each one's recent errors per horizon.
+ * Every 12 samples the forecaster, error scaling and quantile level whose
+ * headroom plus misses would have cost least is chosen; that quantile of
+ * its errors becomes the headroom. Pure: no I/O.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -14,7 +14,10 @@
 
 #define CHOOSE_EVERY 12 /* samples between re-choosing the forecaster */
 #define MIN_SCORED 24   /* scored samples before the forecast can be trusted */
-#define REL_FLOOR 1.0   /* relative errors are taken against max(forecast, 1 replica) */
+#define MIN_LEVEL_N 96  /* scored samples before the level is chosen by cost */
+#define LEVEL_LO 0.9    /* range of the level chosen by cost */
+#define LEVEL_HI 0.9995
+#define REL_FLOOR 1.0 /* relative errors are taken against max(forecast, 1 replica) */
 
 void sa_predict_params_init(sa_predict_params *p)
 {
@@ -24,10 +27,11 @@ void sa_predict_params_init(sa_predict_params *p)
     p->startup_s = 120.0;
     p->period = 0;
     p->risk = 0.993;
+    p->miss_cost_rh = 16.0;
     p->min_accuracy = 0.05;
     p->error_window_s = 7.0 * 86400.0;
     p->down_horizon_s = 600.0;
-    p->down_tolerance = 0.1;
+    p->down_tolerance = 0.055;
     p->target_utilization = 0.7;
     p->downscale_window_s = 300.0;
     p->min_replicas = 1;
@@ -45,6 +49,8 @@ static sa_err check_params(const sa_predict_params *p, sa_errbuf *eb)
         return sa_fail(eb, SA_ERR_INVALID, "predictor: startup_s must be >= 0");
     if (!(p->risk >= 0.5 && p->risk <= 0.9999))
         return sa_fail(eb, SA_ERR_INVALID, "predictor: risk must be in [0.5, 0.9999]");
+    if (!(p->miss_cost_rh >= 0.0) || !isfinite(p->miss_cost_rh))
+        return sa_fail(eb, SA_ERR_INVALID, "predictor: miss_cost_rh must be >= 0");
     if (!(p->min_accuracy >= 0.0 && p->min_accuracy <= 1.0))
         return sa_fail(eb, SA_ERR_INVALID, "predictor: min_accuracy must be in [0, 1]");
     if (!(p->target_utilization > 0.0 && p->target_utilization <= 1.0))
@@ -112,6 +118,7 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->scratch = malloc(p->window * sizeof *p->scratch);
     p->last_t = NAN;
     p->accuracy = NAN;
+    p->level = prm->risk;
     if (!p->y || !p->scratch) {
         e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
         goto out;
@@ -161,6 +168,16 @@ static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
     double base = p->y[o];
     if (c == PR_MEDIAN3)
         return o >= 2 ? med3(base, p->y[o - 1], p->y[o - 2]) : NAN;
+    if (c == PR_EWMA) {
+        if (o < 7)
+            return NAN;
+        double s = 0.0, w = 1.0, ws = 0.0;
+        for (size_t k = 0; k < 8; k++, w *= 0.7) {
+            s += w * p->y[o - k];
+            ws += w;
+        }
+        return s / ws;
+    }
     if (c == PR_ENSEMBLE) {
         double s = fc_at(p, PR_SEASONAL, o, h), w = fc_at(p, PR_WEEKLY, o, h);
         return isnan(s) || isnan(w) ? NAN : med3(base, s, w);
@@ -282,38 +299,108 @@ static void score_newest(sa_predictor *p)
         }
 }
 
-/* Choose the forecaster and error mode whose headroom at the risk level
- * costs least over the window (the mean capacity above the forecast that
- * covering `risk` of its recent errors takes), then its quantiles. */
-static void refresh(sa_predictor *p)
+static int cmp_double(const void *a, const void *b)
 {
-    double risk = p->p.risk;
-    if (p->since_choice == 0) {
-        double best = INFINITY;
-        for (int c = 0; c < PR_NCAND; c++) {
-            const pr_errs *r = &p->errs[c][0];
-            if (c != PR_NAIVE && r->n < MIN_SCORED)
-                continue; /* not proven yet */
-            for (int m = 0; m < PR_NMODES; m++) {
-                double cost =
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The ring's errors scaled for mode m into out[r->n]; returns how many,
+ * *mean_scale the mean scale. */
+static size_t errs_scaled(const pr_errs *r, pr_mode m, double *out, double *mean_scale)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < r->n; k++) {
+        double sc = mode_scale(m, r->den[k]);
+        out[k] = r->err[k] / sc;
+        s += sc;
+    }
+    *mean_scale = r->n ? s / (double)r->n : 1.0;
+    return r->n;
+}
+
+/* The least cost per sample, over quantile levels within [LEVEL_LO,
+ * LEVEL_HI], of the n scaled errors in a (reordered): the headroom held
+ * for a sample (replica-hours) plus, for every error above it, the
+ * violation minutes of a miss (until a replica added on seeing it is
+ * ready) at miss_cost_rh each. *level receives the level. A series whose
+ * tail is a few spikes gets a lower level than one whose errors are tight.
+ * INFINITY when it cannot be below bound. */
+static double level_cost(const sa_predictor *p, double *a, size_t n, double mean_scale,
+                         double bound, double *level)
+{
+    size_t k0 = (size_t)ceil(LEVEL_LO * (double)n) - 1, k1 = (size_t)ceil(LEVEL_HI * (double)n) - 1;
+    double hold_h = mean_scale * p->p.sample_s / 3600.0;
+    *level = p->p.risk;
+    /* every level costs at least the headroom of the lowest: when that is
+     * already no better than `bound`, the rest need not be looked at */
+    double x0 = select_kth(a, n, k0);
+    if ((x0 > 0.0 ? x0 : 0.0) * hold_h >= bound - 1e-12)
+        return INFINITY;
+    /* only the tail from rank k0 up needs to be in order */
+    qsort(a + k0, n - k0, sizeof *a, cmp_double);
+    double steps = ceil(p->p.startup_s / p->p.interval_s - 1e-9);
+    double miss_min = (steps > 1.0 ? steps : 1.0) * p->p.interval_s / 60.0;
+    double best = INFINITY;
+    for (size_t k = k0; k <= k1 && k < n; k++) {
+        double x = a[k] > 0.0 ? a[k] : 0.0;
+        double above = (double)(n - 1 - k) / (double)n;
+        double cost = x * hold_h + p->p.miss_cost_rh * miss_min * above;
+        if (cost < best - 1e-12) {
+            best = cost;
+            *level = (double)(k + 1) / (double)n;
+        }
+    }
+    return best;
+}
+
+/* Choose the forecaster, error mode and quantile level. With a miss cost
+ * and enough errors: the combination that would have cost least over the
+ * window (level_cost). Otherwise: the forecaster and mode whose headroom
+ * at the risk level costs least (the mean capacity above the forecast that
+ * covering `risk` of its recent errors takes), at the risk level. */
+static void choose(sa_predictor *p)
+{
+    double risk = p->p.risk, best = INFINITY;
+    int by_cost = p->p.miss_cost_rh > 0.0 && p->errs[PR_NAIVE][0].n >= MIN_LEVEL_N;
+    p->level = risk;
+    for (int c = 0; c < PR_NCAND; c++) {
+        const pr_errs *r = &p->errs[c][0];
+        if (c != PR_NAIVE && r->n < (by_cost ? MIN_LEVEL_N : MIN_SCORED))
+            continue; /* not proven yet */
+        for (int m = 0; m < PR_NMODES; m++) {
+            double level = risk, cost, ms;
+            if (by_cost) {
+                size_t n = errs_scaled(r, (pr_mode)m, p->scratch, &ms);
+                cost = level_cost(p, p->scratch, n, ms, best, &level);
+            } else {
+                cost =
                     errs_quantile(r, (pr_mode)m, risk, p->scratch) * errs_mean_scale(r, (pr_mode)m);
-                if (cost < best - 1e-12) {
-                    best = cost;
-                    p->chosen = c;
-                    p->mode = (pr_mode)m;
-                }
+            }
+            if (cost < best - 1e-12) {
+                best = cost;
+                p->chosen = c;
+                p->mode = (pr_mode)m;
+                p->level = level;
             }
         }
-        double w = errs_wape(&p->errs[p->chosen][0]);
-        p->accuracy = p->errs[p->chosen][0].n >= MIN_SCORED ? fmax(0.0, 1.0 - w) : NAN;
     }
+    double w = errs_wape(&p->errs[p->chosen][0]);
+    p->accuracy = p->errs[p->chosen][0].n >= MIN_SCORED ? fmax(0.0, 1.0 - w) : NAN;
+}
+
+/* Every CHOOSE_EVERY samples the choice, then the quantiles. */
+static void refresh(sa_predictor *p)
+{
+    if (p->since_choice == 0)
+        choose(p);
     /* the next sample's quantile every time; the farther ones (scale-down
      * horizon) and the lower band (display only) with the choice */
     for (size_t h = 0; h < p->hmax; h++) {
         if (h == 0 || p->since_choice == 0)
-            p->q[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, risk, p->scratch);
+            p->q[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, p->level, p->scratch);
         if (p->since_choice == 0)
-            p->q_lo[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, 1.0 - risk, p->scratch);
+            p->q_lo[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, 1.0 - p->level, p->scratch);
     }
     p->since_choice = (p->since_choice + 1) % CHOOSE_EVERY;
 }

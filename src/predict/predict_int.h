@@ -12,7 +12,7 @@
 #include "scaleadvisor/rules.h"
 
 #define PR_HMAX 16          /* forecast horizons tracked, in samples */
-#define PR_NCAND 7          /* candidate forecasters */
+#define PR_NCAND 8          /* candidate forecasters */
 #define PR_WINDOW_MAX 16384 /* errors kept per forecaster and horizon */
 
 typedef enum {
@@ -21,8 +21,9 @@ typedef enum {
     PR_BLEND,
     PR_SEASONAL_MUL,
     PR_WEEKLY,
-    PR_MEDIAN3, /* median of the last three samples */
-    PR_ENSEMBLE /* median of naive, seasonal and weekly */
+    PR_MEDIAN3,  /* median of the last three samples */
+    PR_ENSEMBLE, /* median of naive, seasonal and weekly */
+    PR_EWMA      /* weighted mean of the last eight, weights 0.7^age */
 } pr_cand;
 
 /* A ring of the most recent errors of one forecaster at one horizon. */
@@ -49,11 +50,14 @@ struct sa_predictor {
     double last_t; /* time of the last sample; NaN before any */
 
     pr_errs errs[PR_NCAND][PR_HMAX];
-    int chosen;           /* candidate whose headroom costs least at the risk level */
-    pr_mode mode;         /* and its error mode */
-    size_t since_choice;  /* samples since the choice was last made */
-    double accuracy;      /* 1 - WAPE of the chosen one, NaN = unknown */
-    double q[PR_HMAX];    /* error quantile at the risk level, per h (mode's unit) */
+    int chosen;          /* candidate whose headroom (plus misses) costs least */
+    pr_mode mode;        /* and its error mode */
+    size_t since_choice; /* samples since the choice was last made */
+    double accuracy;     /* 1 - WAPE of the chosen one, NaN = unknown */
+    double level;        /* quantile level of the headroom in use (risk, or
+                            chosen by cost when miss_cost_rh > 0) */
+    double q[PR_HMAX];   /* error quantile at the level, per h (mode's unit) */
+
     double q_lo[PR_HMAX]; /* lower quantile, for the band */
     double *scratch;      /* [window], for quantiles */
 
@@ -67,6 +71,7 @@ double pr_forecast(const sa_predictor *p, int c, size_t h);
 /* Forecast with the upper (risk) quantile applied, for h >= 1. */
 double pr_upper(const sa_predictor *p, size_t h);
 double pr_lower(const sa_predictor *p, size_t h);
+
 /* Is the forecast trusted (enough scored samples, accuracy >= threshold)? */
 int pr_trusted(const sa_predictor *p);
 

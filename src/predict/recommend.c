@@ -15,8 +15,9 @@
 
 #define EPS 1e-9
 
-static const char *const cand_names[PR_NCAND] = {
-    "naive", "seasonal", "seasonal-blend", "seasonal-ratio", "weekly", "median-3", "ensemble"};
+static const char *const cand_names[PR_NCAND] = {"naive",          "seasonal", "seasonal-blend",
+                                                 "seasonal-ratio", "weekly",   "median-3",
+                                                 "ensemble",       "ewma"};
 
 typedef struct {
     double need;       /* replica units to cover over the horizon */
@@ -116,7 +117,7 @@ static void fill_summary(const sa_predictor *p, const pr_horizon *hz, sa_forecas
 static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, int target,
                      int current, sa_rec *out)
 {
-    double risk_pct = p->p.risk * 100.0;
+    double risk_pct = p->level * 100.0;
     if (!trusted) {
         if (isnan(p->accuracy))
             sa_rec_set_reasoning(out,
@@ -130,7 +131,7 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                                  p->accuracy * 100.0, p->p.min_accuracy * 100.0, target);
     } else if (hz->n_fc > 0) {
         sa_rec_set_reasoning(out,
-                             "forecast peak %.4g %s in %.0f min, %.3g %% band up to %.4g; "
+                             "forecast peak %.4g %s in %.0f min, %.4g %% band up to %.4g; "
                              "%d replicas",
                              in_unit(p, hz->peak_mean), unit_name(p), ceil(hz->peak_in_s / 60.0),
                              risk_pct, in_unit(p, hz->peak_upper), target);
@@ -148,10 +149,15 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                       isnan(p->accuracy) ? 0.0 : p->accuracy * 100.0);
     static const char *const mode_names[PR_NMODES] = {"absolute", "sqrt-scaled", "relative"};
     sa_rec_add_factor(out,
-                      "headroom from the %.3g %% quantile of recent %s errors: %+.4g %s "
+                      "headroom from the %.4g %% quantile of recent %s errors: %+.4g %s "
                       "on the next sample",
                       risk_pct, mode_names[p->mode],
                       in_unit(p, pr_upper(p, 1) - pr_forecast(p, p->chosen, 1)), unit_name(p));
+    if (p->p.miss_cost_rh > 0.0)
+        sa_rec_add_factor(out,
+                          "quantile level chosen where held headroom plus misses would have "
+                          "cost least, a violation minute priced at %.3g replica-hours",
+                          p->p.miss_cost_rh);
     sa_rec_add_factor(out, "current demand %.4g %s on %d replicas", in_unit(p, p->y[p->ny - 1]),
                       unit_name(p), current);
     if (p->p.period)
