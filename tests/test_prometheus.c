@@ -469,10 +469,10 @@ static void test_live_prometheus(void **st)
     assert_string_equal(v[0].degraded, "");
     /* rate() extrapolates over the seconds between history and live
      * scrapes, and on a loaded machine the exporter answers late: allow
-     * 10 % on the live values (the back-filled history below is exact) */
-    SA_ASSERT_NEAR(v[0].cpu_percent, 60.0, 6.0);
+     * 15 % on the live values (the back-filled history below is exact) */
+    SA_ASSERT_NEAR(v[0].cpu_percent, 60.0, 9.0);
     SA_ASSERT_NEAR(v[0].memory_percent, 50.0, 0.01);
-    SA_ASSERT_NEAR(v[0].request_rate, 40.0, 4.0);
+    SA_ASSERT_NEAR(v[0].request_rate, 40.0, 6.0);
     assert_int_equal(v[0].current_replicas, 3);
     assert_int_equal(v[0].ready_pods, 3);
     /* back-fill: 3 h at 60 s, mostly from the promtool blocks */
@@ -482,7 +482,7 @@ static void test_live_prometheus(void **st)
     SA_ASSERT_NEAR(v[0].history[10].cpu_percent, 60.0, 0.5);
     assert_int_equal(v[0].history[10].replicas, 3);
     assert_string_equal(v[1].name, "api");
-    SA_ASSERT_NEAR(v[1].cpu_percent, 150.0, 15.0);
+    SA_ASSERT_NEAR(v[1].cpu_percent, 150.0, 22.5);
     assert_true(v[1].n_history >= 150);
     assert_string_equal(v[2].name, "ghost");
     assert_true(isnan(v[2].cpu_percent));
