@@ -11,14 +11,15 @@
 #include "predict_int.h"
 #include "scaleadvisor/banned.h"
 
-#define HW_METHOD SA_FC_AUTO /* auto: additive, damped, multiplicative, snaive, double */
+#define HW_METHOD SA_FC_ADDITIVE
 #define HW_MIN_EXTRA 8       /* samples beyond two periods before the first fit */
 #define HW_FIT_MAX 40320     /* samples a fit looks at, at most (a refit stays a few ms) */
 #define HW_DRIFT 2.0         /* refit when recent RMS error / fitted sigma exceeds this */
 
-size_t pr_hw_fit_len(size_t period)
+size_t pr_hw_fit_len(const sa_predict_params *prm)
 {
-    if (period < 2 || period > HW_FIT_MAX / 3)
+    size_t period = prm->period;
+    if (!prm->holt_winters || period < 2 || period > HW_FIT_MAX / 3)
         return 0; /* no season, or too long for a cheap fit: no candidate */
     size_t n = PR_HW_FIT_PERIODS * period;
     return n < HW_FIT_MAX ? n : HW_FIT_MAX;
@@ -77,7 +78,7 @@ static int hw_due(const sa_predictor *p, size_t fit_len)
 void pr_hw_observe(sa_predictor *p, double v, int real)
 {
     pr_hw *hw = &p->hw;
-    size_t fit_len = pr_hw_fit_len(p->p.period);
+    size_t fit_len = pr_hw_fit_len(&p->p);
     size_t idx = p->count - 1, slot = idx % PR_HW_RING;
     if (fit_len == 0)
         return;

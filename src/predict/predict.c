@@ -114,7 +114,7 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     if (hs < 2.0)
         hs = 2.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
-    size_t look = 7 * prm->period, fit = pr_hw_fit_len(prm->period);
+    size_t look = 7 * prm->period, fit = pr_hw_fit_len(prm);
     p->keep = (fit > look ? fit : look) + p->hmax + 4;
     p->ycap = 2 * p->keep + 16;
     p->y = malloc(p->ycap * sizeof *p->y);

@@ -95,12 +95,12 @@ double pr_forecast(const sa_predictor *p, int c, size_t h);
 double pr_upper(const sa_predictor *p, size_t h);
 double pr_lower(const sa_predictor *p, size_t h);
 
-/* The Holt-Winters candidate (hw.c). Fit length for a period (0 = no
- * candidate); after sample p->count - 1 (value v, real = observed, not
+/* The Holt-Winters candidate (hw.c). Fit length for the params (0 = no
+ * candidate: not enabled, no season or too long a one); after sample p->count - 1 (value v, real = observed, not
  * filled) was appended: fit, refit or advance the model and record its
  * forecasts at that origin; the forecast made at absolute sample index
  * `origin` for origin + h (NaN when none was made); free the model. */
-size_t pr_hw_fit_len(size_t period);
+size_t pr_hw_fit_len(const sa_predict_params *prm);
 void pr_hw_observe(sa_predictor *p, double v, int real);
 double pr_hw_at(const sa_predictor *p, size_t origin, size_t h);
 void pr_hw_release(pr_hw *hw);

@@ -163,7 +163,7 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
         sa_rec_add_factor(out,
                           "Holt-Winters %s model on the last %zu samples, updated every sample, "
                           "refitted every period or on drift (%zu fits, %zu on drift)",
-                          p->hw.method, pr_hw_fit_len(p->p.period), p->hw.fits,
+                          p->hw.method, pr_hw_fit_len(&p->p), p->hw.fits,
                           p->hw.drift_fits);
     sa_rec_add_factor(out, "current demand %.4g %s on %d replicas", in_unit(p, p->y[p->ny - 1]),
                       unit_name(p), current);
