@@ -12,9 +12,9 @@
 #include "scaleadvisor/banned.h"
 
 #define HW_METHOD SA_FC_ADDITIVE
-#define HW_MIN_EXTRA 8       /* samples beyond two periods before the first fit */
-#define HW_FIT_MAX 40320     /* samples a fit looks at, at most (a refit stays a few ms) */
-#define HW_DRIFT 2.0         /* refit when recent RMS error / fitted sigma exceeds this */
+#define HW_MIN_EXTRA 8   /* samples beyond two periods before the first fit */
+#define HW_FIT_MAX 40320 /* samples a fit looks at, at most (a refit stays a few ms) */
+#define HW_DRIFT 2.0     /* refit when recent RMS error / fitted sigma exceeds this */
 
 size_t pr_hw_fit_len(const sa_predict_params *prm)
 {

@@ -12,11 +12,11 @@
 #include "scaleadvisor/predict.h"
 #include "scaleadvisor/rules.h"
 
-#define PR_HMAX 16          /* forecast horizons tracked, in samples */
-#define PR_NCAND 9          /* candidate forecasters */
-#define PR_HW_STEPS 32      /* Holt-Winters forecasts kept per origin */
+#define PR_HMAX 16               /* forecast horizons tracked, in samples */
+#define PR_NCAND 9               /* candidate forecasters */
+#define PR_HW_STEPS 32           /* Holt-Winters forecasts kept per origin */
 #define PR_HW_RING (PR_HMAX + 1) /* origins kept: every one still scored */
-#define PR_WINDOW_MAX 16384 /* errors kept per forecaster and horizon */
+#define PR_WINDOW_MAX 16384      /* errors kept per forecaster and horizon */
 
 typedef enum {
     PR_NAIVE = 0,
@@ -38,13 +38,13 @@ typedef enum {
  * it. */
 #define PR_HW_FIT_PERIODS 14
 typedef struct {
-    sa_fc_model *model;  /* owned; NULL until enough history (or no season) */
-    size_t since_fit;    /* samples since the last fit (or failed attempt) */
-    size_t fits;         /* fits in all (first, scheduled, on drift) */
-    size_t drift_fits;   /* of which because drift exceeded the threshold */
-    size_t org[PR_HW_RING];                 /* origin index + 1; 0 = empty */
-    double fc[PR_HW_RING][PR_HW_STEPS];      /* forecast for origin + 1.. */
-    char method[16];     /* method of the current model ("" = none) */
+    sa_fc_model *model;                 /* owned; NULL until enough history (or no season) */
+    size_t since_fit;                   /* samples since the last fit (or failed attempt) */
+    size_t fits;                        /* fits in all (first, scheduled, on drift) */
+    size_t drift_fits;                  /* of which because drift exceeded the threshold */
+    size_t org[PR_HW_RING];             /* origin index + 1; 0 = empty */
+    double fc[PR_HW_RING][PR_HW_STEPS]; /* forecast for origin + 1.. */
+    char method[16];                    /* method of the current model ("" = none) */
 } pr_hw;
 
 /* A ring of the most recent errors of one forecaster at one horizon. */
@@ -96,10 +96,10 @@ double pr_upper(const sa_predictor *p, size_t h);
 double pr_lower(const sa_predictor *p, size_t h);
 
 /* The Holt-Winters candidate (hw.c). Fit length for the params (0 = no
- * candidate: not enabled, no season or too long a one); after sample p->count - 1 (value v, real = observed, not
- * filled) was appended: fit, refit or advance the model and record its
- * forecasts at that origin; the forecast made at absolute sample index
- * `origin` for origin + h (NaN when none was made); free the model. */
+ * candidate: not enabled, no season or too long a one); after sample p->count - 1 (value v, real =
+ * observed, not filled) was appended: fit, refit or advance the model and record its forecasts at
+ * that origin; the forecast made at absolute sample index `origin` for origin + h (NaN when none
+ * was made); free the model. */
 size_t pr_hw_fit_len(const sa_predict_params *prm);
 void pr_hw_observe(sa_predictor *p, double v, int real);
 double pr_hw_at(const sa_predictor *p, size_t origin, size_t h);

@@ -17,8 +17,7 @@
 
 static const char *const cand_names[PR_NCAND] = {"naive",          "seasonal", "seasonal-blend",
                                                  "seasonal-ratio", "weekly",   "median-3",
-                                                 "ensemble",       "ewma",
-                                                 "holt-winters"};
+                                                 "ensemble",       "ewma",     "holt-winters"};
 
 typedef struct {
     double need;       /* replica units to cover over the horizon */
@@ -163,8 +162,7 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
         sa_rec_add_factor(out,
                           "Holt-Winters %s model on the last %zu samples, updated every sample, "
                           "refitted every period or on drift (%zu fits, %zu on drift)",
-                          p->hw.method, pr_hw_fit_len(&p->p), p->hw.fits,
-                          p->hw.drift_fits);
+                          p->hw.method, pr_hw_fit_len(&p->p), p->hw.fits, p->hw.drift_fits);
     sa_rec_add_factor(out, "current demand %.4g %s on %d replicas", in_unit(p, p->y[p->ny - 1]),
                       unit_name(p), current);
     if (p->p.period)
