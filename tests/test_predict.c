@@ -3,13 +3,17 @@
  * fallback while unproven and when inaccurate (and that it says so),
  * sizing from the held sample and the forecast, pre-scaling ahead of a
  * seasonal rise, headroom that grows with the errors, the down tolerance,
- * the forecast points and the demand conversion.
+ * the forecast points and the demand conversion; the Holt-Winters
+ * candidate (chosen on a trending seasonal series, forecasts kept as made
+ * at each origin, refit on drift, bounded memory).
  */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "predict/predict_int.h"
 #include "sa_test.h"
 #include "scaleadvisor/predict.h"
 #include "scaleadvisor/banned.h"
@@ -342,6 +346,167 @@ static void reasoning_in_the_metric_unit(void **st)
     sa_predictor_destroy(pr);
 }
 
+/* Noise: the mean of four uniforms in [-1, 1), sd about 0.58 * amp / 2. */
+static double noise(unsigned *x, double amp)
+{
+    double s = 0.0;
+    for (int k = 0; k < 4; k++) {
+        *x = *x * 1103515245u + 12345u;
+        s += (double)((*x >> 16) % 10000) / 5000.0 - 1.0;
+    }
+    return amp * s / 4.0;
+}
+
+/* A daily-like wave of period 24 with an upward trend and noise. */
+static double trend_wave(int i, unsigned *x)
+{
+    return 20.0 + 0.02 * i + 6.0 * sin(2.0 * M_PI * (double)(i % 24) / 24.0) + noise(x, 2.0);
+}
+
+static sa_predictor *hw_predictor(int on)
+{
+    sa_predict_params p = replay_like(24);
+    p.holt_winters = on;
+    return make(&p);
+}
+
+/* On a trending seasonal series with noise Holt-Winters forecasts better
+ * than the last value (the wave moves), last season's change (three noise
+ * terms) and the smoothers (lag): the error-cost choice picks it, says so,
+ * and the forecast points are its forecast. Without the option it is never
+ * a candidate. */
+static void holt_winters_chosen_on_trending_season(void **st)
+{
+    (void)st;
+    sa_predictor *on = hw_predictor(1), *off = hw_predictor(0);
+    unsigned x1 = 3, x2 = 3;
+    int n = 24 * 30;
+    for (int i = 0; i < n; i++) {
+        sa_predictor_observe(on, 300.0 * i, trend_wave(i, &x1));
+        sa_predictor_observe(off, 300.0 * i, trend_wave(i, &x2));
+    }
+    sa_context c = ctx_with(30, 30);
+    sa_rec r;
+    sa_forecast_summary fs;
+    sa_predictor_recommend(on, &c, 300.0 * (n - 1) + 180, &r, &fs);
+    assert_string_equal(fs.method, "holt-winters");
+    int named = 0, model = 0;
+    for (size_t k = 0; k < r.n_factors; k++) {
+        named |= strstr(r.factors[k], "forecaster holt-winters") != NULL;
+        model |= strstr(r.factors[k], "Holt-Winters additive") != NULL;
+    }
+    assert_true(named && model);
+    assert_true(on->hw.fits >= 2 && on->hw.model != NULL);
+    /* the points are the model's forecast made at the newest sample */
+    double m[20], lo[20], up[20];
+    assert_int_equal(sa_predictor_forecast(on, 20, m, lo, up, NULL), 20);
+    for (size_t k = 0; k < 20; k++) {
+        SA_ASSERT_NEAR(m[k], pr_hw_at(on, (size_t)n - 1, k + 1), 1e-12);
+        double truth = 20.0 + 0.02 * (double)(n + (int)k) +
+                       6.0 * sin(2.0 * M_PI * (double)((n + (int)k) % 24) / 24.0);
+        SA_ASSERT_NEAR(m[k], truth, 1.0);
+        assert_true(lo[k] <= m[k] && m[k] <= up[k]);
+    }
+    sa_predictor_recommend(off, &c, 300.0 * (n - 1) + 180, &r, &fs);
+    assert_string_not_equal(fs.method, "holt-winters");
+    assert_null(off->hw.model);
+    assert_int_equal(off->errs[PR_HW][0].n, 0);
+    sa_predictor_destroy(on);
+    sa_predictor_destroy(off);
+}
+
+/* The forecast scored for origin o is the one the model made at o: two
+ * predictors fed the same history and then different futures keep the
+ * same forecasts for the shared origins, and the newest scored error is
+ * the actual minus the ring's forecast. */
+static void ring_keeps_forecasts_made_at_origin(void **st)
+{
+    (void)st;
+    sa_predictor *a = hw_predictor(1), *b = hw_predictor(1);
+    unsigned xa = 9, xb = 9;
+    int n0 = 24 * 8 + 5, i;
+    for (i = 0; i < n0; i++) {
+        sa_predictor_observe(a, 300.0 * i, trend_wave(i, &xa));
+        sa_predictor_observe(b, 300.0 * i, trend_wave(i, &xb));
+    }
+    assert_non_null(a->hw.model);
+    size_t o = (size_t)n0 - 1;
+    double made[PR_HW_STEPS];
+    sa_fc_model_forecast(a->hw.model, PR_HW_STEPS, 0.95, made, NULL, NULL);
+    for (; i < n0 + 6; i++) {
+        sa_predictor_observe(a, 300.0 * i, trend_wave(i, &xa));
+        sa_predictor_observe(b, 300.0 * i, 3.0 * trend_wave(i, &xb)); /* another future */
+    }
+    for (size_t h = 1; h <= PR_HW_STEPS; h++) {
+        SA_ASSERT_NEAR(pr_hw_at(a, o, h), fmax(made[h - 1], 0.0), 1e-12);
+        SA_ASSERT_NEAR(pr_hw_at(b, o, h), pr_hw_at(a, o, h), 1e-12);
+    }
+    /* after the split the forecasts differ */
+    assert_true(fabs(pr_hw_at(a, o + 3, 1) - pr_hw_at(b, o + 3, 1)) > 1.0);
+    /* the newest one-step error of the candidate is scored from the ring */
+    const pr_errs *r = &a->errs[PR_HW][0];
+    size_t last = (r->head + r->n - 1) % r->cap, t = a->count - 1;
+    SA_ASSERT_NEAR(r->err[last], a->y[a->ny - 1] - pr_hw_at(a, t - 1, 1), 1e-12);
+    /* not kept: an origin older than the ring, a step beyond it */
+    assert_true(isnan(pr_hw_at(a, o - PR_HW_RING, 1)));
+    assert_true(isnan(pr_hw_at(a, t, PR_HW_STEPS + 1)));
+    sa_predictor_destroy(a);
+    sa_predictor_destroy(b);
+}
+
+/* A level shift makes the one-step errors drift: the model is refitted
+ * well before the scheduled refit, and follows the new level. */
+static void refit_on_drift(void **st)
+{
+    (void)st;
+    sa_predictor *pr = hw_predictor(1);
+    unsigned x = 4;
+    int i, n0 = 24 * 12;
+    for (i = 0; i < n0; i++)
+        sa_predictor_observe(pr, 300.0 * i, trend_wave(i, &x));
+    assert_int_equal(pr->hw.drift_fits, 0);
+    size_t fits = pr->hw.fits, since = pr->hw.since_fit;
+    /* +30 from here on; the next scheduled refit is 24 - since away */
+    for (; i < n0 + 12 && pr->hw.drift_fits == 0; i++)
+        sa_predictor_observe(pr, 300.0 * i, 30.0 + trend_wave(i, &x));
+    assert_int_equal(pr->hw.drift_fits, 1);
+    assert_true(pr->hw.fits == fits + 1 || since + (size_t)(i - n0) >= 24);
+    for (; i < n0 + 24 * 3; i++)
+        sa_predictor_observe(pr, 300.0 * i, 30.0 + trend_wave(i, &x));
+    double truth = 50.0 + 0.02 * i + 6.0 * sin(2.0 * M_PI * (double)(i % 24) / 24.0);
+    SA_ASSERT_NEAR(pr_hw_at(pr, (size_t)i - 1, 1), truth, 2.0);
+    sa_predictor_destroy(pr);
+}
+
+size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+
+static size_t heap_in_use(void)
+{
+    if (__sanitizer_get_current_allocated_bytes)
+        return __sanitizer_get_current_allocated_bytes();
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks;
+}
+
+/* A long run with hundreds of refits (and missing samples): the heap in
+ * use is the same at the end as after the first refits. */
+static void holt_winters_memory_bounded(void **st)
+{
+    (void)st;
+    sa_predictor *pr = hw_predictor(1);
+    unsigned x = 8;
+    int i;
+    for (i = 0; i < 24 * 20; i++)
+        sa_predictor_observe(pr, 300.0 * i, trend_wave(i % 2400, &x));
+    size_t heap0 = heap_in_use(), fits0 = pr->hw.fits;
+    for (; i < 24 * 420; i++)
+        sa_predictor_observe(pr, 300.0 * i, i % 97 == 0 ? NAN : trend_wave(i % 2400, &x));
+    assert_int_equal(heap_in_use(), heap0);
+    assert_true(pr->hw.fits >= fits0 + 390);
+    assert_true(pr->ny <= pr->ycap);
+    sa_predictor_destroy(pr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +523,10 @@ int main(void)
         cmocka_unit_test(gaps_and_missing_samples),
         cmocka_unit_test(demand_from_context),
         cmocka_unit_test(reasoning_in_the_metric_unit),
+        cmocka_unit_test(holt_winters_chosen_on_trending_season),
+        cmocka_unit_test(ring_keeps_forecasts_made_at_origin),
+        cmocka_unit_test(refit_on_drift),
+        cmocka_unit_test(holt_winters_memory_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

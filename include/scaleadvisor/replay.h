@@ -30,6 +30,9 @@ typedef struct {
     int min_replicas;          /* 1 */
     int max_replicas;          /* 100 */
     size_t period;             /* trace's seasonal period in rows; 0 = none */
+    bool holt_winters;         /* predictive, hybrid: the predictor's
+                                  Holt-Winters candidate (sa_predict_params);
+                                  default false */
 } sa_replay_params;
 
 void sa_replay_params_init(sa_replay_params *p);

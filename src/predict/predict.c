@@ -1,6 +1,7 @@
 /*
  * predict.c - the predictive policy's memory: the demand history, eight
- * simple forecasters, and a ring of each one's recent errors per horizon.
+ * simple forecasters and Holt-Winters (hw.c), and a ring of each one's
+ * recent errors per horizon.
  * Every 12 samples the forecaster, error scaling and quantile level whose
  * headroom plus misses would have cost least is chosen; that quantile of
  * its errors becomes the headroom. Pure: no I/O.
@@ -82,6 +83,7 @@ void sa_predictor_destroy(sa_predictor *p)
             free(p->errs[c][h].den);
             free(p->errs[c][h].actual);
         }
+    pr_hw_release(&p->hw);
     free(p->y);
     free(p->scratch);
     free(p);
@@ -112,7 +114,8 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     if (hs < 2.0)
         hs = 2.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
-    p->keep = 7 * prm->period + p->hmax + 4;
+    size_t look = 7 * prm->period, fit = pr_hw_fit_len(prm);
+    p->keep = (fit > look ? fit : look) + p->hmax + 4;
     p->ycap = 2 * p->keep + 16;
     p->y = malloc(p->ycap * sizeof *p->y);
     p->scratch = malloc(p->window * sizeof *p->scratch);
@@ -166,6 +169,8 @@ static double med3(double a, double b, double c)
 static double fc_at(const sa_predictor *p, int c, size_t o, size_t h)
 {
     double base = p->y[o];
+    if (c == PR_HW) /* as made at that origin (absolute index) */
+        return pr_hw_at(p, p->count - p->ny + o, h);
     if (c == PR_MEDIAN3)
         return o >= 2 ? med3(base, p->y[o - 1], p->y[o - 2]) : NAN;
     if (c == PR_EWMA) {
@@ -416,6 +421,7 @@ static void append(sa_predictor *p, double v, int scored)
     p->count++;
     if (scored)
         score_newest(p);
+    pr_hw_observe(p, v, scored);
 }
 
 void sa_predictor_observe(sa_predictor *p, double t, double demand)

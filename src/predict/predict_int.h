@@ -8,12 +8,15 @@
 
 #include <stddef.h>
 
+#include "scaleadvisor/forecast.h"
 #include "scaleadvisor/predict.h"
 #include "scaleadvisor/rules.h"
 
-#define PR_HMAX 16          /* forecast horizons tracked, in samples */
-#define PR_NCAND 8          /* candidate forecasters */
-#define PR_WINDOW_MAX 16384 /* errors kept per forecaster and horizon */
+#define PR_HMAX 16               /* forecast horizons tracked, in samples */
+#define PR_NCAND 9               /* candidate forecasters */
+#define PR_HW_STEPS 32           /* Holt-Winters forecasts kept per origin */
+#define PR_HW_RING (PR_HMAX + 1) /* origins kept: every one still scored */
+#define PR_WINDOW_MAX 16384      /* errors kept per forecaster and horizon */
 
 typedef enum {
     PR_NAIVE = 0,
@@ -23,8 +26,26 @@ typedef enum {
     PR_WEEKLY,
     PR_MEDIAN3,  /* median of the last three samples */
     PR_ENSEMBLE, /* median of naive, seasonal and weekly */
-    PR_EWMA      /* weighted mean of the last eight, weights 0.7^age */
+    PR_EWMA,     /* weighted mean of the last eight, weights 0.7^age */
+    PR_HW        /* the online Holt-Winters model of src/forecast */
 } pr_cand;
+
+/* The Holt-Winters candidate: a model fitted on the recent history (at most
+ * PR_HW_FIT_PERIODS periods), advanced in O(1) by every sample, refitted
+ * every period or on drift; and the forecasts it made at each of the last
+ * PR_HW_RING origins (key = absolute sample index of the origin), so that
+ * a forecast is scored as it was made, not as a later state would make
+ * it. */
+#define PR_HW_FIT_PERIODS 14
+typedef struct {
+    sa_fc_model *model;                 /* owned; NULL until enough history (or no season) */
+    size_t since_fit;                   /* samples since the last fit (or failed attempt) */
+    size_t fits;                        /* fits in all (first, scheduled, on drift) */
+    size_t drift_fits;                  /* of which because drift exceeded the threshold */
+    size_t org[PR_HW_RING];             /* origin index + 1; 0 = empty */
+    double fc[PR_HW_RING][PR_HW_STEPS]; /* forecast for origin + 1.. */
+    char method[16];                    /* method of the current model ("" = none) */
+} pr_hw;
 
 /* A ring of the most recent errors of one forecaster at one horizon. */
 typedef struct {
@@ -61,6 +82,8 @@ struct sa_predictor {
     double q_lo[PR_HMAX]; /* lower quantile, for the band */
     double *scratch;      /* [window], for quantiles */
 
+    pr_hw hw; /* the Holt-Winters candidate */
+
     /* decision memory: the reactive fallback's stabilisation */
     sa_hpa_state hpa;
 };
@@ -71,6 +94,16 @@ double pr_forecast(const sa_predictor *p, int c, size_t h);
 /* Forecast with the upper (risk) quantile applied, for h >= 1. */
 double pr_upper(const sa_predictor *p, size_t h);
 double pr_lower(const sa_predictor *p, size_t h);
+
+/* The Holt-Winters candidate (hw.c). Fit length for the params (0 = no
+ * candidate: not enabled, no season or too long a one); after sample p->count - 1 (value v, real =
+ * observed, not filled) was appended: fit, refit or advance the model and record its forecasts at
+ * that origin; the forecast made at absolute sample index `origin` for origin + h (NaN when none
+ * was made); free the model. */
+size_t pr_hw_fit_len(const sa_predict_params *prm);
+void pr_hw_observe(sa_predictor *p, double v, int real);
+double pr_hw_at(const sa_predictor *p, size_t origin, size_t h);
+void pr_hw_release(pr_hw *hw);
 
 /* Is the forecast trusted (enough scored samples, accuracy >= threshold)? */
 int pr_trusted(const sa_predictor *p);

@@ -17,7 +17,7 @@
 
 static const char *const cand_names[PR_NCAND] = {"naive",          "seasonal", "seasonal-blend",
                                                  "seasonal-ratio", "weekly",   "median-3",
-                                                 "ensemble",       "ewma"};
+                                                 "ensemble",       "ewma",     "holt-winters"};
 
 typedef struct {
     double need;       /* replica units to cover over the horizon */
@@ -158,6 +158,11 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                           "quantile level chosen where held headroom plus misses would have "
                           "cost least, a violation minute priced at %.3g replica-hours",
                           p->p.miss_cost_rh);
+    if (p->chosen == PR_HW)
+        sa_rec_add_factor(out,
+                          "Holt-Winters %s model on the last %zu samples, updated every sample, "
+                          "refitted every period or on drift (%zu fits, %zu on drift)",
+                          p->hw.method, pr_hw_fit_len(&p->p), p->hw.fits, p->hw.drift_fits);
     sa_rec_add_factor(out, "current demand %.4g %s on %d replicas", in_unit(p, p->y[p->ny - 1]),
                       unit_name(p), current);
     if (p->p.period)

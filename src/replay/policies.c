@@ -120,6 +120,7 @@ static sa_err make_predictor(sa_policy *pol, double row_s, sa_errbuf *eb)
     pp.interval_s = pol->rp.step_s;
     pp.startup_s = pol->rp.startup_s;
     pp.period = pol->rp.period;
+    pp.holt_winters = pol->rp.holt_winters;
     pp.target_utilization = pol->rp.target_utilization;
     pp.downscale_window_s = pol->rp.downscale_window_s;
     pp.min_replicas = pol->rp.min_replicas;
@@ -138,6 +139,7 @@ static sa_err make_advisor(sa_policy *pol, double row_s, bool with_predictor, sa
     pp.startup_s = pol->rp.startup_s;
     double per = (double)pol->rp.period * row_s / pol->rp.step_s;
     pp.period = per >= 2.0 && per <= 100000.0 ? (size_t)llround(per) : 0;
+    pp.holt_winters = pol->rp.holt_winters;
     pp.target_utilization = pol->rp.target_utilization;
     pp.downscale_window_s = pol->rp.downscale_window_s;
     pp.min_replicas = pol->rp.min_replicas;
