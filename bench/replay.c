@@ -207,9 +207,10 @@ static int run_one(const char *dir, const trace_ent *te, const char *out_dir, co
     sa_replay_params p;
     sa_replay_params_init(&p);
     p.period = te->period;
-    /* SA_BENCH_HOLT_WINTERS=1: the predictor's Holt-Winters candidate on */
+    /* SA_BENCH_HOLT_WINTERS=0: the predictor without its Holt-Winters
+     * candidate, to measure what it brings */
     const char *hw = getenv("SA_BENCH_HOLT_WINTERS");
-    p.holt_winters = hw && strcmp(hw, "1") == 0;
+    p.holt_winters = !(hw && strcmp(hw, "0") == 0);
     double row_s = sa_series_step(&s);
     for (int k = 0; k < NPOL && ok; k++) {
         sa_policy *pol = NULL;

@@ -75,9 +75,8 @@ typedef struct {
                                   sample, refitted every period or on drift)
                                   as a ninth candidate, scored and chosen like
                                   the others; needs period >= 2. Default
-                                  false: on the replay benchmark it saves
-                                  1.4 % replica-hours for 5 % more violation
-                                  minutes (docs/replay.md) */
+                                  true, in the service and in replay alike
+                                  (docs/replay.md has its measured effect) */
     int min_replicas;          /* >= 1; the context's bounds override per call */
     int max_replicas;          /* >= min_replicas */
     /* Presentation only (reasoning text and summary): metric units per

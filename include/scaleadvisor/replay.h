@@ -32,7 +32,7 @@ typedef struct {
     size_t period;             /* trace's seasonal period in rows; 0 = none */
     bool holt_winters;         /* predictive, hybrid: the predictor's
                                   Holt-Winters candidate (sa_predict_params);
-                                  default false */
+                                  default true, as in the service */
 } sa_replay_params;
 
 void sa_replay_params_init(sa_replay_params *p);

@@ -38,6 +38,7 @@ void sa_predict_params_init(sa_predict_params *p)
     p->min_replicas = 1;
     p->max_replicas = 100;
     p->unit_per_replica = 1.0;
+    p->holt_winters = true;
 }
 
 static sa_err check_params(const sa_predict_params *p, sa_errbuf *eb)

@@ -26,7 +26,7 @@ void sa_replay_params_init(sa_replay_params *p)
     p->min_replicas = 1;
     p->max_replicas = 100;
     p->period = 0;
-    p->holt_winters = false;
+    p->holt_winters = true;
 }
 
 sa_err sa_replay_params_check(const sa_replay_params *p, sa_errbuf *eb)
