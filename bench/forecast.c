@@ -20,8 +20,8 @@
 
 #define NMODELS 6
 #define MAXFILES 64
-static const sa_fc_method models[NMODELS] = {SA_FC_SNAIVE, SA_FC_ADDITIVE, SA_FC_DAMPED,
-                                             SA_FC_MULTIPLICATIVE, SA_FC_DOUBLE, SA_FC_AUTO};
+static const sa_fc_method models[NMODELS] = {SA_FC_SNAIVE,         SA_FC_ADDITIVE, SA_FC_DAMPED,
+                                             SA_FC_MULTIPLICATIVE, SA_FC_DOUBLE,   SA_FC_AUTO};
 
 typedef struct {
     double mase, smape, cov, ms;
@@ -130,8 +130,8 @@ static void score_origin(const double *y, size_t o, size_t m, const double *trai
     s->n++;
 }
 
-static void run_file(const char *dir, const char *file, size_t m, const rref *ref,
-                     score *mean_all, size_t *nfiles)
+static void run_file(const char *dir, const char *file, size_t m, const rref *ref, score *mean_all,
+                     size_t *nfiles)
 {
     char path[512];
     sa_series s;
@@ -160,8 +160,7 @@ static void run_file(const char *dir, const char *file, size_t m, const rref *re
                 continue; /* e.g. double seasonal without two weeks */
             score_origin(s.v, o, m, s.v + start, o - start, &r, &sc[mi]);
             if (models[mi] == SA_FC_AUTO)
-                snprintf(chosen[k - 1], sizeof chosen[k - 1], "%s",
-                         sa_fc_method_name(r.method));
+                snprintf(chosen[k - 1], sizeof chosen[k - 1], "%s", sa_fc_method_name(r.method));
             sa_fc_result_release(&r);
         }
     }
@@ -185,8 +184,8 @@ static void run_file(const char *dir, const char *file, size_t m, const rref *re
     }
     if (ref)
         for (int i = 0; i < 4; i++)
-            printf("  R %-13s %7.3f %8.2f %6.1f%%\n", r_methods[i], ref->r_mase[i],
-                   ref->r_smape[i], 100 * ref->r_cov[i]);
+            printf("  R %-13s %7.3f %8.2f %6.1f%%\n", r_methods[i], ref->r_mase[i], ref->r_smape[i],
+                   100 * ref->r_cov[i]);
     (*nfiles)++;
     sa_series_release(&s);
 }
@@ -234,7 +233,8 @@ int main(int argc, char **argv)
             double n = (double)mean_all[mi].n;
             printf("  %-15s %7.3f %8.2f %6.1f%% %9.2f%s\n", sa_fc_method_name(models[mi]),
                    mean_all[mi].mase / n, mean_all[mi].smape / n, 100 * mean_all[mi].cov / n,
-                   mean_all[mi].ms / n, (size_t)mean_all[mi].n < nfiles ? "  (not all series)" : "");
+                   mean_all[mi].ms / n,
+                   (size_t)mean_all[mi].n < nfiles ? "  (not all series)" : "");
         }
     printf("  R: snaive 1.285, HoltWinters 1.363, stlf 1.269 (MASE); goal <= 1.205\n");
     return 0;

@@ -85,8 +85,8 @@ static void hand_computed_steps(void **st)
     SA_ASSERT_NEAR(s0.l, 10, 1e-12);
 
     double seas[2] = {1, -1};
-    fc_spec hw = {.kind = SA_FC_ADDITIVE, .m = 2, .alpha = 0.5, .beta = 0.5, .gamma = 0.5,
-                  .phi = 1};
+    fc_spec hw = {
+        .kind = SA_FC_ADDITIVE, .m = 2, .alpha = 0.5, .beta = 0.5, .gamma = 0.5, .phi = 1};
     fc_state s1 = {.l = 10, .b = 1, .s = seas};
     /* xhat = 10 + 1 + 1 = 12; x = 14: l' = .5*13 + .5*11 = 12, b' = .5*2 + .5*1
      * = 1.5, s0' = .5*(14 - 12) + .5*1 = 1.5 */
@@ -183,8 +183,12 @@ static void r_parity_window(const char *file, int origin)
         fail_msg("%s", eb.msg);
     const size_t m = 288;
     const double *x = s.v + r.test_start - r.n_train, *test = s.v + r.test_start;
-    fc_spec sp = {.kind = SA_FC_ADDITIVE, .m = m, .alpha = r.alpha, .beta = r.beta,
-                  .gamma = r.gamma, .phi = 1};
+    fc_spec sp = {.kind = SA_FC_ADDITIVE,
+                  .m = m,
+                  .alpha = r.alpha,
+                  .beta = r.beta,
+                  .gamma = r.gamma,
+                  .phi = 1};
     fc_fitter f;
     assert_int_equal(fc_fitter_init(&f, &sp, x, r.n_train, 1), 0);
     assert_int_equal(f.start, m);
@@ -297,8 +301,8 @@ static void batch_run_and_intervals(void **st)
         for (size_t j = 0; j < 48; j++) {
             double truth = 100 + 20 * sin(2 * M_PI * (double)(n + j) / (double)m);
             if (fabs(r.mean[j] - truth) > 4)
-                fail_msg("%s step %zu: %g vs %g", sa_fc_method_name(ms[k]), j + 1,
-                         r.mean[j], truth);
+                fail_msg("%s step %zu: %g vs %g", sa_fc_method_name(ms[k]), j + 1, r.mean[j],
+                         truth);
             assert_true(r.lower[j] < r.mean[j] && r.mean[j] < r.upper[j]);
             /* 95 % band of noise sd 1: half-width about 2, never absurd */
             assert_true(r.upper[j] - r.mean[j] > 1.2 && r.upper[j] - r.mean[j] < 8);
@@ -490,8 +494,7 @@ static void late_level_shift_reanchored(void **st)
     double *y = malloc(n * sizeof *y);
     unsigned long long seed = 13;
     for (size_t i = 0; i < n; i++)
-        y[i] = (i >= n - 8 ? 160 : 100) + 10 * sin(2 * M_PI * (double)i / (double)m) +
-               gauss(&seed);
+        y[i] = (i >= n - 8 ? 160 : 100) + 10 * sin(2 * M_PI * (double)i / (double)m) + gauss(&seed);
     sa_fc_options o = opts(SA_FC_ADDITIVE, m, m);
     sa_fc_result r;
     sa_errbuf eb = {0};
@@ -573,8 +576,8 @@ static void double_seasonal(void **st)
     double *y = malloc((n + m2) * sizeof *y);
     unsigned long long seed = 9;
     for (size_t i = 0; i < n + m2; i++)
-        y[i] = 100 + 20 * sin(2 * M_PI * (double)i / (double)m) +
-               ((i % m2) / m >= 5 ? -30 : 0) + gauss(&seed);
+        y[i] = 100 + 20 * sin(2 * M_PI * (double)i / (double)m) + ((i % m2) / m >= 5 ? -30 : 0) +
+               gauss(&seed);
     sa_fc_options o = opts(SA_FC_DOUBLE, m, m2);
     sa_fc_result r, a;
     sa_errbuf eb = {0};
@@ -670,8 +673,12 @@ static void online_model(void **st)
     assert_true(isnan(d.phi));
     assert_null(d.mean);
     /* reference: the same spec run by the fitter over all of y */
-    fc_spec sp = {.kind = SA_FC_ADDITIVE, .m = m, .alpha = d.alpha, .beta = d.beta,
-                  .gamma = d.gamma, .phi = 1};
+    fc_spec sp = {.kind = SA_FC_ADDITIVE,
+                  .m = m,
+                  .alpha = d.alpha,
+                  .beta = d.beta,
+                  .gamma = d.gamma,
+                  .phi = 1};
     fc_fitter f;
     assert_int_equal(fc_fitter_init(&f, &sp, y, n, 0), 0);
     (void)fc_fitter_sse(&f, &sp);
@@ -695,8 +702,8 @@ static void online_model(void **st)
     size_t heap0 = heap_in_use();
     unsigned long long seed = 1;
     for (size_t i = 0; i < 1000000; i++)
-        sa_fc_model_update(mod, 100 + 10 * sin(2 * M_PI * (double)(i % m) / (double)m) +
-                                    gauss(&seed));
+        sa_fc_model_update(mod,
+                           100 + 10 * sin(2 * M_PI * (double)(i % m) / (double)m) + gauss(&seed));
     assert_int_equal(heap_in_use(), heap0);
     sa_fc_model_describe(mod, &d);
     assert_int_equal(d.updates, n - n0 + 1 + 1000000);
@@ -712,8 +719,7 @@ static void online_model(void **st)
     sa_fc_model_forecast(mod, 24, 0.95, a, lo, hi);
     double dev = 0;
     for (size_t j = 0; j < 24; j++) {
-        double truth =
-            100 + 10 * sin(2 * M_PI * (double)((1000010 + 24 * 40 + j) % m) / (double)m);
+        double truth = 100 + 10 * sin(2 * M_PI * (double)((1000010 + 24 * 40 + j) % m) / (double)m);
         SA_ASSERT_NEAR(a[j], truth, 5);
         dev += fabs(a[j] - truth) / 24;
     }

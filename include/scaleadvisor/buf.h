@@ -13,11 +13,11 @@
 #include "scaleadvisor/err.h"
 
 /* Named caps, in bytes. */
-#define SA_CAP_LLM_REPLY (1u << 20)     /* one chat completion reply */
-#define SA_CAP_HTTP_BODY (64u * 1024u)  /* one request body to our API */
-#define SA_CAP_PEER_REPLY (16u << 20)   /* Prometheus / Kubernetes replies */
-#define SA_CAP_FILE (64u << 20)         /* CSV / JSON input files */
-#define SA_CAP_JSON_OUT (16u << 20)     /* one JSON document we produce */
+#define SA_CAP_LLM_REPLY (1u << 20)    /* one chat completion reply */
+#define SA_CAP_HTTP_BODY (64u * 1024u) /* one request body to our API */
+#define SA_CAP_PEER_REPLY (16u << 20)  /* Prometheus / Kubernetes replies */
+#define SA_CAP_FILE (64u << 20)        /* CSV / JSON input files */
+#define SA_CAP_JSON_OUT (16u << 20)    /* one JSON document we produce */
 
 typedef struct {
     char *data; /* NUL-terminated, or NULL when empty and never grown */

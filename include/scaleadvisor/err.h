@@ -15,20 +15,20 @@
 
 typedef enum {
     SA_OK = 0,
-    SA_ERR_INVALID,  /* bad input from outside: fix the input */
-    SA_ERR_TOOBIG,   /* input or reply over a named cap */
-    SA_ERR_NOMEM,    /* allocation failed */
-    SA_ERR_IO,       /* file or socket I/O failed */
-    SA_ERR_TIMEOUT,  /* the time budget ran out */
-    SA_ERR_HTTP,     /* a peer answered with an HTTP error status */
-    SA_ERR_PARSE,    /* a peer's or file's text is not well-formed */
-    SA_ERR_SCHEMA,   /* well-formed, but a field is missing or out of range */
-    SA_ERR_DB,       /* SQLite failed */
-    SA_ERR_NOTFOUND, /* the named thing does not exist */
-    SA_ERR_DENIED,   /* not allowed (auth, RBAC, paused) */
+    SA_ERR_INVALID,     /* bad input from outside: fix the input */
+    SA_ERR_TOOBIG,      /* input or reply over a named cap */
+    SA_ERR_NOMEM,       /* allocation failed */
+    SA_ERR_IO,          /* file or socket I/O failed */
+    SA_ERR_TIMEOUT,     /* the time budget ran out */
+    SA_ERR_HTTP,        /* a peer answered with an HTTP error status */
+    SA_ERR_PARSE,       /* a peer's or file's text is not well-formed */
+    SA_ERR_SCHEMA,      /* well-formed, but a field is missing or out of range */
+    SA_ERR_DB,          /* SQLite failed */
+    SA_ERR_NOTFOUND,    /* the named thing does not exist */
+    SA_ERR_DENIED,      /* not allowed (auth, RBAC, paused) */
     SA_ERR_UNAVAILABLE, /* peer down, circuit open, not configured */
-    SA_ERR_CONFLICT, /* concurrent modification; re-read and retry */
-    SA_ERR_INTERNAL  /* a bug: should not happen */
+    SA_ERR_CONFLICT,    /* concurrent modification; re-read and retry */
+    SA_ERR_INTERNAL     /* a bug: should not happen */
 } sa_err;
 
 #define SA_ERRBUF_SIZE 512

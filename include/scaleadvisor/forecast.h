@@ -83,19 +83,19 @@ typedef struct {
 void sa_fc_options_init(sa_fc_options *o);
 
 typedef struct {
-    sa_fc_method method; /* the model used (auto resolved) */
-    size_t period;       /* the period used (detected or given); 0 = none */
+    sa_fc_method method;            /* the model used (auto resolved) */
+    size_t period;                  /* the period used (detected or given); 0 = none */
     double alpha, beta, gamma, phi; /* NaN where the model has none */
-    double sigma;        /* one-step residual standard deviation (RMS), in
-                            the data's unit; multiplicative: relative to
-                            the forecast ((y - f) / f) */
-    size_t n_filled;     /* missing values interpolated */
-    size_t updates;      /* online: observations since the fit */
-    double drift;        /* online: RMS of the recent one-step errors (EWMA,
-                            memory about one season) over sigma; 1 right
-                            after the fit, well above 1 (say 2) when the
-                            series has drifted from the model: refit */
-    char why[SA_FC_WHY_MAX]; /* why this model (auto) and any fallback note */
+    double sigma;                   /* one-step residual standard deviation (RMS), in
+                                       the data's unit; multiplicative: relative to
+                                       the forecast ((y - f) / f) */
+    size_t n_filled;                /* missing values interpolated */
+    size_t updates;                 /* online: observations since the fit */
+    double drift;                   /* online: RMS of the recent one-step errors (EWMA,
+                                       memory about one season) over sigma; 1 right
+                                       after the fit, well above 1 (say 2) when the
+                                       series has drifted from the model: refit */
+    char why[SA_FC_WHY_MAX];        /* why this model (auto) and any fallback note */
     size_t horizon;
     double *mean;  /* [horizon], owned */
     double *lower; /* [horizon], owned */
@@ -127,8 +127,8 @@ void sa_fc_model_destroy(sa_fc_model *m);
 void sa_fc_model_update(sa_fc_model *m, double y);
 /* Forecast steps 1..h from the current state into caller arrays [h]
  * (lower/upper may be NULL) at interval level in (0,1). */
-void sa_fc_model_forecast(const sa_fc_model *m, size_t h, double level, double *mean,
-                          double *lower, double *upper);
+void sa_fc_model_forecast(const sa_fc_model *m, size_t h, double level, double *mean, double *lower,
+                          double *upper);
 /* Method, period and parameters of the fitted model (arrays left NULL). */
 void sa_fc_model_describe(const sa_fc_model *m, sa_fc_result *out);
 

@@ -59,12 +59,12 @@ typedef struct {
                             * static files answer 404, with a warning logged) */
     const char *api_token; /* "" or NULL = mutating endpoints refused (401) */
     /* Optional, zero = default: */
-    sa_metrics *metrics;   /* borrowed registry for the server's request
-                            * metrics (must outlive the server); NULL = the
-                            * server keeps its own. If you pass yours, do not
-                            * render it again in backend.metrics. */
-    int max_connections;   /* concurrent connections; 0 = 64 */
-    int timeout_s;         /* idle connection timeout in seconds; 0 = 30 */
+    sa_metrics *metrics; /* borrowed registry for the server's request
+                          * metrics (must outlive the server); NULL = the
+                          * server keeps its own. If you pass yours, do not
+                          * render it again in backend.metrics. */
+    int max_connections; /* concurrent connections; 0 = 64 */
+    int timeout_s;       /* idle connection timeout in seconds; 0 = 30 */
 } sa_http_options;
 
 typedef struct sa_http sa_http;

@@ -33,7 +33,12 @@ typedef enum {
     SA_ACTION_AT_MAX
 } sa_action;
 
-typedef enum { SA_SOURCE_RULE = 0, SA_SOURCE_PREDICTIVE, SA_SOURCE_LLM, SA_SOURCE_SAFETY } sa_source;
+typedef enum {
+    SA_SOURCE_RULE = 0,
+    SA_SOURCE_PREDICTIVE,
+    SA_SOURCE_LLM,
+    SA_SOURCE_SAFETY
+} sa_source;
 
 typedef enum { SA_LEVEL_LOW = 0, SA_LEVEL_MEDIUM, SA_LEVEL_HIGH } sa_level; /* risk, cost */
 typedef enum { SA_PERF_NEUTRAL = 0, SA_PERF_POSITIVE, SA_PERF_NEGATIVE } sa_perf;
@@ -81,8 +86,8 @@ typedef struct {
     char name[SA_NAME_MAX];
     char namespace_[SA_NAME_MAX];
     int current_replicas;
-    int min_replicas; /* >= 1 */
-    int max_replicas; /* >= min_replicas */
+    int min_replicas;          /* >= 1 */
+    int max_replicas;          /* >= min_replicas */
     double target_cpu_percent; /* utilisation target, (0, 100]; default 70 */
     sa_preset preset;
 
@@ -90,7 +95,7 @@ typedef struct {
     double cpu_percent;
     double memory_percent;
     double request_rate;
-    int ready_pods; /* -1 = unknown */
+    int ready_pods;      /* -1 = unknown */
     int64_t observed_at; /* epoch seconds of these metrics; 0 = unknown */
 
     /* history, oldest first, evenly spaced; owned (free with release) */
@@ -175,9 +180,9 @@ typedef struct {
 } sa_decision;
 
 typedef struct {
-    bool used;                /* a valid LLM answer was had */
-    char model[SA_MODEL_MAX]; /* model that answered (or was last tried) */
-    char error[SA_STATUS_MAX];/* "" = null; else "disabled", "timeout", ... */
+    bool used;                 /* a valid LLM answer was had */
+    char model[SA_MODEL_MAX];  /* model that answered (or was last tried) */
+    char error[SA_STATUS_MAX]; /* "" = null; else "disabled", "timeout", ... */
     int64_t prompt_tokens;
     int64_t completion_tokens;
     double latency_ms;
@@ -187,16 +192,16 @@ typedef struct {
  * API and the dashboard. Values in the unit of `metric`. */
 typedef struct {
     bool present;
-    char metric[32];      /* "cpu_percent" or "request_rate" */
-    char method[16];      /* forecaster model used, e.g. "additive" */
-    double horizon_s;     /* how far ahead the figures look */
-    double now;           /* last observed value */
-    double mean;          /* mean forecast over the horizon */
-    double peak;          /* highest point forecast over the horizon */
-    double peak_upper;    /* highest upper band value over the horizon */
-    double trough;        /* lowest point forecast */
-    double trend_per_hour;/* slope of the point forecast */
-    double accuracy;      /* 1 - WAPE of recent one-step forecasts, [0,1]; NaN = unknown */
+    char metric[32];       /* "cpu_percent" or "request_rate" */
+    char method[16];       /* forecaster model used, e.g. "additive" */
+    double horizon_s;      /* how far ahead the figures look */
+    double now;            /* last observed value */
+    double mean;           /* mean forecast over the horizon */
+    double peak;           /* highest point forecast over the horizon */
+    double peak_upper;     /* highest upper band value over the horizon */
+    double trough;         /* lowest point forecast */
+    double trend_per_hour; /* slope of the point forecast */
+    double accuracy;       /* 1 - WAPE of recent one-step forecasts, [0,1]; NaN = unknown */
 } sa_forecast_summary;
 
 /* The recommendation object of the API and `advise`. */

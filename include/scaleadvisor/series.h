@@ -18,10 +18,10 @@
 #include "scaleadvisor/err.h"
 
 typedef struct {
-    size_t n;      /* number of rows */
-    double *t;     /* [n] epoch seconds, strictly increasing; owned */
-    double *v;     /* [n] values; NaN = missing (empty field); owned */
-    size_t *line;  /* [n] 1-based source line of each row; owned */
+    size_t n;         /* number of rows */
+    double *t;        /* [n] epoch seconds, strictly increasing; owned */
+    double *v;        /* [n] values; NaN = missing (empty field); owned */
+    size_t *line;     /* [n] 1-based source line of each row; owned */
     size_t n_missing; /* rows whose value was empty */
 } sa_series;
 
@@ -34,8 +34,8 @@ void sa_series_release(sa_series *s);
  * success *out (initialised by the call) holds the rows; release with
  * sa_series_release. On failure *out is empty. Errors: SA_ERR_INVALID
  * (bad header, bad row, non-increasing time, no rows), SA_ERR_NOMEM. */
-SA_MUST_CHECK sa_err sa_series_parse(const char *text, size_t len, const char *name,
-                                     sa_series *out, sa_errbuf *eb);
+SA_MUST_CHECK sa_err sa_series_parse(const char *text, size_t len, const char *name, sa_series *out,
+                                     sa_errbuf *eb);
 
 /* Read the file at path ("-" = standard input) within SA_CAP_FILE and
  * parse it as above. Extra errors: SA_ERR_IO, SA_ERR_TOOBIG. */

@@ -24,10 +24,10 @@
 #include "scaleadvisor/model.h"
 
 typedef struct {
-    int before;                    /* replicas (or HPA minReplicas) before */
-    int after;                     /* after; == before when nothing changed */
-    char method[32];               /* "simulator", "scale", "hpa_min_replicas" */
-    char outcome[SA_STATUS_MAX];   /* "ok", "conflict retried", "forbidden: ..." */
+    int before;                  /* replicas (or HPA minReplicas) before */
+    int after;                   /* after; == before when nothing changed */
+    char method[32];             /* "simulator", "scale", "hpa_min_replicas" */
+    char outcome[SA_STATUS_MAX]; /* "ok", "conflict retried", "forbidden: ..." */
 } sa_actuation;
 
 typedef struct sa_src sa_src;
@@ -38,8 +38,7 @@ struct sa_src {
      * *out is an array of *n contexts: release each, then free(*out). */
     sa_err (*collect)(sa_src *s, int64_t now, sa_context **out, size_t *n, sa_errbuf *eb);
     /* Move ctx's deployment towards `target` replicas. */
-    sa_err (*apply)(sa_src *s, const sa_context *ctx, int target, sa_actuation *out,
-                    sa_errbuf *eb);
+    sa_err (*apply)(sa_src *s, const sa_context *ctx, int target, sa_actuation *out, sa_errbuf *eb);
     void (*destroy)(sa_src *s);
 };
 

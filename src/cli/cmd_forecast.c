@@ -19,13 +19,14 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: scaleadvisor forecast --input FILE.csv --horizon H [--period P]\n"
-               "         [--method auto|additive|multiplicative|damped|double|holt|ses|snaive]\n"
-               "         [--level 0.95]\n"
-               "Fits the forecaster to the whole timestamp,value CSV (with a header) and\n"
-               "prints step,forecast,lower,upper for steps 1..H. Without --period the\n"
-               "seasonal period is detected from the autocorrelation. Up to %d missing\n"
-               "values in a row (empty values or missing rows) are interpolated.\n",
+    fprintf(f,
+            "usage: scaleadvisor forecast --input FILE.csv --horizon H [--period P]\n"
+            "         [--method auto|additive|multiplicative|damped|double|holt|ses|snaive]\n"
+            "         [--level 0.95]\n"
+            "Fits the forecaster to the whole timestamp,value CSV (with a header) and\n"
+            "prints step,forecast,lower,upper for steps 1..H. Without --period the\n"
+            "seasonal period is detected from the autocorrelation. Up to %d missing\n"
+            "values in a row (empty values or missing rows) are interpolated.\n",
             SA_FC_MAX_GAP);
 }
 
@@ -41,12 +42,15 @@ static sa_err regrid(const sa_series *s, const char *path, double **out, size_t 
     for (size_t i = 1; i < s->n; i++) {
         double k = round((s->t[i] - s->t[i - 1]) / step);
         if (fabs(s->t[i] - s->t[i - 1] - k * step) > 0.1 * step)
-            return sa_fail(eb, SA_ERR_INVALID, "%s:%zu: timestamp is off the series' %g s "
-                           "spacing", path, s->line[i], step);
+            return sa_fail(eb, SA_ERR_INVALID,
+                           "%s:%zu: timestamp is off the series' %g s "
+                           "spacing",
+                           path, s->line[i], step);
         if (k - 1 > SA_FC_MAX_GAP)
-            return sa_fail(eb, SA_ERR_INVALID, "%s:%zu: %.0f rows missing before this line "
-                           "(at most %d are interpolated)", path, s->line[i], k - 1,
-                           SA_FC_MAX_GAP);
+            return sa_fail(eb, SA_ERR_INVALID,
+                           "%s:%zu: %.0f rows missing before this line "
+                           "(at most %d are interpolated)",
+                           path, s->line[i], k - 1, SA_FC_MAX_GAP);
         n += (size_t)k;
         *n_rows_missing += (size_t)k - 1;
     }
@@ -99,7 +103,8 @@ static int parse_args(int argc, char **argv, sa_fc_options *o, const char **inpu
         } else if (strcmp(a, "--method") == 0) {
             if (sa_fc_method_parse(v, &o->method) != SA_OK)
                 return bad("unknown --method (auto, additive, multiplicative, damped, double, "
-                           "holt, ses, snaive)", v);
+                           "holt, ses, snaive)",
+                           v);
         } else if (strcmp(a, "--level") == 0) {
             if (sa_parse_double(v, 0.5, 0.9999, &o->level) != SA_OK)
                 return bad("--level must be a number in [0.5, 0.9999], got", v);
@@ -147,7 +152,8 @@ int sa_cmd_forecast(int argc, char **argv)
     printf("step,forecast,lower,upper\n");
     for (size_t j = 0; j < r.horizon; j++)
         printf("%zu,%.10g,%.10g,%.10g\n", j + 1, r.mean[j], r.lower[j], r.upper[j]);
-    fprintf(stderr, "scaleadvisor forecast: %s, period %zu%s; %zu missing values "
+    fprintf(stderr,
+            "scaleadvisor forecast: %s, period %zu%s; %zu missing values "
             "interpolated (%zu missing rows, %zu empty values); %s\n",
             sa_fc_method_name(r.method), r.period, o.period ? "" : " (detected)", r.n_filled,
             rows_missing, s.n_missing, r.why);

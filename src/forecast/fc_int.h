@@ -68,13 +68,13 @@ void fc_state_copy(const fc_spec *sp, fc_state *dst, const fc_state *src);
 typedef struct {
     const double *y;
     size_t n;
-    size_t start;    /* first index scored */
-    fc_state init;   /* start values */
-    fc_state work;   /* scratch state */
-    double *buf;     /* backing memory of both states and the scratch */
-    size_t evals;    /* objective evaluations so far */
-    size_t jump_at;  /* > start: intervention (level jump) at this index,
-                        its error not counted; 0 = none */
+    size_t start;   /* first index scored */
+    fc_state init;  /* start values */
+    fc_state work;  /* scratch state */
+    double *buf;    /* backing memory of both states and the scratch */
+    size_t evals;   /* objective evaluations so far */
+    size_t jump_at; /* > start: intervention (level jump) at this index,
+                       its error not counted; 0 = none */
 } fc_fitter;
 
 /* Set up a fitter (allocates; 0 on success, -1 too short/not positive,

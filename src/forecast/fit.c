@@ -2,8 +2,8 @@
  * fit.c - fitting the smoothing parameters: the one-step sum of squared
  * errors over the series and a bounded Nelder-Mead search in the unit box
  * (phi in [0.8, 0.98]) from the best of four start points (for the
- * four-parameter damped model restarted once from its own optimum). All memory is taken once in fc_fitter_init: an
- * objective evaluation only copies the start state and runs the recursion.
+ * four-parameter damped model restarted once from its own optimum). All memory is taken once in
+ * fc_fitter_init: an objective evaluation only copies the start state and runs the recursion.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -92,7 +92,8 @@ typedef struct {
 static void pmap_make(fc_spec *sp, pmap *pm)
 {
     pm->k = 0;
-#define ADD(fld, l, h) (pm->field[pm->k] = &sp->fld, pm->lo[pm->k] = (l), pm->hi[pm->k] = (h), pm->k++)
+#define ADD(fld, l, h)                                                                             \
+    (pm->field[pm->k] = &sp->fld, pm->lo[pm->k] = (l), pm->hi[pm->k] = (h), pm->k++)
     if (sp->kind == SA_FC_SNAIVE)
         return;
     ADD(alpha, 1e-4, 1.0);

@@ -28,11 +28,11 @@ struct sa_fc_model {
                         width (1 unless auto measured it on the holdout) */
     size_t n_filled; /* gaps interpolated in the fitted data */
     char why[SA_FC_WHY_MAX];
-    double *mem;     /* backing of st.s and st.s2 */
+    double *mem; /* backing of st.s and st.s2 */
 };
 
-static const char *const method_names[] = {"auto", "additive", "multiplicative", "damped",
-                                           "double", "holt", "ses", "snaive"};
+static const char *const method_names[] = {"auto", "additive", "multiplicative", "damped", "double",
+                                           "holt", "ses",      "snaive"};
 
 const char *sa_fc_method_name(sa_fc_method m)
 {
@@ -82,8 +82,10 @@ static sa_err clean_input(const double *y, size_t n, double *out, size_t *filled
             continue;
         size_t gap = last == SIZE_MAX ? i : i - last - 1;
         if (gap > SA_FC_MAX_GAP)
-            return sa_fail(eb, SA_ERR_INVALID, "%zu missing values in a row before value %zu "
-                           "(at most %d are interpolated)", gap, i, SA_FC_MAX_GAP);
+            return sa_fail(eb, SA_ERR_INVALID,
+                           "%zu missing values in a row before value %zu "
+                           "(at most %d are interpolated)",
+                           gap, i, SA_FC_MAX_GAP);
         for (size_t k = 1; k <= gap; k++) {
             size_t j = i - gap - 1 + k;
             out[j] = last == SIZE_MAX ? y[i]
@@ -96,8 +98,10 @@ static sa_err clean_input(const double *y, size_t n, double *out, size_t *filled
     if (last == SIZE_MAX)
         return sa_fail(eb, SA_ERR_INVALID, "no values (all %zu missing)", n);
     if (n - last - 1 > SA_FC_MAX_GAP)
-        return sa_fail(eb, SA_ERR_INVALID, "the last %zu values are missing (at most %d are "
-                       "interpolated)", n - last - 1, SA_FC_MAX_GAP);
+        return sa_fail(eb, SA_ERR_INVALID,
+                       "the last %zu values are missing (at most %d are "
+                       "interpolated)",
+                       n - last - 1, SA_FC_MAX_GAP);
     for (size_t j = last + 1; j < n; j++)
         out[j] = y[last];
     *filled += n - last - 1;
@@ -184,8 +188,8 @@ static int fit_one(const double *y, size_t n, sa_fc_method kind, size_t m, size_
  * the L held-out points; NaN when the kind does not apply. The fitted
  * parameters go to *fitted (and start from *warm when not NULL). */
 static double holdout_mae(const double *y, size_t n, size_t L, size_t h, sa_fc_method kind,
-                          size_t m, size_t m2, const fc_spec *warm, fc_spec *fitted,
-                          double *fc, double *zabs, int *nomem)
+                          size_t m, size_t m2, const fc_spec *warm, fc_spec *fitted, double *fc,
+                          double *zabs, int *nomem)
 {
     sa_fc_model *mod = NULL;
     if (n <= L)
@@ -275,8 +279,10 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
     /* z: [0, K h) the current candidate's standardized errors, [K h, 2 K h)
      * the best one's */
     double best = HUGE_VAL;
-    int nomem = 0, used = snprintf(why, whylen, "auto: holdout MAE (last %zu x %zu points, "
-                                   "first %zu scored):", K, L, h);
+    int nomem = 0, used = snprintf(why, whylen,
+                                   "auto: holdout MAE (last %zu x %zu points, "
+                                   "first %zu scored):",
+                                   K, L, h);
     *kind = cand[0];
     for (size_t c = 0; c < nc; c++) {
         double score = 0;
@@ -284,9 +290,9 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
         fc_spec first, other;
         /* the most recent origin first; the earlier ones start from its fit */
         for (size_t k = 1; k <= K; k++) {
-            double mae = holdout_mae(y, n - (k - 1) * L, L, h, cand[c], m, m2,
-                                     k > 1 ? &first : NULL, k > 1 ? &other : &first, fc,
-                                     z + (k - 1) * h, &nomem);
+            double mae =
+                holdout_mae(y, n - (k - 1) * L, L, h, cand[c], m, m2, k > 1 ? &first : NULL,
+                            k > 1 ? &other : &first, fc, z + (k - 1) * h, &nomem);
             if (!isnan(mae)) {
                 score += mae;
                 ok++;
@@ -296,8 +302,8 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
             continue;
         score /= (double)K;
         if (used >= 0 && (size_t)used < whylen)
-            used += snprintf(why + used, whylen - (size_t)used, " %s %.4g", sa_fc_method_name(cand[c]),
-                             score * scale);
+            used += snprintf(why + used, whylen - (size_t)used, " %s %.4g",
+                             sa_fc_method_name(cand[c]), score * scale);
         if (score < best) {
             best = score;
             *kind = cand[c];
@@ -311,8 +317,10 @@ static sa_err choose_auto(const double *y, size_t n, size_t m, size_t m2, size_t
     if (nomem)
         return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
     if (used >= 0 && (size_t)used < whylen)
-        snprintf(why + used, whylen - (size_t)used, "; chose %s, band x%.2f from its holdout "
-                 "errors", sa_fc_method_name(*kind), *band);
+        snprintf(why + used, whylen - (size_t)used,
+                 "; chose %s, band x%.2f from its holdout "
+                 "errors",
+                 sa_fc_method_name(*kind), *band);
     return SA_OK;
 }
 
@@ -331,11 +339,13 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
     if (m == 1)
         m = 0;
     if (m >= 2 && (m2 % m != 0 || m2 <= m))
-        return sa_fail(eb, SA_ERR_INVALID, "second period %zu must be a multiple of the "
-                       "period %zu", m2, m);
+        return sa_fail(eb, SA_ERR_INVALID,
+                       "second period %zu must be a multiple of the "
+                       "period %zu",
+                       m2, m);
     if (kind == SA_FC_AUTO) {
-        e = choose_auto(y, n, m, m2, horizon, o->level, scale, &kind, &warm, &band, why,
-                        sizeof why, eb);
+        e = choose_auto(y, n, m, m2, horizon, o->level, scale, &kind, &warm, &band, why, sizeof why,
+                        eb);
         if (e != SA_OK)
             return e;
         have_warm = 1;
@@ -347,8 +357,10 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
     }
     int seasonal = kind != SA_FC_SES && kind != SA_FC_HOLT;
     if (seasonal && m < 2)
-        return sa_fail(eb, SA_ERR_INVALID, "method %s needs a seasonal period (none given or "
-                       "detected)", sa_fc_method_name(kind));
+        return sa_fail(eb, SA_ERR_INVALID,
+                       "method %s needs a seasonal period (none given or "
+                       "detected)",
+                       sa_fc_method_name(kind));
     size_t need = fc_min_points(kind, m, m2);
     if (n < need)
         return sa_fail(eb, SA_ERR_INVALID, "method %s needs at least %zu values, got %zu",
@@ -364,7 +376,7 @@ static sa_err select_and_fit(const double *y, size_t n, const sa_fc_options *o, 
         snprintf(why + len, sizeof why - len, "; level shift at value %zu: level re-anchored",
                  (*out)->shift_at);
     }
-    snprintf((*out)->why, sizeof (*out)->why, "%s", why);
+    snprintf((*out)->why, sizeof(*out)->why, "%s", why);
     (*out)->band = band;
     return SA_OK;
 }
@@ -468,8 +480,8 @@ void sa_fc_model_update(sa_fc_model *m, double y)
     m->updates++;
 }
 
-void sa_fc_model_forecast(const sa_fc_model *m, size_t h, double level, double *mean,
-                          double *lower, double *upper)
+void sa_fc_model_forecast(const sa_fc_model *m, size_t h, double level, double *mean, double *lower,
+                          double *upper)
 {
     if (!m || h == 0)
         return;
@@ -500,8 +512,8 @@ void sa_fc_model_describe(const sa_fc_model *m, sa_fc_result *out)
     out->method = sp->kind;
     out->period = sp->m;
     out->alpha = sp->kind == SA_FC_SNAIVE ? NAN : sp->alpha;
-    out->beta = (sp->kind == SA_FC_HOLT || sp->kind == SA_FC_ADDITIVE ||
-                 sp->kind == SA_FC_DAMPED || sp->kind == SA_FC_MULTIPLICATIVE)
+    out->beta = (sp->kind == SA_FC_HOLT || sp->kind == SA_FC_ADDITIVE || sp->kind == SA_FC_DAMPED ||
+                 sp->kind == SA_FC_MULTIPLICATIVE)
                     ? sp->beta
                     : NAN;
     out->gamma = (sp->kind == SA_FC_SES || sp->kind == SA_FC_HOLT || sp->kind == SA_FC_SNAIVE)

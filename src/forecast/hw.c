@@ -75,8 +75,8 @@ static size_t trend_ma(const double *y, size_t n, size_t m, double *tr, size_t *
 
 /* Seasonal figure of period P from y[p] - tr[p] (or the ratio) over the
  * defined p, centred (mean 0, or mean 1 when mult). */
-static void season_fig(const double *y, const double *tr, size_t lo, size_t hi, size_t P,
-                       int mult, double *fig, double *cnt)
+static void season_fig(const double *y, const double *tr, size_t lo, size_t hi, size_t P, int mult,
+                       double *fig, double *cnt)
 {
     for (size_t i = 0; i < P; i++)
         fig[i] = cnt[i] = 0;
@@ -130,8 +130,7 @@ static int init_nonseasonal(const fc_spec *sp, const double *y, size_t n, fc_sta
  * the day-of-week effect of D plus the mean remaining intra-day shape at
  * each position of the long season; the level is the first long season's
  * mean. Uses the first min(n, 2 m2) samples (at least m2 + m). */
-static void init_double(const fc_spec *sp, const double *y, size_t n, fc_state *st,
-                        double *scratch)
+static void init_double(const fc_spec *sp, const double *y, size_t n, fc_state *st, double *scratch)
 {
     size_t m = sp->m, m2 = sp->m2, days = (n < 2 * m2 ? n : 2 * m2) / m, dpw = m2 / m;
     double *D = scratch, *cnt = scratch + days, lev = 0, mean = 0;
@@ -337,8 +336,8 @@ void fc_sd_factor(const fc_spec *sp, size_t h, double *out)
             psi = a * (1 + u * sp->beta);
             break;
         case SA_FC_DOUBLE:
-            psi = a + (seas ? sp->gamma * (1 - a) : 0) +
-                  (j % sp->m2 == 0 ? sp->omega * (1 - a) : 0);
+            psi =
+                a + (seas ? sp->gamma * (1 - a) : 0) + (j % sp->m2 == 0 ? sp->omega * (1 - a) : 0);
             break;
         case SA_FC_DAMPED:
             psi = a * (1 + sp->beta * damp) + (seas ? sp->gamma * (1 - a) : 0);
@@ -375,9 +374,9 @@ double fc_qnorm(double p)
                                -1.328068155288572e+01};
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
                                -2.400758277161838e+00, -2.549732539343734e+00,
-                               4.374664141464968e+00, 2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                               2.445134137142996e+00, 3.754408661907416e+00};
+                               4.374664141464968e+00,  2.938163982698783e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
     double q, r, x;
     if (p <= 0)
         return -INFINITY;

@@ -77,8 +77,8 @@ static sa_err grow(sa_series *s, size_t *alloc)
 }
 
 /* Parse one data line (no line end) into row s->n. */
-static sa_err parse_row(const char *p, size_t n, const char *name, size_t lineno,
-                        sa_series *s, sa_errbuf *eb)
+static sa_err parse_row(const char *p, size_t n, const char *name, size_t lineno, sa_series *s,
+                        sa_errbuf *eb)
 {
     const char *comma = memchr(p, ',', n);
     char ft[FIELD_MAX], fv[FIELD_MAX];
@@ -88,12 +88,14 @@ static sa_err parse_row(const char *p, size_t n, const char *name, size_t lineno
     if (memchr(comma + 1, ',', n - nt - 1))
         return sa_fail(eb, SA_ERR_INVALID, "%s:%zu: more than two fields", name, lineno);
     if (!field_copy(p, nt, ft) || !field_copy(comma + 1, n - nt - 1, fv))
-        return sa_fail(eb, SA_ERR_INVALID, "%s:%zu: field longer than %d characters", name,
-                       lineno, FIELD_MAX - 1);
+        return sa_fail(eb, SA_ERR_INVALID, "%s:%zu: field longer than %d characters", name, lineno,
+                       FIELD_MAX - 1);
     double t, v;
     if (sa_parse_time(ft, &t) != SA_OK)
-        return sa_fail(eb, SA_ERR_INVALID, "%s:%zu: bad timestamp '%s' (epoch seconds or "
-                       "ISO-8601 UTC)", name, lineno, ft);
+        return sa_fail(eb, SA_ERR_INVALID,
+                       "%s:%zu: bad timestamp '%s' (epoch seconds or "
+                       "ISO-8601 UTC)",
+                       name, lineno, ft);
     if (fv[0] == '\0') {
         v = NAN;
         s->n_missing++;
@@ -102,8 +104,10 @@ static sa_err parse_row(const char *p, size_t n, const char *name, size_t lineno
                        lineno, fv);
     }
     if (s->n > 0 && !(t > s->t[s->n - 1]))
-        return sa_fail(eb, SA_ERR_INVALID, "%s:%zu: timestamp '%s' is not after the previous "
-                       "row's (line %zu)", name, lineno, ft, s->line[s->n - 1]);
+        return sa_fail(eb, SA_ERR_INVALID,
+                       "%s:%zu: timestamp '%s' is not after the previous "
+                       "row's (line %zu)",
+                       name, lineno, ft, s->line[s->n - 1]);
     s->t[s->n] = t;
     s->v[s->n] = v;
     s->line[s->n] = lineno;
@@ -167,8 +171,10 @@ sa_err sa_series_parse(const char *text, size_t len, const char *name, sa_series
             goto out;
     }
     if (!have_header)
-        e = sa_fail(eb, SA_ERR_INVALID, "%s: empty file (expected the header "
-                    "'timestamp,value' and rows)", name);
+        e = sa_fail(eb, SA_ERR_INVALID,
+                    "%s: empty file (expected the header "
+                    "'timestamp,value' and rows)",
+                    name);
     else if (out->n == 0)
         e = sa_fail(eb, SA_ERR_INVALID, "%s: no data rows after the header", name);
 out:

@@ -12,11 +12,11 @@
 #include <cmocka.h>
 
 /* cmocka 1.1.5's assert_float_equal casts to float: compare doubles here. */
-#define SA_ASSERT_NEAR(a, b, tol)                                                              \
-    do {                                                                                       \
-        double sa_a_ = (a), sa_b_ = (b);                                                       \
-        if (!(fabs(sa_a_ - sa_b_) <= (tol)))                                                   \
-            fail_msg("%s = %.12g, expected %.12g (tol %g)", #a, sa_a_, sa_b_, (double)(tol));  \
+#define SA_ASSERT_NEAR(a, b, tol)                                                                  \
+    do {                                                                                           \
+        double sa_a_ = (a), sa_b_ = (b);                                                           \
+        if (!(fabs(sa_a_ - sa_b_) <= (tol)))                                                       \
+            fail_msg("%s = %.12g, expected %.12g (tol %g)", #a, sa_a_, sa_b_, (double)(tol));      \
     } while (0)
 
 /* A fresh scratch directory under $TMPDIR (or /tmp); caller frees the

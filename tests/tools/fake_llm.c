@@ -10,8 +10,8 @@
  * Listens on 127.0.0.1, an ephemeral port written to FILE once ready. The
  * target is the deployment's current replica count, read from the prompt
  * ("Replicas: current N" as prompts/user.txt puts it, or "current_replicas"
- * followed by a number), so it is always within the deployment's bounds. Logs one line per request. Exits
- * on SIGTERM/SIGINT or after --max-seconds (default 300).
+ * followed by a number), so it is always within the deployment's bounds. Logs one line per request.
+ * Exits on SIGTERM/SIGINT or after --max-seconds (default 300).
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -35,9 +35,9 @@
 #define BODY_MAX (4u << 20)
 
 /* The hostile text the page must show verbatim and never execute. */
-#define HOSTILE_REASONING                                                          \
-    "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned';" \
-    "document.documentElement.setAttribute('data-pwned','1')</script>"           \
+#define HOSTILE_REASONING                                                                          \
+    "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned';"                \
+    "document.documentElement.setAttribute('data-pwned','1')</script>"                             \
     "Load is steady; keep the current replicas."
 #define HOSTILE_FACTOR_1 "<b onmouseover=\"alert(1)\">cpu</b> steady"
 #define HOSTILE_FACTOR_2 "<script>document.title='pwned'</script>forecast flat"
@@ -289,8 +289,8 @@ int main(int argc, char **argv)
     addr.sin_family = AF_INET;
     addr.sin_port = 0;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                         NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+                         NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &addr,
                          MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!d) {
