@@ -257,26 +257,28 @@ static sa_err list_items(const cJSON *root, const cJSON **items, size_t *n, sa_e
     return SA_OK;
 }
 
-sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n, sa_errbuf *eb)
+/* Parse a List object into a new array of items of `size` bytes each,
+ * filled by parse_item; items it refuses are logged as `what` and left out. */
+static sa_err parse_list(const char *body, size_t size, bool (*parse_item)(const cJSON *, void *),
+                         const char *what, void **out, size_t *n, sa_errbuf *eb)
 {
     cJSON *root = NULL;
     const cJSON *items, *it;
-    sa_k8s_deployment *v = NULL;
+    char *v = NULL;
     size_t cnt = 0, k = 0;
     sa_err e = parse_root(body, &root, eb);
     if (e != SA_OK || (e = list_items(root, &items, &cnt, eb)) != SA_OK)
         goto out;
-    if (!(v = calloc(cnt ? cnt : 1, sizeof *v))) {
+    if (!(v = calloc(cnt ? cnt : 1, size))) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
     }
     cJSON_ArrayForEach(it, items)
     {
-        if (parse_deployment(it, &v[k]))
+        if (parse_item(it, v + k * size))
             k++;
         else
-            sa_log(SA_LOG_WARN, "kubernetes deployment skipped: no usable name or selector",
-                   "name=%.64s", str_or(J(it, "metadata"), "name", "?"));
+            sa_log(SA_LOG_WARN, what, "name=%.64s", str_or(J(it, "metadata"), "name", "?"));
     }
     *out = v;
     *n = k;
@@ -284,6 +286,21 @@ sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_
 out:
     free(v);
     cJSON_Delete(root);
+    return e;
+}
+
+static bool parse_deployment_item(const cJSON *item, void *d)
+{
+    return parse_deployment(item, d);
+}
+
+sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n, sa_errbuf *eb)
+{
+    void *v = NULL;
+    sa_err e = parse_list(body, sizeof **out, parse_deployment_item,
+                          "kubernetes deployment skipped: no usable name or selector", &v, n, eb);
+    if (e == SA_OK)
+        *out = v;
     return e;
 }
 
@@ -324,33 +341,18 @@ static bool parse_hpa_item(const cJSON *item, sa_k8s_hpa *h)
     return true;
 }
 
+static bool parse_hpa_list_item(const cJSON *item, void *h)
+{
+    return parse_hpa_item(item, h);
+}
+
 sa_err sa_k8s_parse_hpas(const char *body, sa_k8s_hpa **out, size_t *n, sa_errbuf *eb)
 {
-    cJSON *root = NULL;
-    const cJSON *items, *it;
-    sa_k8s_hpa *v = NULL;
-    size_t cnt = 0, k = 0;
-    sa_err e = parse_root(body, &root, eb);
-    if (e != SA_OK || (e = list_items(root, &items, &cnt, eb)) != SA_OK)
-        goto out;
-    if (!(v = calloc(cnt ? cnt : 1, sizeof *v))) {
-        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    cJSON_ArrayForEach(it, items)
-    {
-        if (parse_hpa_item(it, &v[k]))
-            k++;
-        else
-            sa_log(SA_LOG_WARN, "kubernetes HPA skipped: malformed", "name=%.64s",
-                   str_or(J(it, "metadata"), "name", "?"));
-    }
-    *out = v;
-    *n = k;
-    v = NULL;
-out:
-    free(v);
-    cJSON_Delete(root);
+    void *v = NULL;
+    sa_err e = parse_list(body, sizeof **out, parse_hpa_list_item,
+                          "kubernetes HPA skipped: malformed", &v, n, eb);
+    if (e == SA_OK)
+        *out = v;
     return e;
 }
 
