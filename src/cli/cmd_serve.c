@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,12 +252,19 @@ int sa_cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* libcurl's global state, once, before any thread that uses it */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "scaleadvisor serve: libcurl initialisation failed\n");
+        free(cfg);
+        return SA_EXIT_FAIL;
+    }
     log_config(cfg);
     memset(&p, 0, sizeof p);
     if (start(cfg, &p, &eb) != 0) {
         fprintf(stderr, "scaleadvisor serve: %s\n", eb.msg);
         sa_log(SA_LOG_ERROR, "start-up failed", "error=%s", eb.msg);
         stop(&p);
+        curl_global_cleanup();
         free(cfg);
         return SA_EXIT_FAIL;
     }
@@ -263,6 +272,7 @@ int sa_cmd_serve(int argc, char **argv)
     sa_log(SA_LOG_INFO, "shutting down", "signal=%s cycles=%lld",
            sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)sa_service_cycles(p.svc));
     stop(&p);
+    curl_global_cleanup();
     sa_log(SA_LOG_INFO, "stopped", "db=%s", cfg->db_path);
     free(cfg);
     return SA_EXIT_OK;
