@@ -346,21 +346,19 @@ typedef struct {
     int64_t last_grid; /* newest grid point at or before the last collect */
 } sim_source;
 
-/* First collect: build the cluster backfill_s ago and run it up to now,
- * keeping a sample every step_s for each deployment's history. */
-static sa_err sim_backfill(sim_source *ss, int64_t now, sa_context *v, sa_errbuf *eb)
+/* Run the cluster through nh grid points one step apart from `first`,
+ * recording each deployment's sample at every point as its history. */
+static sa_err sim_record(sim_source *ss, int64_t first, size_t nh, sa_context *v)
 {
-    int64_t step = ss->o.step_s, k_max = ss->o.backfill_s / step;
-    size_t nh = k_max > 1 ? (size_t)(k_max - 1) : 0, j = 0;
-    sa_err e = sa_sim_create(&ss->o, now - k_max * step, &ss->sim, eb);
-    if (e != SA_OK)
-        return e;
-    ss->origin = now - k_max * step;
-    for (size_t i = 0; i < SA_SIM_DEPLOYMENTS && nh; i++)
+    int64_t step = ss->o.step_s;
+    size_t j = 0;
+    if (nh == 0)
+        return SA_OK;
+    for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++)
         if (!(v[i].history = calloc(nh, sizeof(sa_sample))))
             return SA_ERR_NOMEM;
-    for (int64_t k = k_max - 1; k >= 1; k--, j++) {
-        sa_sim_advance(ss->sim, now - k * step);
+    for (int64_t t = first; j < nh; t += step, j++) {
+        sa_sim_advance(ss->sim, t);
         for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++) {
             sa_context c;
             sa_sim_observe(ss->sim, i, &c);
@@ -372,33 +370,31 @@ static sa_err sim_backfill(sim_source *ss, int64_t now, sa_context *v, sa_errbuf
     return SA_OK;
 }
 
+/* First collect: build the cluster backfill_s ago and run it up to now,
+ * keeping a sample every step_s for each deployment's history. */
+static sa_err sim_backfill(sim_source *ss, int64_t now, sa_context *v, sa_errbuf *eb)
+{
+    int64_t step = ss->o.step_s, k_max = ss->o.backfill_s / step;
+    size_t nh = k_max > 1 ? (size_t)(k_max - 1) : 0;
+    sa_err e = sa_sim_create(&ss->o, now - k_max * step, &ss->sim, eb);
+    if (e != SA_OK)
+        return e;
+    ss->origin = now - k_max * step;
+    return sim_record(ss, now - (int64_t)nh * step, nh, v);
+}
+
 /* Later collects: the grid samples between the last collect and now (a
  * cycle that overran, a paused loop) come back as history, so the stored
  * series has no holes. */
 static sa_err sim_catch_up(sim_source *ss, int64_t now, sa_context *v)
 {
     int64_t step = ss->o.step_s, first = ss->last_grid + step;
-    size_t nh = now > first ? (size_t)((now - 1 - first) / step + 1) : 0, j = 0;
-    if (nh == 0)
-        return SA_OK;
+    size_t nh = now > first ? (size_t)((now - 1 - first) / step + 1) : 0;
     if (nh > (size_t)(ss->o.backfill_s / step)) { /* a long sleep: keep the newest */
         nh = (size_t)(ss->o.backfill_s / step);
         first = now - (int64_t)nh * step;
     }
-    for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++)
-        if (!(v[i].history = calloc(nh, sizeof(sa_sample))))
-            return SA_ERR_NOMEM;
-    for (int64_t t = first; t < now && j < nh; t += step, j++) {
-        sa_sim_advance(ss->sim, t);
-        for (size_t i = 0; i < SA_SIM_DEPLOYMENTS; i++) {
-            sa_context c;
-            sa_sim_observe(ss->sim, i, &c);
-            v[i].history[j] = (sa_sample){c.observed_at, c.cpu_percent, c.memory_percent,
-                                          c.request_rate, c.current_replicas};
-            v[i].n_history = j + 1;
-        }
-    }
-    return SA_OK;
+    return sim_record(ss, first, nh, v);
 }
 
 static sa_err sim_collect(sa_src *src, int64_t now, sa_context **out, size_t *n, sa_errbuf *eb)
