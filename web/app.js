@@ -69,11 +69,13 @@
 
   /* ---------- fetching ---------- */
 
-  async function getJSON(path) {
+  // One fetch with a time limit; a non-2xx answer throws an Error carrying
+  // the API's error message and the status.
+  async function request(path, init, timeoutMs) {
     const ctl = new AbortController();
-    const t = setTimeout(() => ctl.abort(), FETCH_TIMEOUT_MS);
+    const t = setTimeout(() => ctl.abort(), timeoutMs);
     try {
-      const res = await fetch(path, {signal: ctl.signal, cache: 'no-store', headers: {Accept: 'application/json'}});
+      const res = await fetch(path, Object.assign({signal: ctl.signal, cache: 'no-store'}, init));
       const body = await res.json().catch(() => null);
       if (!res.ok) {
         const msg = body && body.error && body.error.message ? body.error.message : 'HTTP ' + res.status;
@@ -87,25 +89,15 @@
     }
   }
 
-  async function post(path) {
-    const ctl = new AbortController();
-    const t = setTimeout(() => ctl.abort(), FETCH_TIMEOUT_MS * 3);
-    try {
-      const res = await fetch(path, {
-        method: 'POST', signal: ctl.signal, cache: 'no-store',
-        headers: {Authorization: 'Bearer ' + token(), Accept: 'application/json'},
-      });
-      const body = await res.json().catch(() => null);
-      if (!res.ok) {
-        const msg = body && body.error && body.error.message ? body.error.message : 'HTTP ' + res.status;
-        const err = new Error(String(msg));
-        err.status = res.status;
-        throw err;
-      }
-      return body;
-    } finally {
-      clearTimeout(t);
-    }
+  function getJSON(path) {
+    return request(path, {headers: {Accept: 'application/json'}}, FETCH_TIMEOUT_MS);
+  }
+
+  function post(path) {
+    return request(path, {
+      method: 'POST',
+      headers: {Authorization: 'Bearer ' + token(), Accept: 'application/json'},
+    }, FETCH_TIMEOUT_MS * 3);
   }
 
   function selectedKey() {
