@@ -9,9 +9,11 @@
  * usage: bench_replay TRACES_DIR OUT_DIR [policy,policy,...]
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scaleadvisor/replay.h"
 #include "scaleadvisor/series.h"
@@ -187,23 +189,28 @@ static int want(const char *list, const char *name)
     return 0;
 }
 
-static int run_one(const char *dir, const trace_ent *te, const char *out_dir, const char *pols,
-                   totals *tot)
+/* One replay: policy k on trace i, run by a worker thread. */
+typedef struct {
+    size_t trace;
+    int policy;
+    int ok;
+    sa_replay_summary sum;
+    sa_replay_series ser;
+    sa_errbuf eb;
+} job;
+
+typedef struct {
+    const trace_ent *te;
+    const sa_series *s;
+    job *jobs;
+    size_t njobs, next;
+    pthread_mutex_t mu;
+} work;
+
+static void run_job(const work *w, job *j)
 {
-    char path[1200];
-    sa_series s;
-    sa_errbuf eb = {0};
-    sa_replay_series ser[NPOL];
-    sa_replay_summary sum[NPOL];
-    int ok = 1;
-    if (snprintf(path, sizeof path, "%s/%s", dir, te->file) >= (int)sizeof path)
-        return 0;
-    for (int k = 0; k < NPOL; k++)
-        sa_replay_series_init(&ser[k]);
-    if (sa_series_read(path, &s, &eb) != SA_OK) {
-        fprintf(stderr, "bench_replay: %s\n", eb.msg);
-        return 0;
-    }
+    const trace_ent *te = &w->te[j->trace];
+    const sa_series *s = &w->s[j->trace];
     sa_replay_params p;
     sa_replay_params_init(&p);
     p.period = te->period;
@@ -211,41 +218,52 @@ static int run_one(const char *dir, const trace_ent *te, const char *out_dir, co
      * candidate, to measure what it brings */
     const char *hw = getenv("SA_BENCH_HOLT_WINTERS");
     p.holt_winters = !(hw && strcmp(hw, "0") == 0);
-    double row_s = sa_series_step(&s);
-    for (int k = 0; k < NPOL && ok; k++) {
-        sa_policy *pol = NULL;
-        if (!want(pols, sa_policy_name((sa_policy_kind)k)))
-            continue;
-        if (sa_policy_create((sa_policy_kind)k, &p, row_s, &pol, &eb) != SA_OK ||
-            sa_replay_run(s.t, s.v, s.n, &p, sa_policy_iface(pol), &sum[k], &ser[k], &eb) !=
-                SA_OK) {
-            fprintf(stderr, "bench_replay: %s %s: %s\n", te->file,
-                    sa_policy_name((sa_policy_kind)k), eb.msg);
-            sa_policy_destroy(pol);
-            continue;
-        }
-        sa_policy_destroy(pol);
-        print_row(te->file, sa_policy_name((sa_policy_kind)k), &sum[k]);
-        tot[k].viol += sum[k].slo_violation_minutes;
-        tot[k].unserved += sum[k].unserved_replica_seconds;
-        tot[k].rh += sum[k].replica_hours;
-        tot[k].actions += sum[k].scaling_actions;
-        tot[k].ran++;
+    sa_policy *pol = NULL;
+    if (sa_policy_create((sa_policy_kind)j->policy, &p, sa_series_step(s), &pol, &j->eb) == SA_OK &&
+        sa_replay_run(s->t, s->v, s->n, &p, sa_policy_iface(pol), &j->sum, &j->ser, &j->eb) ==
+            SA_OK)
+        j->ok = 1;
+    sa_policy_destroy(pol);
+}
+
+static void *worker(void *arg)
+{
+    work *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        size_t k = w->next < w->njobs ? w->next++ : w->njobs;
+        pthread_mutex_unlock(&w->mu);
+        if (k == w->njobs)
+            return NULL;
+        run_job(w, &w->jobs[k]);
     }
-    if (out_dir && ser[SA_POLICY_HPA].n && ser[SA_POLICY_PREDICTIVE].n) {
-        size_t day = (size_t)(6 * 3600.0 / p.step_s); /* six hours */
-        write_svg(out_dir, te->file, &ser[SA_POLICY_HPA], &sum[SA_POLICY_HPA],
-                  &ser[SA_POLICY_PREDICTIVE], &sum[SA_POLICY_PREDICTIVE], day);
-    }
-    for (int k = 0; k < NPOL; k++)
-        sa_replay_series_release(&ser[k]);
-    sa_series_release(&s);
-    return ok;
+}
+
+/* Run every job on `threads` threads (the calling one included). */
+static void run_all(work *w, int threads)
+{
+    pthread_t tid[16];
+    int started = 0;
+    for (; started < threads - 1 && started < 16; started++)
+        if (pthread_create(&tid[started], NULL, worker, w) != 0)
+            break;
+    worker(w);
+    for (int k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+}
+
+static job *find_job(job *jobs, size_t n, size_t trace, int policy)
+{
+    for (size_t k = 0; k < n; k++)
+        if (jobs[k].trace == trace && jobs[k].policy == policy)
+            return &jobs[k];
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    trace_ent te[MAX_TRACES];
+    static trace_ent te[MAX_TRACES];
+    static sa_series ser[MAX_TRACES];
     totals tot[NPOL];
     memset(tot, 0, sizeof tot);
     if (argc < 2) {
@@ -257,13 +275,78 @@ int main(int argc, char **argv)
     size_t n = read_manifest(argv[1], te, MAX_TRACES);
     if (n == 0)
         return 2;
+    static job jobs[MAX_TRACES * NPOL];
+    size_t nj = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[1200];
+        sa_errbuf eb = {0};
+        if (snprintf(path, sizeof path, "%s/%s", argv[1], te[i].file) >= (int)sizeof path ||
+            sa_series_read(path, &ser[i], &eb) != SA_OK) {
+            fprintf(stderr, "bench_replay: %s\n", eb.msg[0] ? eb.msg : path);
+            return 2;
+        }
+    }
+    /* the slowest policies first, so that the threads finish together */
+    static const int order[NPOL] = {SA_POLICY_HYBRID, SA_POLICY_PREDICTIVE, SA_POLICY_RULES,
+                                    SA_POLICY_HPA};
+    for (int o = 0; o < NPOL; o++)
+        for (size_t i = 0; i < n; i++) {
+            if (!want(pols, sa_policy_name((sa_policy_kind)order[o])))
+                continue;
+            job *j = &jobs[nj++];
+            j->trace = i;
+            j->policy = order[o];
+            sa_replay_series_init(&j->ser);
+        }
+    /* SA_BENCH_THREADS: worker threads (default: the online processors) */
+    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *th = getenv("SA_BENCH_THREADS");
+    if (th)
+        threads = strtol(th, NULL, 10);
+    if (threads < 1)
+        threads = 1;
+    if (threads > 16)
+        threads = 16;
+    work w = {.te = te, .s = ser, .jobs = jobs, .njobs = nj};
+    pthread_mutex_init(&w.mu, NULL);
+    run_all(&w, (int)threads);
+    pthread_mutex_destroy(&w.mu);
+
     printf("| %-40s | %-10s | %10s | %14s | %11s | %8s |\n", "trace", "policy", "SLO min",
            "unserved r-min", "replica-h", "actions");
     printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------------", "------------",
            "-----------:", "---------------:", "------------:", "---------:");
+    sa_replay_params p;
+    sa_replay_params_init(&p);
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < NPOL; k++) {
+            job *j = find_job(jobs, nj, i, k);
+            if (!j)
+                continue;
+            if (!j->ok) {
+                fprintf(stderr, "bench_replay: %s %s: %s\n", te[i].file,
+                        sa_policy_name((sa_policy_kind)k), j->eb.msg);
+                continue;
+            }
+            print_row(te[i].file, sa_policy_name((sa_policy_kind)k), &j->sum);
+            tot[k].viol += j->sum.slo_violation_minutes;
+            tot[k].unserved += j->sum.unserved_replica_seconds;
+            tot[k].rh += j->sum.replica_hours;
+            tot[k].actions += j->sum.scaling_actions;
+            tot[k].ran++;
+        }
+        job *h = find_job(jobs, nj, i, SA_POLICY_HPA),
+            *pr = find_job(jobs, nj, i, SA_POLICY_PREDICTIVE);
+        if (out_dir && h && pr && h->ok && pr->ok) {
+            size_t six_h = (size_t)(6 * 3600.0 / p.step_s);
+            write_svg(out_dir, te[i].file, &h->ser, &h->sum, &pr->ser, &pr->sum, six_h);
+        }
+    }
+    for (size_t k = 0; k < nj; k++)
+        sa_replay_series_release(&jobs[k].ser);
     for (size_t i = 0; i < n; i++)
-        run_one(argv[1], &te[i], out_dir, pols, tot);
-    printf("\ntotals over %zu traces:\n", n);
+        sa_series_release(&ser[i]);
+    printf("\ntotals over %zu traces (%ld threads):\n", n, threads);
     for (int k = 0; k < NPOL; k++) {
         if (!tot[k].ran)
             continue;
