@@ -142,11 +142,11 @@ static void down_tolerance_holds_small_savings(void **st)
     sa_predictor *pr = make(&p);
     for (int i = 0; i < 60; i++)
         sa_predictor_observe(pr, 300.0 * i, 18.5);
-    sa_context c = ctx_with(20, 20); /* need 19: 1 of 20 < 5.5 % -> keep */
+    sa_context c = ctx_with(21, 21); /* need 19: 2 of 21 < 10 % -> keep */
     sa_rec r;
     sa_predictor_recommend(pr, &c, 300.0 * 59 + 60, &r, NULL);
-    assert_int_equal(r.target_replicas, 20);
-    c.current_replicas = c.ready_pods = 21; /* 2 of 21 > 5.5 % -> 19 */
+    assert_int_equal(r.target_replicas, 21);
+    c.current_replicas = c.ready_pods = 22; /* 3 of 22 > 10 % -> 19 */
     sa_predictor_recommend(pr, &c, 300.0 * 59 + 60, &r, NULL);
     assert_int_equal(r.target_replicas, 19);
     sa_predictor_destroy(pr);

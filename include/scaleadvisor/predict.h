@@ -17,9 +17,9 @@
  *  - pre-scales ahead of rising load, scales down only when the forecast
  *    over the horizon agrees, and damps flapping;
  *  - tracks its own accuracy (1 - WAPE of its recent one-sample-ahead
- *    forecasts over about a day) and, below min_accuracy or while it has
- *    too little history, falls back to the reactive HPA rule (sa_hpa_step)
- *    and says so in its reasoning.
+ *    forecasts over the error window) and, while it has too little
+ *    history or below min_accuracy (when set), falls back to the reactive
+ *    HPA rule (sa_hpa_step) and says so in its reasoning.
  *
  * Observed samples are treated as sample-and-hold: a sample observed at t
  * is the load until t + sample_s (the next sample). When sample_s equals
@@ -61,13 +61,16 @@ typedef struct {
                                   series gets a lower level, a tight one a
                                   higher. 0: the fixed `risk` quantile */
     double min_accuracy;       /* fall back to reactive below this 1 - WAPE, [0, 1];
-                                  default 0.05 (no better than noise) */
+                                  default 0: only while unproven. 1 - WAPE
+                                  is near 0 on an intermittent series (a
+                                  count that is mostly 0) even where the
+                                  error quantiles size it well (docs/replay.md) */
     double error_window_s;     /* recent errors kept for headroom and accuracy,
                                   s; default 7 days (at least 48 samples) */
     double down_horizon_s;     /* a scale-down must also cover the forecast
                                   this much beyond start-up + interval; 600 */
     double down_tolerance;     /* no scale-down by less than this fraction of
-                                  the replicas, [0, 1); 0.055 */
+                                  the replicas, [0, 1); 0.1 (the HPA's) */
     double target_utilization; /* the reactive fallback's target, (0, 1]; 0.7 */
     double downscale_window_s; /* fallback's stabilisation window, s; 300 */
     bool holt_winters;         /* add the online Holt-Winters model (additive,

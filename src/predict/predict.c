@@ -29,10 +29,10 @@ void sa_predict_params_init(sa_predict_params *p)
     p->period = 0;
     p->risk = 0.993;
     p->miss_cost_rh = 16.0;
-    p->min_accuracy = 0.05;
+    p->min_accuracy = 0.0;
     p->error_window_s = 7.0 * 86400.0;
     p->down_horizon_s = 600.0;
-    p->down_tolerance = 0.055;
+    p->down_tolerance = 0.1;
     p->target_utilization = 0.7;
     p->downscale_window_s = 300.0;
     p->min_replicas = 1;
@@ -395,7 +395,12 @@ static void choose(sa_predictor *p)
     p->accuracy = p->errs[p->chosen][0].n >= MIN_SCORED ? fmax(0.0, 1.0 - w) : NAN;
 }
 
-/* Every CHOOSE_EVERY samples the choice, then the quantiles. */
+/* Every CHOOSE_EVERY samples the choice, then the quantiles. The level of
+ * the next sample's headroom comes with the choice; every farther horizon
+ * gets its own level by the same cost rule on its own errors, so that a
+ * level that leaves the next sample's few spikes uncovered does not cover
+ * them at the horizons where they weigh more (a spike of two samples is
+ * two errors two samples ahead, one error one sample ahead). */
 static void refresh(sa_predictor *p)
 {
     if (p->since_choice == 0)
@@ -403,10 +408,18 @@ static void refresh(sa_predictor *p)
     /* the next sample's quantile every time; the farther ones (scale-down
      * horizon) and the lower band (display only) with the choice */
     for (size_t h = 0; h < p->hmax; h++) {
+        const pr_errs *r = &p->errs[p->chosen][h];
+        if (p->since_choice == 0) {
+            p->level_h[h] = p->level;
+            if (h > 0 && p->p.miss_cost_rh > 0.0 && r->n >= MIN_LEVEL_N) {
+                double ms;
+                size_t n = errs_scaled(r, p->mode, p->scratch, &ms);
+                (void)level_cost(p, p->scratch, n, ms, INFINITY, &p->level_h[h]);
+            }
+            p->q_lo[h] = errs_quantile(r, p->mode, 1.0 - p->level_h[h], p->scratch);
+        }
         if (h == 0 || p->since_choice == 0)
-            p->q[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, p->level, p->scratch);
-        if (p->since_choice == 0)
-            p->q_lo[h] = errs_quantile(&p->errs[p->chosen][h], p->mode, 1.0 - p->level, p->scratch);
+            p->q[h] = errs_quantile(r, p->mode, p->level_h[h], p->scratch);
     }
     p->since_choice = (p->since_choice + 1) % CHOOSE_EVERY;
 }

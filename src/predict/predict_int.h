@@ -71,13 +71,15 @@ struct sa_predictor {
     double last_t; /* time of the last sample; NaN before any */
 
     pr_errs errs[PR_NCAND][PR_HMAX];
-    int chosen;          /* candidate whose headroom (plus misses) costs least */
-    pr_mode mode;        /* and its error mode */
-    size_t since_choice; /* samples since the choice was last made */
-    double accuracy;     /* 1 - WAPE of the chosen one, NaN = unknown */
-    double level;        /* quantile level of the headroom in use (risk, or
-                            chosen by cost when miss_cost_rh > 0) */
-    double q[PR_HMAX];   /* error quantile at the level, per h (mode's unit) */
+    int chosen;              /* candidate whose headroom (plus misses) costs least */
+    pr_mode mode;            /* and its error mode */
+    size_t since_choice;     /* samples since the choice was last made */
+    double accuracy;         /* 1 - WAPE of the chosen one, NaN = unknown */
+    double level;            /* quantile level of the headroom in use (risk, or
+                                chosen by cost when miss_cost_rh > 0) */
+    double level_h[PR_HMAX]; /* quantile level per h: level for h = 1, chosen by
+                                cost on that horizon's errors for the others */
+    double q[PR_HMAX];       /* error quantile at level_h, per h (mode's unit) */
 
     double q_lo[PR_HMAX]; /* lower quantile, for the band */
     double *scratch;      /* [window], for quantiles */
