@@ -2,7 +2,8 @@
  * test_predict.c - the predictive policy: parameter checks, the reactive
  * fallback while unproven and when inaccurate (and that it says so),
  * sizing from the held sample and the forecast, pre-scaling ahead of a
- * seasonal rise, headroom that grows with the errors, the down tolerance,
+ * seasonal rise, headroom that grows with the errors, rare spikes not held
+ * at the far horizons, the down tolerance,
  * the forecast points and the demand conversion; the Holt-Winters
  * candidate (chosen on a trending seasonal series, forecasts kept as made
  * at each origin, refit on drift, bounded memory).
@@ -248,6 +249,33 @@ static void level_from_tail_and_miss_cost(void **st)
     assert_true(headroom_with_miss_cost(0.0) > 30.0);    /* fixed risk 0.993 */
     assert_true(headroom_with_miss_cost(1.0) < 1.0);     /* spikes not worth it */
     assert_true(headroom_with_miss_cost(1000.0) > 30.0); /* a miss is dear */
+}
+
+/* Rare spikes two samples wide on a noisy level of 10: covering them costs
+ * far more than missing them, at every horizon. A level chosen on the next
+ * sample's errors (where such a spike is one error) and applied two or
+ * three samples ahead (where it is two) would hold spike-sized capacity
+ * long after each spike; each horizon's own level does not. */
+static void far_horizons_do_not_hold_spikes(void **st)
+{
+    (void)st;
+    sa_predict_params p = replay_like(0);
+    sa_predictor *pr = make(&p);
+    unsigned x = 7;
+    int i = 0;
+    for (; i < 600; i++) {
+        x = x * 1103515245u + 12345u;
+        double noise = (double)((x >> 16) % 1000) / 1000.0 - 0.5;
+        double spike = (i % 150 == 100 || i % 150 == 101) ? 90.0 : 0.0;
+        sa_predictor_observe(pr, 300.0 * i, 10.0 + 2.0 * noise + spike);
+    }
+    /* the last spike was at 551-552; the load has been about 10 since */
+    sa_context c = ctx_with(100, 100);
+    sa_rec r;
+    sa_predictor_recommend(pr, &c, 300.0 * (i - 1) + 60, &r, NULL);
+    assert_int_equal(r.action, SA_ACTION_SCALE_DOWN);
+    assert_true(r.target_replicas <= 20);
+    sa_predictor_destroy(pr);
 }
 
 /* Noise around a steady level: a smoothed level forecasts better than the
@@ -518,6 +546,7 @@ int main(void)
         cmocka_unit_test(prescales_before_a_seasonal_rise),
         cmocka_unit_test(headroom_grows_with_errors),
         cmocka_unit_test(level_from_tail_and_miss_cost),
+        cmocka_unit_test(far_horizons_do_not_hold_spikes),
         cmocka_unit_test(smoothing_chosen_for_noise),
         cmocka_unit_test(inaccurate_forecast_falls_back),
         cmocka_unit_test(gaps_and_missing_samples),
