@@ -474,7 +474,9 @@ static void ring_keeps_forecasts_made_at_origin(void **st)
     /* the newest one-step error of the candidate is scored from the ring */
     const pr_errs *r = &a->errs[PR_HW][0];
     size_t last = (r->head + r->n - 1) % r->cap, t = a->count - 1;
-    SA_ASSERT_NEAR(r->err[last], a->y[a->ny - 1] - pr_hw_at(a, t - 1, 1), 1e-12);
+    double f = pr_hw_at(a, t - 1, 1); /* stored in single precision */
+    SA_ASSERT_NEAR(r->fc[last], f, 1e-6 * fmax(1.0, fabs(f)));
+    SA_ASSERT_NEAR(r->err[last], a->y[a->ny - 1] - f, 1e-6 * fmax(1.0, fabs(a->y[a->ny - 1])));
     /* not kept: an origin older than the ring, a step beyond it */
     assert_true(isnan(pr_hw_at(a, o - PR_HW_RING, 1)));
     assert_true(isnan(pr_hw_at(a, t, PR_HW_STEPS + 1)));
@@ -535,6 +537,33 @@ static void holt_winters_memory_bounded(void **st)
     sa_predictor_destroy(pr);
 }
 
+/* The error rings hold the window in samples, at most PR_WINDOW_MAX
+ * however fine the sampling: a service sampling every 15 s keeps a day
+ * (5760), not the week the default error_window_s asks for (40320). */
+static void error_window_capped_in_samples(void **st)
+{
+    (void)st;
+    sa_predict_params p = replay_like(288);
+    sa_predictor *pr = make(&p);
+    assert_int_equal(pr->window, 7 * 288); /* a week of 5-minute samples */
+    assert_int_equal(pr->errs[PR_NAIVE][0].cap, 7 * 288);
+    sa_predictor_destroy(pr);
+    p.sample_s = p.interval_s = 15.0;
+    p.period = 5760;
+    p.holt_winters = false; /* the rings are the point here */
+    pr = make(&p);
+    assert_int_equal(pr->window, PR_WINDOW_MAX);
+    assert_int_equal(PR_WINDOW_MAX, 5760);
+    for (int c = 0; c < PR_NCAND; c++)
+        for (size_t h = 0; h < pr->hmax; h++)
+            assert_int_equal(pr->errs[c][h].cap, PR_WINDOW_MAX);
+    /* a day and more of samples: the rings stay at their capacity */
+    for (int i = 0; i < 6000; i++)
+        sa_predictor_observe(pr, 15.0 * i, 10.0 + (i % 7));
+    assert_int_equal(pr->errs[PR_NAIVE][0].n, PR_WINDOW_MAX);
+    sa_predictor_destroy(pr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +585,7 @@ int main(void)
         cmocka_unit_test(ring_keeps_forecasts_made_at_origin),
         cmocka_unit_test(refit_on_drift),
         cmocka_unit_test(holt_winters_memory_bounded),
+        cmocka_unit_test(error_window_capped_in_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,7 +66,8 @@ typedef struct {
                                   count that is mostly 0) even where the
                                   error quantiles size it well (docs/replay.md) */
     double error_window_s;     /* recent errors kept for headroom and accuracy,
-                                  s; default 7 days (at least 48 samples) */
+                                  s; default 7 days (at least 48 samples, at
+                                  most 5760: a day at 15 s sampling) */
     double down_horizon_s;     /* a scale-down must also cover the forecast
                                   this much beyond start-up + interval; 600 */
     double down_tolerance;     /* no scale-down by less than this fraction of

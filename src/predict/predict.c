@@ -81,8 +81,7 @@ void sa_predictor_destroy(sa_predictor *p)
     for (int c = 0; c < PR_NCAND; c++)
         for (size_t h = 0; h < PR_HMAX; h++) {
             free(p->errs[c][h].err);
-            free(p->errs[c][h].den);
-            free(p->errs[c][h].actual);
+            free(p->errs[c][h].fc);
         }
     pr_hw_release(&p->hw);
     free(p->y);
@@ -132,9 +131,8 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
             pr_errs *r = &p->errs[c][h];
             r->cap = p->window;
             r->err = malloc(r->cap * sizeof *r->err);
-            r->den = malloc(r->cap * sizeof *r->den);
-            r->actual = malloc(r->cap * sizeof *r->actual);
-            if (!r->err || !r->den || !r->actual) {
+            r->fc = malloc(r->cap * sizeof *r->fc);
+            if (!r->err || !r->fc) {
                 e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
                 goto out;
             }
@@ -217,10 +215,14 @@ static void errs_push(pr_errs *r, double actual, double f)
         i = (r->head + r->n) % r->cap;
         r->n++;
     }
-    double den = f > REL_FLOOR ? f : REL_FLOOR;
-    r->err[i] = actual - f;
-    r->den[i] = den;
-    r->actual[i] = actual;
+    r->err[i] = (float)(actual - f);
+    r->fc[i] = (float)f;
+}
+
+/* The scale of relative errors of entry k: max(forecast, 1 replica). */
+static double errs_den(const pr_errs *r, size_t k)
+{
+    return r->fc[k] > REL_FLOOR ? (double)r->fc[k] : REL_FLOOR;
 }
 
 /* k-th smallest of a[0..n-1] (0-based), reordering a: quickselect. */
@@ -267,7 +269,7 @@ static double errs_quantile(const pr_errs *r, pr_mode m, double q, double *scrat
     if (r->n == 0)
         return 0.0;
     for (size_t k = 0; k < r->n; k++)
-        scratch[k] = r->err[k] / mode_scale(m, r->den[k]);
+        scratch[k] = r->err[k] / mode_scale(m, errs_den(r, k));
     size_t rank = (size_t)ceil(q * (double)r->n);
     return select_kth(scratch, r->n, rank > 0 ? rank - 1 : 0);
 }
@@ -276,8 +278,8 @@ static double errs_wape(const pr_errs *r)
 {
     double se = 0.0, sa = 0.0;
     for (size_t k = 0; k < r->n; k++) {
-        se += fabs(r->err[k]);
-        sa += fabs(r->actual[k]);
+        se += fabs((double)r->err[k]);
+        sa += fabs((double)r->err[k] + (double)r->fc[k]);
     }
     return sa > 0.0 ? se / sa : (se > 0.0 ? 1.0 : 0.0);
 }
@@ -288,7 +290,7 @@ static double errs_mean_scale(const pr_errs *r, pr_mode m)
 {
     double s = 0.0;
     for (size_t k = 0; k < r->n; k++)
-        s += mode_scale(m, r->den[k]);
+        s += mode_scale(m, errs_den(r, k));
     return r->n ? s / (double)r->n : 1.0;
 }
 
@@ -317,7 +319,7 @@ static size_t errs_scaled(const pr_errs *r, pr_mode m, double *out, double *mean
 {
     double s = 0.0;
     for (size_t k = 0; k < r->n; k++) {
-        double sc = mode_scale(m, r->den[k]);
+        double sc = mode_scale(m, errs_den(r, k));
         out[k] = r->err[k] / sc;
         s += sc;
     }

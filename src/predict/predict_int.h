@@ -16,7 +16,9 @@
 #define PR_NCAND 9               /* candidate forecasters */
 #define PR_HW_STEPS 32           /* Holt-Winters forecasts kept per origin */
 #define PR_HW_RING (PR_HMAX + 1) /* origins kept: every one still scored */
-#define PR_WINDOW_MAX 16384      /* errors kept per forecaster and horizon */
+#define PR_WINDOW_MAX                                                                              \
+    5760 /* errors kept per forecaster and horizon: a day                                          \
+            at the service's 15 s, a week at 5 min */
 
 typedef enum {
     PR_NAIVE = 0,
@@ -47,11 +49,12 @@ typedef struct {
     char method[16];                    /* method of the current model ("" = none) */
 } pr_hw;
 
-/* A ring of the most recent errors of one forecaster at one horizon. */
+/* A ring of the most recent errors of one forecaster at one horizon, in
+ * single precision (8 bytes a sample: nine candidates, 16 horizons and a
+ * full window are 6.6 MB per deployment). */
 typedef struct {
-    double *err;    /* actual - forecast, [cap] */
-    double *den;    /* max(forecast, 1 replica), [cap] */
-    double *actual; /* actual, [cap] */
+    float *err; /* actual - forecast, [cap] */
+    float *fc;  /* forecast, [cap] */
     size_t head, n, cap;
 } pr_errs;
 
