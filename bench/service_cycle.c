@@ -3,11 +3,12 @@
  * (4 deployments, SQLite in WAL with one transaction per cycle, no LLM):
  * the first cycle (two compressed simulated days of back-fill stored and
  * fed to the predictors) and the steady cycles after it, and the peak
- * resident memory. The default 6000 cycles of 15 s (25 simulated hours)
- * fill the predictors' error windows (5760 samples), so the figures are
- * those of a service that has run for a day, not of a fresh one.
+ * resident memory. The default 10,000 cycles of 15 s (42 simulated
+ * hours) fill the predictors' error windows (5760 samples) and the
+ * service's in-memory history (8192), so the figures are those of a
+ * service that has run for two days, not of a fresh one.
  *
- *   build/bench_service_cycle [cycles] [interval_s]     (default 6000, 15)
+ *   build/bench_service_cycle [cycles] [interval_s]     (default 10000, 15)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
 
 int main(int argc, char **argv)
 {
-    int cycles = 6000, interval = 15, rc = 1;
+    int cycles = 10000, interval = 15, rc = 1;
     char dir[] = "/tmp/sa-bench-XXXXXX", db[64];
     sa_config cfg;
     sa_errbuf eb = {0};
