@@ -17,6 +17,7 @@
 
 #include "scaleadvisor/replay.h"
 #include "scaleadvisor/series.h"
+#include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
 #define MAX_TRACES 64
@@ -204,6 +205,7 @@ typedef struct {
     const sa_series *s;
     job *jobs;
     size_t njobs, next;
+    double miss_cost_rh; /* the predictor's violation price */
     pthread_mutex_t mu;
 } work;
 
@@ -218,6 +220,7 @@ static void run_job(const work *w, job *j)
      * candidate, to measure what it brings */
     const char *hw = getenv("SA_BENCH_HOLT_WINTERS");
     p.holt_winters = !(hw && strcmp(hw, "0") == 0);
+    p.miss_cost_rh = w->miss_cost_rh;
     sa_policy *pol = NULL;
     if (sa_policy_create((sa_policy_kind)j->policy, &p, sa_series_step(s), &pol, &j->eb) == SA_OK &&
         sa_replay_run(s->t, s->v, s->n, &p, sa_policy_iface(pol), &j->sum, &j->ser, &j->eb) ==
@@ -308,6 +311,17 @@ int main(int argc, char **argv)
     if (threads > 16)
         threads = 16;
     work w = {.te = te, .s = ser, .jobs = jobs, .njobs = nj};
+    /* SA_BENCH_MISS_COST_RH: the predictor's price of a violation minute
+     * (default: the predictor's own), to measure the trade it sets */
+    sa_replay_params dp;
+    sa_replay_params_init(&dp);
+    w.miss_cost_rh = dp.miss_cost_rh;
+    const char *mc = getenv("SA_BENCH_MISS_COST_RH");
+    if (mc && sa_parse_double(mc, 0.0, 1e6, &w.miss_cost_rh) != SA_OK) {
+        fprintf(stderr, "bench_replay: SA_BENCH_MISS_COST_RH: '%s' is not a number in [0, 1e6]\n",
+                mc);
+        return 2;
+    }
     pthread_mutex_init(&w.mu, NULL);
     run_all(&w, (int)threads);
     pthread_mutex_destroy(&w.mu);

@@ -45,6 +45,7 @@ typedef struct {
     int64_t interval_s;      /* seconds between cycles */
     int64_t retention_hours; /* raw samples older than this are deleted */
     char preset[16];         /* default preset for deployments */
+    double miss_cost_rh;     /* predictor's price of a violation minute, replica-hours */
     char web_dir[SA_CFG_STR_MAX];
     char log_level[16];
 

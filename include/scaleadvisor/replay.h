@@ -30,6 +30,9 @@ typedef struct {
     int min_replicas;          /* 1 */
     int max_replicas;          /* 100 */
     size_t period;             /* trace's seasonal period in rows; 0 = none */
+    double miss_cost_rh;       /* predictive, hybrid: the predictor's price of
+                                  a violation minute in replica-hours (its
+                                  default, 16) */
     bool holt_winters;         /* predictive, hybrid: the predictor's
                                   Holt-Winters candidate (sa_predict_params);
                                   default true, as in the service */

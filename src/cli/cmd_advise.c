@@ -80,9 +80,10 @@ static int parse_args(int argc, char **argv, advise_opts *o)
 }
 
 /* Predictor parameters for a one-off context: the history's own spacing. */
-static void predict_params(const sa_context *ctx, sa_predict_params *pp)
+static void predict_params(const sa_context *ctx, const sa_config *cfg, sa_predict_params *pp)
 {
     sa_predict_params_init(pp);
+    pp->miss_cost_rh = cfg->miss_cost_rh;
     if (ctx->n_history >= 2) {
         double dt = (double)(ctx->history[1].timestamp - ctx->history[0].timestamp);
         if (dt > 0) {
@@ -118,7 +119,7 @@ static int evaluate(const advise_opts *o, const sa_config *cfg, const sa_context
         sa_log(SA_LOG_WARN, "llm unavailable, rules decide", "error=%s", eb.msg);
         llm = NULL;
     }
-    predict_params(ctx, &pp);
+    predict_params(ctx, cfg, &pp);
     if (sa_advisor_state_init(&st, &pp, 0, &eb) != SA_OK &&
         sa_advisor_state_init(&st, NULL, 0, &eb) != SA_OK) {
         fprintf(stderr, "scaleadvisor advise: %s\n", eb.msg);

@@ -25,7 +25,8 @@ static void usage(FILE *f)
             "usage: scaleadvisor replay --trace FILE.csv [--policy hpa|rules|predictive|hybrid]\n"
             "         [--period ROWS] [--step-s 60] [--startup-s 120] [--peak-replicas 20]\n"
             "         [--target-utilization 0.7] [--tolerance 0.1] [--downscale-window-s 300]\n"
-            "         [--min-replicas 1] [--max-replicas 100] [--series OUT.csv]\n"
+            "         [--min-replicas 1] [--max-replicas 100] [--miss-cost-rh 16]\n"
+            "         [--series OUT.csv]\n"
             "Plays a timestamp,value load trace against a modelled deployment and prints\n"
             "the policy's score as one JSON object (see docs/replay.md).\n");
 }
@@ -107,6 +108,8 @@ static int parse_args(int argc, char **argv, replay_opts *o)
             rc = int_flag(a, v, 1, 100000, &o->p.min_replicas);
         } else if (strcmp(a, "--max-replicas") == 0) {
             rc = int_flag(a, v, 1, 100000, &o->p.max_replicas);
+        } else if (strcmp(a, "--miss-cost-rh") == 0) {
+            rc = num_flag(a, v, 0, 1e6, &o->p.miss_cost_rh);
         } else {
             fprintf(stderr, "scaleadvisor replay: unknown option '%s' (try --help)\n", a);
             return SA_EXIT_USAGE;

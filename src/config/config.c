@@ -67,6 +67,8 @@ static const cfg_entry table[] = {
      "seconds between control-loop cycles"},
     {"SCALEADVISOR_RETENTION_HOURS", T_INT, "336", 1, 87600, NULL, 0, F(retention_hours),
      "raw metric samples older than this are deleted"},
+    {"SCALEADVISOR_MISS_COST_RH", T_DOUBLE, "16", 0, 1e6, NULL, 0, F(miss_cost_rh),
+     "predictor: one SLO-violation minute priced in replica-hours (sets its headroom)"},
     {"SCALEADVISOR_PRESET", T_ENUM, "balanced", 0, 0, "balanced|conservative|aggressive", 0,
      F(preset), "default constraint preset for deployments without an annotation"},
     {"SCALEADVISOR_WEB_DIR", T_STR, "./web", 0, 0, NULL, 0, F(web_dir),

@@ -121,6 +121,7 @@ static sa_err make_predictor(sa_policy *pol, double row_s, sa_errbuf *eb)
     pp.startup_s = pol->rp.startup_s;
     pp.period = pol->rp.period;
     pp.holt_winters = pol->rp.holt_winters;
+    pp.miss_cost_rh = pol->rp.miss_cost_rh;
     pp.target_utilization = pol->rp.target_utilization;
     pp.downscale_window_s = pol->rp.downscale_window_s;
     pp.min_replicas = pol->rp.min_replicas;
@@ -140,6 +141,7 @@ static sa_err make_advisor(sa_policy *pol, double row_s, bool with_predictor, sa
     double per = (double)pol->rp.period * row_s / pol->rp.step_s;
     pp.period = per >= 2.0 && per <= 100000.0 ? (size_t)llround(per) : 0;
     pp.holt_winters = pol->rp.holt_winters;
+    pp.miss_cost_rh = pol->rp.miss_cost_rh;
     pp.target_utilization = pol->rp.target_utilization;
     pp.downscale_window_s = pol->rp.downscale_window_s;
     pp.min_replicas = pol->rp.min_replicas;

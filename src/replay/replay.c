@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scaleadvisor/predict.h"
 #include "scaleadvisor/replay.h"
 #include "scaleadvisor/banned.h"
 
@@ -26,6 +27,9 @@ void sa_replay_params_init(sa_replay_params *p)
     p->min_replicas = 1;
     p->max_replicas = 100;
     p->period = 0;
+    sa_predict_params pp;
+    sa_predict_params_init(&pp);
+    p->miss_cost_rh = pp.miss_cost_rh;
     p->holt_winters = true;
 }
 
@@ -45,6 +49,8 @@ sa_err sa_replay_params_check(const sa_replay_params *p, sa_errbuf *eb)
         return sa_fail(eb, SA_ERR_INVALID, "downscale-window-s must be >= 0");
     if (p->min_replicas < 1 || p->max_replicas < p->min_replicas || p->max_replicas > 100000)
         return sa_fail(eb, SA_ERR_INVALID, "replica bounds must satisfy 1 <= min <= max <= 100000");
+    if (!(p->miss_cost_rh >= 0.0) || !isfinite(p->miss_cost_rh))
+        return sa_fail(eb, SA_ERR_INVALID, "miss-cost-rh must be >= 0");
     return SA_OK;
 }
 

@@ -42,7 +42,19 @@ for p in hpa rules predictive hybrid; do
     fi
 done
 
+# --miss-cost-rh reaches the predictor: a dearer violation minute buys more
+# headroom (more replica-hours, no more violations); hpa ignores it
+rp() { timeout 120 "$SA_BIN" replay --trace "$trace" --period 288 "$@"; }
+field() { sed -E "s/.*\"$1\": ([0-9.]+).*/\1/" <<<"$2"; }
+cheap=$(rp --policy predictive --miss-cost-rh 2) || fail "miss-cost-rh 2"
+dear=$(rp --policy predictive --miss-cost-rh 64) || fail "miss-cost-rh 64"
+awk -v a="$(field replica_hours "$cheap")" -v b="$(field replica_hours "$dear")" \
+    -v va="$(field slo_violation_minutes "$cheap")" -v vb="$(field slo_violation_minutes "$dear")" \
+    'BEGIN { exit !(b > a && vb <= va) }' || fail "miss-cost-rh 2 -> 64: $cheap -> $dear"
+[ "$(rp --policy hpa --miss-cost-rh 64)" = "$(rp --policy hpa)" ] || fail "hpa moved with the price"
+
 # bad input
+expect_usage "bad miss cost" "--miss-cost-rh: '-1'" --trace "$tmp/we.csv" --miss-cost-rh -1
 expect_usage "no trace" "--trace" --policy hpa
 expect_usage "missing file" "none.csv" --trace "$tmp/none.csv"
 expect_usage "unknown policy" "unknown policy 'magic'" --trace "$tmp/we.csv" --policy magic
@@ -67,4 +79,8 @@ expect_usage "header only" "hdronly.csv" --trace "$tmp/hdronly.csv"
 printf 'timestamp,value\n0,1\n120,2\n60,3\n' >"$tmp/unsorted.csv"
 expect_usage "unsorted" "unsorted.csv:4: timestamp" --trace "$tmp/unsorted.csv"
 expect_usage "series unwritable" "--series" --trace "$tmp/we.csv" --series "$tmp/no/such/dir.csv"
+# the benchmark's price override is checked too
+SA_BENCH_MISS_COST_RH=cheap "$SA_BUILD_DIR/bench_replay" "$SA_SHARED/data/traces" - hpa \
+    >/dev/null 2>"$tmp/bench.err" && fail "bench_replay took a bad SA_BENCH_MISS_COST_RH"
+grep -q "SA_BENCH_MISS_COST_RH: 'cheap'" "$tmp/bench.err" || fail "bench_replay: $(cat "$tmp/bench.err")"
 echo "replay CLI: ok"
