@@ -206,6 +206,7 @@ typedef struct {
     job *jobs;
     size_t njobs, next;
     double miss_cost_rh; /* the predictor's violation price */
+    sa_preset preset;    /* rules and hybrid: the constraint preset */
     pthread_mutex_t mu;
 } work;
 
@@ -221,6 +222,7 @@ static void run_job(const work *w, job *j)
     const char *hw = getenv("SA_BENCH_HOLT_WINTERS");
     p.holt_winters = !(hw && strcmp(hw, "0") == 0);
     p.miss_cost_rh = w->miss_cost_rh;
+    p.preset = w->preset;
     sa_policy *pol = NULL;
     if (sa_policy_create((sa_policy_kind)j->policy, &p, sa_series_step(s), &pol, &j->eb) == SA_OK &&
         sa_replay_run(s->t, s->v, s->n, &p, sa_policy_iface(pol), &j->sum, &j->ser, &j->eb) ==
@@ -320,6 +322,15 @@ int main(int argc, char **argv)
     if (mc && sa_parse_double(mc, 0.0, 1e6, &w.miss_cost_rh) != SA_OK) {
         fprintf(stderr, "bench_replay: SA_BENCH_MISS_COST_RH: '%s' is not a number in [0, 1e6]\n",
                 mc);
+        return 2;
+    }
+    /* SA_BENCH_PRESET: the constraint preset of rules and hybrid */
+    w.preset = dp.preset;
+    const char *pe = getenv("SA_BENCH_PRESET");
+    if (pe && sa_preset_parse(pe, &w.preset) != SA_OK) {
+        fprintf(stderr,
+                "bench_replay: SA_BENCH_PRESET: '%s' is not balanced, conservative or aggressive\n",
+                pe);
         return 2;
     }
     pthread_mutex_init(&w.mu, NULL);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "scaleadvisor/err.h"
+#include "scaleadvisor/model.h"
 
 /* Model parameters; defaults (sa_replay_params_init) are the spec's. */
 typedef struct {
@@ -36,6 +37,8 @@ typedef struct {
     bool holt_winters;         /* predictive, hybrid: the predictor's
                                   Holt-Winters candidate (sa_predict_params);
                                   default true, as in the service */
+    sa_preset preset;          /* rules, hybrid: the service's constraint
+                                  preset; balanced (the HPA's defaults) */
 } sa_replay_params;
 
 void sa_replay_params_init(sa_replay_params *p);

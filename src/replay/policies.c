@@ -169,6 +169,7 @@ sa_err sa_policy_create(sa_policy_kind k, const sa_replay_params *p, double row_
     pol->ctx.min_replicas = p->min_replicas;
     pol->ctx.max_replicas = p->max_replicas;
     pol->ctx.target_cpu_percent = p->target_utilization * 100.0;
+    pol->ctx.preset = p->preset;
     sa_strlcpy(pol->ctx.name, "replay", sizeof pol->ctx.name);
     sa_strlcpy(pol->ctx.namespace_, "replay", sizeof pol->ctx.namespace_);
     sa_hpa_state_init(&pol->hpa);

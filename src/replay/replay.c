@@ -31,6 +31,7 @@ void sa_replay_params_init(sa_replay_params *p)
     sa_predict_params_init(&pp);
     p->miss_cost_rh = pp.miss_cost_rh;
     p->holt_winters = true;
+    p->preset = SA_PRESET_BALANCED;
 }
 
 sa_err sa_replay_params_check(const sa_replay_params *p, sa_errbuf *eb)

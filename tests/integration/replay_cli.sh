@@ -53,8 +53,17 @@ awk -v a="$(field replica_hours "$cheap")" -v b="$(field replica_hours "$dear")"
     'BEGIN { exit !(b > a && vb <= va) }' || fail "miss-cost-rh 2 -> 64: $cheap -> $dear"
 [ "$(rp --policy hpa --miss-cost-rh 64)" = "$(rp --policy hpa)" ] || fail "hpa moved with the price"
 
+# --preset: the service's constraint preset for rules (and hybrid); the
+# aggressive one moves more often than balanced, the conservative one less
+acts() { field scaling_actions "$(rp --policy rules --preset "$1")"; }
+a_bal=$(acts balanced) a_agg=$(acts aggressive) a_con=$(acts conservative)
+[ "$a_agg" -gt "$a_bal" ] && [ "$a_con" -lt "$a_bal" ] ||
+    fail "rules actions by preset: balanced $a_bal, aggressive $a_agg, conservative $a_con"
+[ "$(rp --policy rules)" = "$(rp --policy rules --preset balanced)" ] || fail "default preset"
+
 # bad input
 expect_usage "bad miss cost" "--miss-cost-rh: '-1'" --trace "$tmp/we.csv" --miss-cost-rh -1
+expect_usage "bad preset" "unknown preset 'wild'" --trace "$tmp/we.csv" --preset wild
 expect_usage "no trace" "--trace" --policy hpa
 expect_usage "missing file" "none.csv" --trace "$tmp/none.csv"
 expect_usage "unknown policy" "unknown policy 'magic'" --trace "$tmp/we.csv" --policy magic
@@ -83,4 +92,7 @@ expect_usage "series unwritable" "--series" --trace "$tmp/we.csv" --series "$tmp
 SA_BENCH_MISS_COST_RH=cheap "$SA_BUILD_DIR/bench_replay" "$SA_SHARED/data/traces" - hpa \
     >/dev/null 2>"$tmp/bench.err" && fail "bench_replay took a bad SA_BENCH_MISS_COST_RH"
 grep -q "SA_BENCH_MISS_COST_RH: 'cheap'" "$tmp/bench.err" || fail "bench_replay: $(cat "$tmp/bench.err")"
+SA_BENCH_PRESET=wild "$SA_BUILD_DIR/bench_replay" "$SA_SHARED/data/traces" - hpa \
+    >/dev/null 2>"$tmp/bench.err" && fail "bench_replay took a bad SA_BENCH_PRESET"
+grep -q "SA_BENCH_PRESET: 'wild'" "$tmp/bench.err" || fail "bench_replay: $(cat "$tmp/bench.err")"
 echo "replay CLI: ok"
