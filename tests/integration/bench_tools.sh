@@ -4,13 +4,11 @@
 # naming the problem on bad ones.
 set -uo pipefail
 : "${SA_SOURCE_DIR:?}"
-if ! command -v python3 >/dev/null; then
-    echo "bench tools: python3 not installed, skipped"
-    exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/it_lib.bash"
+it_setup bench_tools
+tmp=$TMP
+command -v python3 >/dev/null || fail "python3 not installed (scripts/test installs it)"
 B="$SA_SOURCE_DIR/bench"
 
 # expect_exit2 NEEDLE CMD...: exit status 2 and NEEDLE in standard error
