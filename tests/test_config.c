@@ -9,6 +9,7 @@
 
 #include "sa_test.h"
 #include "scaleadvisor/config.h"
+#include "scaleadvisor/predict.h"
 #include "scaleadvisor/banned.h"
 
 static void clear_env(void)
@@ -33,6 +34,10 @@ static void defaults_match_interface(void **st)
     assert_string_equal(c.api_token, "");
     assert_int_equal(c.source, SA_SRC_SIMULATOR);
     assert_true(c.interval_s > 0);
+    /* the predictor's price: the service's default is the predictor's own */
+    sa_predict_params pp;
+    sa_predict_params_init(&pp);
+    assert_true(c.miss_cost_rh == pp.miss_cost_rh);
 }
 
 static void bad_values_are_named(void **st)
@@ -47,6 +52,7 @@ static void bad_values_are_named(void **st)
         {"LLM_TEMPERATURE", "nan"},           {"LLM_MAX_COMPLETION_TOKENS", "100"},
         {"SCALEADVISOR_SOURCE", "consul"},    {"SCALEADVISOR_PRESET", "yolo"},
         {"GROQ_BASE_URL", "ftp://example"},   {"LLM_RESPONSE_FORMAT", "xml"},
+        {"SCALEADVISOR_MISS_COST_RH", "-1"},  {"SCALEADVISOR_MISS_COST_RH", "dear"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sa_config c;

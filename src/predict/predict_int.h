@@ -16,9 +16,9 @@
 #define PR_NCAND 9               /* candidate forecasters */
 #define PR_HW_STEPS 32           /* Holt-Winters forecasts kept per origin */
 #define PR_HW_RING (PR_HMAX + 1) /* origins kept: every one still scored */
-#define PR_WINDOW_MAX                                                                              \
-    5760 /* errors kept per forecaster and horizon: a day                                          \
-            at the service's 15 s, a week at 5 min */
+/* errors kept per forecaster and horizon: a day at the service's 15 s, a
+ * week at 5 min */
+#define PR_WINDOW_MAX 5760
 
 typedef enum {
     PR_NAIVE = 0,
