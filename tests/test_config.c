@@ -37,7 +37,7 @@ static void defaults_match_interface(void **st)
     /* the predictor's price: the service's default is the predictor's own */
     sa_predict_params pp;
     sa_predict_params_init(&pp);
-    assert_true(c.miss_cost_rh == pp.miss_cost_rh);
+    SA_ASSERT_NEAR(c.miss_cost_rh, pp.miss_cost_rh, 1e-12);
 }
 
 static void bad_values_are_named(void **st)
