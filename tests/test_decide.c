@@ -362,6 +362,68 @@ static void rule_proposal_avoids_double_stabilisation(void **st)
     assert_int_equal(d.validation.verdict, SA_VERDICT_ACCEPTED);
 }
 
+/* The predictor asks for a scale-down the window holds back, while the
+ * rule, in its tolerance band, asks to hold. Recording the rule's hold
+ * would refill the window every cycle and block the scale-down for ever;
+ * the predictor's wish is recorded, so it goes through once the window has
+ * seen it for long enough (300 s, both ends inclusive). */
+static void held_scale_down_gets_through(void **st)
+{
+    (void)st;
+    sa_context ctx = mkctx(27, 1, 100);
+    sa_constraints c = mkc(SA_PRESET_BALANCED, &ctx); /* window 300 s */
+    sa_decide_state s;
+    sa_decide_state_init(&s);
+    sa_rec hold = mkrec(SA_ACTION_MAINTAIN, 27, 0.8);
+    int wish = 27;
+    sa_decide_input in = {
+        .ctx = &ctx, .c = &c, .now = NOW, .rule = &hold, .rule_proposal = &wish, .dry_run = true};
+    sa_decision d;
+    sa_decide(&in, &s, &d); /* the rule alone: 27 recorded */
+    assert_int_equal(d.target_replicas, 27);
+    sa_rec down = mkrec(SA_ACTION_SCALE_DOWN, 19, 0.99);
+    in.predictive = &down;
+    for (int64_t k = 1; k <= 5; k++) {
+        in.now = NOW + 60 * k;
+        ctx.observed_at = in.now;
+        sa_decide(&in, &s, &d);
+        assert_int_equal(d.source, SA_SOURCE_RULE);
+        assert_int_equal(d.target_replicas, 27);
+        assert_true(has_reason(&d.validation, "predictive rejected: scale-down stabilisation"));
+    }
+    in.now = NOW + 360; /* the 27 recorded at NOW is out of the window */
+    ctx.observed_at = in.now;
+    sa_decide(&in, &s, &d);
+    assert_int_equal(d.source, SA_SOURCE_PREDICTIVE);
+    assert_int_equal(d.target_replicas, 19);
+    assert_int_equal(d.validation.verdict, SA_VERDICT_ACCEPTED);
+    /* a rule scale-up over a held predictor is recorded as the rule's */
+    sa_decide_state_init(&s);
+    ctx = mkctx(10, 1, 100);
+    ctx.observed_at = NOW;
+    c = mkc(SA_PRESET_BALANCED, &ctx);
+    sa_rec up = mkrec(SA_ACTION_SCALE_UP, 14, 0.8);
+    int up_wish = 14;
+    sa_rec down8 = mkrec(SA_ACTION_SCALE_DOWN, 8, 0.99);
+    in.ctx = &ctx;
+    in.now = NOW;
+    in.predictive = NULL;
+    in.rule = &hold;
+    hold.target_replicas = 10;
+    wish = 10;
+    in.rule_proposal = &wish;
+    sa_decide(&in, &s, &d); /* 10 recorded */
+    in.now = NOW + 60;
+    ctx.observed_at = in.now;
+    in.predictive = &down8;
+    in.rule = &up;
+    in.rule_proposal = &up_wish;
+    sa_decide(&in, &s, &d);
+    assert_int_equal(d.source, SA_SOURCE_RULE);
+    assert_int_equal(d.target_replicas, 14);
+    assert_int_equal(s.target[(s.head + s.n - 1) % SA_DECIDE_HISTORY_MAX], 14);
+}
+
 static void bad_metrics_never_scale_down(void **st)
 {
     (void)st;
@@ -616,6 +678,7 @@ int main(void)
         cmocka_unit_test(cooldowns),
         cmocka_unit_test(stabilisation_window),
         cmocka_unit_test(rule_proposal_avoids_double_stabilisation),
+        cmocka_unit_test(held_scale_down_gets_through),
         cmocka_unit_test(bad_metrics_never_scale_down),
         cmocka_unit_test(nothing_valid_holds),
         cmocka_unit_test(property_decision_inside_limits),

@@ -92,7 +92,11 @@ typedef struct {
  * does not scale up: the decision then holds current replicas (moved into
  * [min, max] if outside) with the reason. Fills out (applied = false; the
  * actuator sets it) and records the winner's proposal (its target within
- * [min, max]; nothing when no candidate survived) in s for stabilisation. */
+ * [min, max]; nothing when no candidate survived) in s for stabilisation;
+ * when a higher-priority candidate that was valid in itself lost only to
+ * the limits and the winner does not scale up, that candidate's proposal
+ * is recorded instead (its wish stands, so a scale-down the window holds
+ * back goes through once the window has seen it long enough). */
 void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out);
 
 #endif

@@ -250,13 +250,17 @@ static int limit_safety(int t, const sa_context *ctx, const sa_constraints *c,
     return t;
 }
 
-sa_verdict sa_validate(const sa_rec *cand, sa_source src, const sa_context *ctx,
-                       const sa_constraints *c, const sa_decide_state *s, int64_t now,
-                       int *target_out, sa_validation *v)
+/* sa_validate; *sound (may be NULL) says whether the candidate itself was
+ * valid, so that a rejection came from the limits alone. */
+static sa_verdict validate(const sa_rec *cand, sa_source src, const sa_context *ctx,
+                           const sa_constraints *c, const sa_decide_state *s, int64_t now,
+                           int *target_out, sa_validation *v, bool *sound)
 {
     int r = ctx->current_replicas;
     memset(v, 0, sizeof *v);
     *target_out = r;
+    if (sound)
+        *sound = false;
     if (!cand || !cand->present) {
         sa_validation_add(v, "no recommendation");
         v->verdict = SA_VERDICT_REJECTED;
@@ -266,6 +270,8 @@ sa_verdict sa_validate(const sa_rec *cand, sa_source src, const sa_context *ctx,
         v->verdict = SA_VERDICT_REJECTED;
         return v->verdict;
     }
+    if (sound)
+        *sound = true;
     int want = cand->target_replicas;
     if (cand->action == SA_ACTION_AT_MAX)
         want = r; /* at_max means: stay at max (checked above: r == max) */
@@ -281,10 +287,18 @@ sa_verdict sa_validate(const sa_rec *cand, sa_source src, const sa_context *ctx,
     return v->verdict;
 }
 
+sa_verdict sa_validate(const sa_rec *cand, sa_source src, const sa_context *ctx,
+                       const sa_constraints *c, const sa_decide_state *s, int64_t now,
+                       int *target_out, sa_validation *v)
+{
+    return validate(cand, src, ctx, c, s, now, target_out, v, NULL);
+}
+
 typedef struct {
     const sa_rec *rec;
     sa_source src;
     sa_verdict verdict;
+    bool sound; /* valid in itself (a rejection came from the limits) */
     int target;
     sa_validation v;
 } candidate;
@@ -335,12 +349,14 @@ void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out)
     candidate cs[3] = {{.rec = in->llm, .src = SA_SOURCE_LLM},
                        {.rec = in->predictive, .src = SA_SOURCE_PREDICTIVE},
                        {.rec = in->rule, .src = SA_SOURCE_RULE}};
-    size_t win = 3;
+    size_t win = 3, pref = 3;
     for (size_t i = 0; i < 3; i++) {
-        cs[i].verdict =
-            sa_validate(cs[i].rec, cs[i].src, ctx, c, s, in->now, &cs[i].target, &cs[i].v);
+        cs[i].verdict = validate(cs[i].rec, cs[i].src, ctx, c, s, in->now, &cs[i].target, &cs[i].v,
+                                 &cs[i].sound);
         if (win == 3 && cs[i].verdict != SA_VERDICT_REJECTED)
             win = i;
+        if (pref == 3 && cs[i].sound)
+            pref = i;
     }
     memset(out, 0, sizeof *out);
     out->applied = false;
@@ -357,7 +373,13 @@ void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out)
         out->validation.verdict = w->verdict;
         copy_reasons(&out->validation, &w->v);
         note_others(&out->validation, cs, 3, win);
-        record_proposal(s, in->now, c->downscale_window_s, proposal_of(w, in, r));
+        /* A preferred source whose move the limits took away entirely (a
+         * scale-down held by the window, say) still states what it wants:
+         * that is recorded while a lower source merely holds or scales
+         * down, or the lower source's hold would refill the window for
+         * ever and the preferred source never get its scale-down. */
+        const candidate *rec = pref < win && w->target <= r ? &cs[pref] : w;
+        record_proposal(s, in->now, c->downscale_window_s, proposal_of(rec, in, r));
         return;
     }
     /* safety: nothing usable, or bad metrics and no scale-up on offer */
