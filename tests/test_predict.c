@@ -317,6 +317,51 @@ static void inaccurate_forecast_falls_back(void **st)
     sa_predictor_destroy(pr);
 }
 
+static bool has_factor(const sa_rec *r, const char *needle)
+{
+    for (size_t k = 0; k < r->n_factors; k++)
+        if (strstr(r->factors[k], needle))
+            return true;
+    return false;
+}
+
+/* The confidence handed to the decision is how often the capacity it asked
+ * for covered the next sample: on a count that is 0 most of the time and 5
+ * now and then, 1 - WAPE stays low whatever the forecaster, while the
+ * headroom covers nearly every sample (the balanced preset's floor is 0.6).
+ * A level shift it did not see coming lowers it. */
+static void confidence_is_coverage(void **st)
+{
+    (void)st;
+    sa_predict_params p = replay_like(0);
+    sa_predictor *pr = make(&p);
+    unsigned x = 7;
+    int i;
+    for (i = 0; i < 600; i++) {
+        x = x * 1103515245u + 12345u;
+        sa_predictor_observe(pr, 300.0 * i, (x >> 16) % 10 == 0 ? 5.0 : 0.0);
+    }
+    sa_context c = ctx_with(5, 5);
+    sa_rec r;
+    sa_predictor_recommend(pr, &c, 300.0 * (i - 1) + 60, &r, NULL);
+    assert_true(sa_predictor_accuracy(pr) < 0.5);
+    assert_true(pr_coverage(pr) > 0.85);
+    SA_ASSERT_NEAR(r.confidence, fmin(0.99, pr_coverage(pr)), 1e-12);
+    assert_true(r.confidence >= 0.6);
+    assert_true(has_factor(&r, "its capacity covered"));
+    /* a step to 40 held for good: the first samples at the new level were
+     * not covered; the share drops by exactly those misses */
+    double before = pr_coverage(pr);
+    size_t n = pr->cov_n;
+    size_t hits = pr->cov_hits;
+    for (int k = 0; k < 3; k++, i++)
+        sa_predictor_observe(pr, 300.0 * i, 40.0);
+    assert_true(pr_coverage(pr) < before);
+    assert_true(pr->cov_hits <= hits + 3 && pr->cov_hits >= hits + 1);
+    assert_int_equal(pr->cov_n, n + 3 <= pr->window ? n + 3 : pr->window);
+    sa_predictor_destroy(pr);
+}
+
 static void gaps_and_missing_samples(void **st)
 {
     (void)st;
@@ -578,6 +623,7 @@ int main(void)
         cmocka_unit_test(far_horizons_do_not_hold_spikes),
         cmocka_unit_test(smoothing_chosen_for_noise),
         cmocka_unit_test(inaccurate_forecast_falls_back),
+        cmocka_unit_test(confidence_is_coverage),
         cmocka_unit_test(gaps_and_missing_samples),
         cmocka_unit_test(demand_from_context),
         cmocka_unit_test(reasoning_in_the_metric_unit),

@@ -85,6 +85,7 @@ void sa_predictor_destroy(sa_predictor *p)
         }
     pr_hw_release(&p->hw);
     free(p->y);
+    free(p->covered);
     free(p->scratch);
     free(p);
 }
@@ -119,10 +120,11 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->ycap = 2 * p->keep + 16;
     p->y = malloc(p->ycap * sizeof *p->y);
     p->scratch = malloc(p->window * sizeof *p->scratch);
+    p->covered = malloc(p->window);
     p->last_t = NAN;
     p->accuracy = NAN;
     p->level = prm->risk;
-    if (!p->y || !p->scratch) {
+    if (!p->y || !p->scratch || !p->covered) {
         e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
         goto out;
     }
@@ -440,12 +442,37 @@ static void append(sa_predictor *p, double v, int scored)
     pr_hw_observe(p, v, scored);
 }
 
+/* Record whether the next sample's capacity (whole replicas at the upper
+ * band) covered the sample now observed. */
+static void note_coverage(sa_predictor *p, double demand)
+{
+    double cap = ceil(pr_upper(p, 1) - 1e-9);
+    unsigned char hit = demand <= cap + 1e-9;
+    if (p->cov_n == p->window) {
+        p->cov_hits -= p->covered[p->cov_head];
+        p->covered[p->cov_head] = hit;
+        p->cov_head = (p->cov_head + 1) % p->window;
+    } else {
+        p->covered[(p->cov_head + p->cov_n) % p->window] = hit;
+        p->cov_n++;
+    }
+    p->cov_hits += hit;
+}
+
+double pr_coverage(const sa_predictor *p)
+{
+    return p->cov_n >= MIN_SCORED ? (double)p->cov_hits / (double)p->cov_n : NAN;
+}
+
 void sa_predictor_observe(sa_predictor *p, double t, double demand)
 {
     if (!isfinite(t) || (!isnan(p->last_t) && !(t > p->last_t)))
         return;
     if (!isnan(demand) && (!isfinite(demand) || demand < 0.0))
         demand = NAN;
+    /* the sample the last forecast was for: how did its capacity do */
+    if (!isnan(demand) && p->ny > 0 && (t - p->last_t) <= 1.5 * p->p.sample_s)
+        note_coverage(p, demand);
     if (!isnan(p->last_t)) {
         /* skipped samples: missing, the history holds the last value */
         double gap = (t - p->last_t) / p->p.sample_s;

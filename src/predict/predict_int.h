@@ -74,10 +74,14 @@ struct sa_predictor {
     double last_t; /* time of the last sample; NaN before any */
 
     pr_errs errs[PR_NCAND][PR_HMAX];
-    int chosen;              /* candidate whose headroom (plus misses) costs least */
-    pr_mode mode;            /* and its error mode */
-    size_t since_choice;     /* samples since the choice was last made */
-    double accuracy;         /* 1 - WAPE of the chosen one, NaN = unknown */
+    int chosen;          /* candidate whose headroom (plus misses) costs least */
+    pr_mode mode;        /* and its error mode */
+    size_t since_choice; /* samples since the choice was last made */
+    double accuracy;     /* 1 - WAPE of the chosen one, NaN = unknown */
+    /* coverage: did the capacity asked for the next sample (whole replicas
+     * at its upper band) cover it? A ring of the last `window` answers */
+    unsigned char *covered;
+    size_t cov_head, cov_n, cov_hits;
     double level;            /* quantile level of the headroom in use (risk, or
                                 chosen by cost when miss_cost_rh > 0) */
     double level_h[PR_HMAX]; /* quantile level per h: level for h = 1, chosen by
@@ -109,6 +113,11 @@ size_t pr_hw_fit_len(const sa_predict_params *prm);
 void pr_hw_observe(sa_predictor *p, double v, int real);
 double pr_hw_at(const sa_predictor *p, size_t origin, size_t h);
 void pr_hw_release(pr_hw *hw);
+
+/* Share of the recent samples that the capacity asked for them (whole
+ * replicas at the upper band of the sample before) covered; NaN until
+ * enough were seen. The predictor's confidence. */
+double pr_coverage(const sa_predictor *p);
 
 /* Is the forecast trusted (enough scored samples, accuracy >= threshold)? */
 int pr_trusted(const sa_predictor *p);

@@ -147,6 +147,9 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
     sa_rec_add_factor(out, "forecaster %s, accuracy (1 - WAPE) %s%.0f %%", cand_names[p->chosen],
                       isnan(p->accuracy) ? "unknown " : "",
                       isnan(p->accuracy) ? 0.0 : p->accuracy * 100.0);
+    if (!isnan(pr_coverage(p)))
+        sa_rec_add_factor(out, "its capacity covered %.1f %% of the last %zu samples",
+                          pr_coverage(p) * 100.0, p->cov_n);
     static const char *const mode_names[PR_NMODES] = {"absolute", "sqrt-scaled", "relative"};
     sa_rec_add_factor(out,
                       "headroom from the %.4g %% quantile of recent %s errors: %+.4g %s "
@@ -221,7 +224,12 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     out->present = true;
     out->target_replicas = target;
     out->action = action_for(current, target, hi, trusted ? hz.need : (double)reactive);
-    out->confidence = trusted ? fmin(0.99, fmax(0.05, p->accuracy)) : 0.3;
+    /* confidence: how often its capacity covered the next sample lately
+     * (what a headroom policy promises), not how close the point forecast
+     * came: 1 - WAPE is near 0 on a count that is mostly 0 even where the
+     * headroom covers it */
+    double cov = pr_coverage(p);
+    out->confidence = trusted ? fmin(0.99, fmax(0.05, isnan(cov) ? p->accuracy : cov)) : 0.3;
     out->risk = !trusted ? SA_LEVEL_HIGH : p->accuracy >= 0.9 ? SA_LEVEL_LOW : SA_LEVEL_MEDIUM;
     out->cost = target > current + 2 || target > current * 3 / 2 ? SA_LEVEL_HIGH
                 : target > current                               ? SA_LEVEL_MEDIUM
