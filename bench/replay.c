@@ -206,6 +206,7 @@ typedef struct {
     job *jobs;
     size_t njobs, next;
     double miss_cost_rh; /* the predictor's violation price */
+    bool holt_winters;   /* the predictor's Holt-Winters candidate */
     sa_preset preset;    /* rules and hybrid: the constraint preset */
     pthread_mutex_t mu;
 } work;
@@ -217,10 +218,7 @@ static void run_job(const work *w, job *j)
     sa_replay_params p;
     sa_replay_params_init(&p);
     p.period = te->period;
-    /* SA_BENCH_HOLT_WINTERS=0: the predictor without its Holt-Winters
-     * candidate, to measure what it brings */
-    const char *hw = getenv("SA_BENCH_HOLT_WINTERS");
-    p.holt_winters = !(hw && strcmp(hw, "0") == 0);
+    p.holt_winters = w->holt_winters;
     p.miss_cost_rh = w->miss_cost_rh;
     p.preset = w->preset;
     sa_policy *pol = NULL;
@@ -324,6 +322,10 @@ int main(int argc, char **argv)
                 mc);
         return 2;
     }
+    /* SA_BENCH_HOLT_WINTERS=0: the predictor without its Holt-Winters
+     * candidate, to measure what it brings */
+    const char *hw = getenv("SA_BENCH_HOLT_WINTERS");
+    w.holt_winters = !(hw && strcmp(hw, "0") == 0);
     /* SA_BENCH_PRESET: the constraint preset of rules and hybrid */
     w.preset = dp.preset;
     const char *pe = getenv("SA_BENCH_PRESET");
