@@ -112,20 +112,29 @@ void sa_policy_destroy(sa_policy *pol)
     free(pol);
 }
 
+/* The predictor parameters both policies take from the replay's: start-up,
+ * violation price, Holt-Winters, the reactive fallback and the bounds;
+ * sampled every sample_s seconds with a period of `period` samples. */
+static void predict_params(const sa_replay_params *rp, double sample_s, size_t period,
+                           sa_predict_params *pp)
+{
+    sa_predict_params_init(pp);
+    pp->sample_s = sample_s;
+    pp->interval_s = rp->step_s;
+    pp->startup_s = rp->startup_s;
+    pp->period = period;
+    pp->holt_winters = rp->holt_winters;
+    pp->miss_cost_rh = rp->miss_cost_rh;
+    pp->target_utilization = rp->target_utilization;
+    pp->downscale_window_s = rp->downscale_window_s;
+    pp->min_replicas = rp->min_replicas;
+    pp->max_replicas = rp->max_replicas;
+}
+
 static sa_err make_predictor(sa_policy *pol, double row_s, sa_errbuf *eb)
 {
     sa_predict_params pp;
-    sa_predict_params_init(&pp);
-    pp.sample_s = row_s;
-    pp.interval_s = pol->rp.step_s;
-    pp.startup_s = pol->rp.startup_s;
-    pp.period = pol->rp.period;
-    pp.holt_winters = pol->rp.holt_winters;
-    pp.miss_cost_rh = pol->rp.miss_cost_rh;
-    pp.target_utilization = pol->rp.target_utilization;
-    pp.downscale_window_s = pol->rp.downscale_window_s;
-    pp.min_replicas = pol->rp.min_replicas;
-    pp.max_replicas = pol->rp.max_replicas;
+    predict_params(&pol->rp, row_s, pol->rp.period, &pp);
     return sa_predictor_create(&pp, &pol->pred, eb);
 }
 
@@ -134,18 +143,9 @@ static sa_err make_predictor(sa_policy *pol, double row_s, sa_errbuf *eb)
 static sa_err make_advisor(sa_policy *pol, double row_s, bool with_predictor, sa_errbuf *eb)
 {
     sa_predict_params pp;
-    sa_predict_params_init(&pp);
-    pp.sample_s = pol->rp.step_s;
-    pp.interval_s = pol->rp.step_s;
-    pp.startup_s = pol->rp.startup_s;
     double per = (double)pol->rp.period * row_s / pol->rp.step_s;
-    pp.period = per >= 2.0 && per <= 100000.0 ? (size_t)llround(per) : 0;
-    pp.holt_winters = pol->rp.holt_winters;
-    pp.miss_cost_rh = pol->rp.miss_cost_rh;
-    pp.target_utilization = pol->rp.target_utilization;
-    pp.downscale_window_s = pol->rp.downscale_window_s;
-    pp.min_replicas = pol->rp.min_replicas;
-    pp.max_replicas = pol->rp.max_replicas;
+    predict_params(&pol->rp, pol->rp.step_s,
+                   per >= 2.0 && per <= 100000.0 ? (size_t)llround(per) : 0, &pp);
     /* a day of one-minute errors: the week the service keeps would make
      * each replayed minute ~7x dearer and the benchmark slow */
     pp.error_window_s = 86400.0;
