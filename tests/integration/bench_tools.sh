@@ -48,6 +48,28 @@ expect_exit2 "n.csv:3: negative value" "$B/reference_policies" oracle "$tmp/neg"
 mkdir -p "$tmp/frac" && printf 'timestamp,value\n0,1\n300,2.5\n' >"$tmp/frac/f.csv"
 expect_exit2 "f.csv: value 2.5 of data row 2 is not a count" "$B/reference_policies" rate 0.99 "$tmp/frac"
 
+# --- rh_breakdown on a hand-made series (hour steps: one replica-step is
+# one replica-hour). Demand 2 for five steps, then 4; with a start-up of two
+# steps a replica for the change must be there from the step before it. ---
+{
+    echo "t,demand,replicas,ready,utilization"
+    r=(3 3 3 4 5 4 4 4 4 3)
+    for k in 0 1 2 3 4 5 6 7 8 9; do
+        echo "$((k * 3600)),$([ "$k" -lt 5 ] && echo 2 || echo 4),${r[$k]},${r[$k]},0.5"
+    done
+} >"$tmp/series.csv"
+"$B/rh_breakdown" --startup-s 7200 "$tmp/series.csv" >"$tmp/out" || fail "rh_breakdown failed"
+want="replica_h 37.0 floor 32.0 early 5.0 prewarm 1.0 short 1.0"
+got=$(sed 's/^series.csv *//; s/  */ /g' "$tmp/out")
+[ "$got" = "$want" ] || fail "rh_breakdown: got '$got', wanted '$want'"
+echo "rh_breakdown: $got"
+expect_exit2 "usage" "$B/rh_breakdown"
+expect_exit2 "missing.csv: No such file" "$B/rh_breakdown" "$tmp/missing.csv"
+printf 't,demand,replicas\n0,1,1\n0,1,1\n' >"$tmp/same_t.csv"
+expect_exit2 "same_t.csv:3: time does not increase" "$B/rh_breakdown" "$tmp/same_t.csv"
+printf 'timestamp,value\n0,1\n60,2\n' >"$tmp/trace.csv"
+expect_exit2 "trace.csv:2: not a replay series row" "$B/rh_breakdown" "$tmp/trace.csv"
+
 # --- nab_holdout: a folder that is not a NAB checkout ---
 expect_exit2 "realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv: no such file" \
     "$B/nab_holdout" "$tmp/ex" "$tmp/nab_out"
