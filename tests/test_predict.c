@@ -609,6 +609,42 @@ static void error_window_capped_in_samples(void **st)
     sa_predictor_destroy(pr);
 }
 
+/* A forecaster that runs b high needs b less headroom for the same
+ * capacity: shifting every forecast up by b (and so every error down by b)
+ * leaves the capacity it would hold, and so its cost, unchanged, at the
+ * fixed risk level and with the level chosen by cost. Counting only the
+ * headroom above the forecast made such a forecaster look b cheaper per
+ * sample than it is. */
+static void bias_does_not_buy_capacity(void **st)
+{
+    (void)st;
+    sa_predict_params p = replay_like(0);
+    sa_predictor *pr = make(&p);
+    enum { N = 400 };
+    float err[2][N], fc[2][N];
+    double scratch[N];
+    unsigned x = 11;
+    for (int k = 0; k < N; k++) {
+        x = x * 1103515245u + 12345u;
+        double e = (double)((x >> 16) % 1000) / 100.0 - 5.0 + (k % 97 == 0 ? 30.0 : 0.0);
+        err[0][k] = (float)e;
+        fc[0][k] = 40.0f;
+        err[1][k] = (float)(e - 3.0); /* the same forecasts, 3 replicas higher */
+        fc[1][k] = 43.0f;
+    }
+    pr_errs r[2];
+    for (int i = 0; i < 2; i++)
+        r[i] = (pr_errs){.err = err[i], .fc = fc[i], .head = 0, .n = N, .cap = N};
+    for (int by_cost = 1; by_cost >= 0; by_cost--) {
+        double lv[2], c[2];
+        for (int i = 0; i < 2; i++)
+            c[i] = pr_candidate_cost(pr, &r[i], PR_ABS, by_cost, INFINITY, scratch, &lv[i]);
+        SA_ASSERT_NEAR(c[0], c[1], 1e-5);
+        SA_ASSERT_NEAR(lv[0], lv[1], 1e-12);
+    }
+    sa_predictor_destroy(pr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -632,6 +668,7 @@ int main(void)
         cmocka_unit_test(refit_on_drift),
         cmocka_unit_test(holt_winters_memory_bounded),
         cmocka_unit_test(error_window_capped_in_samples),
+        cmocka_unit_test(bias_does_not_buy_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -286,6 +286,15 @@ static double errs_wape(const pr_errs *r)
     return sa > 0.0 ? se / sa : (se > 0.0 ? 1.0 : 0.0);
 }
 
+/* Mean error (actual - forecast), replica units; 0 when empty. */
+static double errs_mean(const pr_errs *r)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < r->n; k++)
+        s += (double)r->err[k];
+    return r->n ? s / (double)r->n : 0.0;
+}
+
 /* Mean of the mode's scale over the window: the average headroom of a
  * unit quantile. */
 static double errs_mean_scale(const pr_errs *r, pr_mode m)
@@ -331,11 +340,12 @@ static size_t errs_scaled(const pr_errs *r, pr_mode m, double *out, double *mean
 
 /* The least cost per sample, over quantile levels within [LEVEL_LO,
  * LEVEL_HI], of the n scaled errors in a (reordered): the headroom held
- * for a sample (replica-hours) plus, for every error above it, the
- * violation minutes of a miss (until a replica added on seeing it is
- * ready) at miss_cost_rh each. *level receives the level. A series whose
- * tail is a few spikes gets a lower level than one whose errors are tight.
- * INFINITY when it cannot be below bound. */
+ * above the forecast for a sample (replica-hours; below it when the
+ * quantile is negative, as for a forecaster that runs high) plus, for
+ * every error above it, the violation minutes of a miss (until a replica
+ * added on seeing it is ready) at miss_cost_rh each. *level receives the
+ * level. A series whose tail is a few spikes gets a lower level than one
+ * whose errors are tight. INFINITY when it cannot be below bound. */
 static double level_cost(const sa_predictor *p, double *a, size_t n, double mean_scale,
                          double bound, double *level)
 {
@@ -344,8 +354,7 @@ static double level_cost(const sa_predictor *p, double *a, size_t n, double mean
     *level = p->p.risk;
     /* every level costs at least the headroom of the lowest: when that is
      * already no better than `bound`, the rest need not be looked at */
-    double x0 = select_kth(a, n, k0);
-    if ((x0 > 0.0 ? x0 : 0.0) * hold_h >= bound - 1e-12)
+    if (select_kth(a, n, k0) * hold_h >= bound - 1e-12)
         return INFINITY;
     /* only the tail from rank k0 up needs to be in order */
     qsort(a + k0, n - k0, sizeof *a, cmp_double);
@@ -353,9 +362,8 @@ static double level_cost(const sa_predictor *p, double *a, size_t n, double mean
     double miss_min = (steps > 1.0 ? steps : 1.0) * p->p.interval_s / 60.0;
     double best = INFINITY;
     for (size_t k = k0; k <= k1 && k < n; k++) {
-        double x = a[k] > 0.0 ? a[k] : 0.0;
         double above = (double)(n - 1 - k) / (double)n;
-        double cost = x * hold_h + p->p.miss_cost_rh * miss_min * above;
+        double cost = a[k] * hold_h + p->p.miss_cost_rh * miss_min * above;
         if (cost < best - 1e-12) {
             best = cost;
             *level = (double)(k + 1) / (double)n;
@@ -364,29 +372,39 @@ static double level_cost(const sa_predictor *p, double *a, size_t n, double mean
     return best;
 }
 
+double pr_candidate_cost(const sa_predictor *p, const pr_errs *r, pr_mode m, int by_cost,
+                         double bound, double *scratch, double *level)
+{
+    /* The capacity held above the load, not only above the forecast: the
+     * headroom minus the mean error. A forecaster that runs b high needs b
+     * less headroom for the same capacity; its headroom alone would make
+     * it look b cheaper than it is. */
+    double over = -errs_mean(r);
+    *level = p->p.risk;
+    if (!by_cost)
+        return errs_quantile(r, m, p->p.risk, scratch) * errs_mean_scale(r, m) + over;
+    double ms, off = over * p->p.sample_s / 3600.0;
+    size_t n = errs_scaled(r, m, scratch, &ms);
+    return level_cost(p, scratch, n, ms, bound - off, level) + off;
+}
+
 /* Choose the forecaster, error mode and quantile level. With a miss cost
  * and enough errors: the combination that would have cost least over the
- * window (level_cost). Otherwise: the forecaster and mode whose headroom
- * at the risk level costs least (the mean capacity above the forecast that
+ * window (level_cost). Otherwise: the forecaster and mode whose capacity
+ * at the risk level costs least (the mean capacity above the load that
  * covering `risk` of its recent errors takes), at the risk level. */
 static void choose(sa_predictor *p)
 {
-    double risk = p->p.risk, best = INFINITY;
+    double best = INFINITY;
     int by_cost = p->p.miss_cost_rh > 0.0 && p->errs[PR_NAIVE][0].n >= MIN_LEVEL_N;
-    p->level = risk;
+    p->level = p->p.risk;
     for (int c = 0; c < PR_NCAND; c++) {
         const pr_errs *r = &p->errs[c][0];
         if (c != PR_NAIVE && r->n < (by_cost ? MIN_LEVEL_N : MIN_SCORED))
             continue; /* not proven yet */
         for (int m = 0; m < PR_NMODES; m++) {
-            double level = risk, cost, ms;
-            if (by_cost) {
-                size_t n = errs_scaled(r, (pr_mode)m, p->scratch, &ms);
-                cost = level_cost(p, p->scratch, n, ms, best, &level);
-            } else {
-                cost =
-                    errs_quantile(r, (pr_mode)m, risk, p->scratch) * errs_mean_scale(r, (pr_mode)m);
-            }
+            double level;
+            double cost = pr_candidate_cost(p, r, (pr_mode)m, by_cost, best, p->scratch, &level);
             if (cost < best - 1e-12) {
                 best = cost;
                 p->chosen = c;

@@ -114,6 +114,15 @@ void pr_hw_observe(sa_predictor *p, double v, int real);
 double pr_hw_at(const sa_predictor *p, size_t origin, size_t h);
 void pr_hw_release(pr_hw *hw);
 
+/* What choosing forecaster errors r with mode m would cost per sample:
+ * by_cost, the least over quantile levels of the capacity held above the
+ * load (replica-hours) plus the misses at miss_cost_rh (INFINITY when it
+ * cannot be below bound; *level the level); else the capacity above the
+ * load at the risk level (replica units; *level = risk). scratch holds
+ * r->n doubles. */
+double pr_candidate_cost(const sa_predictor *p, const pr_errs *r, pr_mode m, int by_cost,
+                         double bound, double *scratch, double *level);
+
 /* Share of the recent samples that the capacity asked for them (whole
  * replicas at the upper band of the sample before) covered; NaN until
  * enough were seen. The predictor's confidence. */
