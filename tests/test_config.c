@@ -38,6 +38,7 @@ static void defaults_match_interface(void **st)
     sa_predict_params pp;
     sa_predict_params_init(&pp);
     SA_ASSERT_NEAR(c.miss_cost_rh, pp.miss_cost_rh, 1e-12);
+    SA_ASSERT_NEAR(c.min_accuracy, pp.min_accuracy, 1e-12);
 }
 
 static void bad_values_are_named(void **st)
@@ -53,6 +54,7 @@ static void bad_values_are_named(void **st)
         {"SCALEADVISOR_SOURCE", "consul"},    {"SCALEADVISOR_PRESET", "yolo"},
         {"GROQ_BASE_URL", "ftp://example"},   {"LLM_RESPONSE_FORMAT", "xml"},
         {"SCALEADVISOR_MISS_COST_RH", "-1"},  {"SCALEADVISOR_MISS_COST_RH", "dear"},
+        {"SCALEADVISOR_MIN_ACCURACY", "1.5"}, {"SCALEADVISOR_MIN_ACCURACY", "high"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sa_config c;

@@ -46,6 +46,7 @@ typedef struct {
     int64_t retention_hours; /* raw samples older than this are deleted */
     char preset[16];         /* default preset for deployments */
     double miss_cost_rh;     /* predictor's price of a violation minute, replica-hours */
+    double min_accuracy;     /* predictor: reactive fallback below this 1 - WAPE */
     char web_dir[SA_CFG_STR_MAX];
     char log_level[16];
 

@@ -34,6 +34,9 @@ typedef struct {
     double miss_cost_rh;       /* predictive, hybrid: the predictor's price of
                                   a violation minute in replica-hours (its
                                   default, 16) */
+    double min_accuracy;       /* predictive, hybrid: the predictor falls back
+                                  to the reactive rule below this 1 - WAPE
+                                  (its default, 0: only while unproven) */
     bool holt_winters;         /* predictive, hybrid: the predictor's
                                   Holt-Winters candidate (sa_predict_params);
                                   default true, as in the service */

@@ -84,6 +84,7 @@ static void predict_params(const sa_context *ctx, const sa_config *cfg, sa_predi
 {
     sa_predict_params_init(pp);
     pp->miss_cost_rh = cfg->miss_cost_rh;
+    pp->min_accuracy = cfg->min_accuracy;
     if (ctx->n_history >= 2) {
         double dt = (double)(ctx->history[1].timestamp - ctx->history[0].timestamp);
         if (dt > 0) {

@@ -26,7 +26,8 @@ static void usage(FILE *f)
             "         [--period ROWS] [--step-s 60] [--startup-s 120] [--peak-replicas 20]\n"
             "         [--target-utilization 0.7] [--tolerance 0.1] [--downscale-window-s 300]\n"
             "         [--min-replicas 1] [--max-replicas 100] [--miss-cost-rh 16]\n"
-            "         [--preset balanced|conservative|aggressive] [--series OUT.csv]\n"
+            "         [--min-accuracy 0] [--preset balanced|conservative|aggressive]\n"
+            "         [--series OUT.csv]\n"
             "Plays a timestamp,value load trace against a modelled deployment and prints\n"
             "the policy's score as one JSON object (see docs/replay.md).\n");
 }
@@ -110,6 +111,8 @@ static int parse_args(int argc, char **argv, replay_opts *o)
             rc = int_flag(a, v, 1, 100000, &o->p.max_replicas);
         } else if (strcmp(a, "--miss-cost-rh") == 0) {
             rc = num_flag(a, v, 0, 1e6, &o->p.miss_cost_rh);
+        } else if (strcmp(a, "--min-accuracy") == 0) {
+            rc = num_flag(a, v, 0, 1, &o->p.min_accuracy);
         } else if (strcmp(a, "--preset") == 0) {
             if (sa_preset_parse(v, &o->p.preset) != SA_OK) {
                 fprintf(stderr,

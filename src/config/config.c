@@ -69,6 +69,9 @@ static const cfg_entry table[] = {
      "raw metric samples older than this are deleted"},
     {"SCALEADVISOR_MISS_COST_RH", T_DOUBLE, "16", 0, 1e6, NULL, 0, F(miss_cost_rh),
      "predictor: one SLO-violation minute priced in replica-hours (sets its headroom)"},
+    {"SCALEADVISOR_MIN_ACCURACY", T_DOUBLE, "0", 0, 1, NULL, 0, F(min_accuracy),
+     "predictor: below this 1 - WAPE of its recent forecasts it falls back to the "
+     "reactive rule and says so (0 = only while unproven)"},
     {"SCALEADVISOR_PRESET", T_ENUM, "balanced", 0, 0, "balanced|conservative|aggressive", 0,
      F(preset), "default constraint preset for deployments without an annotation"},
     {"SCALEADVISOR_WEB_DIR", T_STR, "./web", 0, 0, NULL, 0, F(web_dir),

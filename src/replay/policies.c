@@ -125,6 +125,7 @@ static void predict_params(const sa_replay_params *rp, double sample_s, size_t p
     pp->period = period;
     pp->holt_winters = rp->holt_winters;
     pp->miss_cost_rh = rp->miss_cost_rh;
+    pp->min_accuracy = rp->min_accuracy;
     pp->target_utilization = rp->target_utilization;
     pp->downscale_window_s = rp->downscale_window_s;
     pp->min_replicas = rp->min_replicas;

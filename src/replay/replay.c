@@ -30,6 +30,7 @@ void sa_replay_params_init(sa_replay_params *p)
     sa_predict_params pp;
     sa_predict_params_init(&pp);
     p->miss_cost_rh = pp.miss_cost_rh;
+    p->min_accuracy = pp.min_accuracy;
     p->holt_winters = true;
     p->preset = SA_PRESET_BALANCED;
 }
@@ -52,6 +53,8 @@ sa_err sa_replay_params_check(const sa_replay_params *p, sa_errbuf *eb)
         return sa_fail(eb, SA_ERR_INVALID, "replica bounds must satisfy 1 <= min <= max <= 100000");
     if (!(p->miss_cost_rh >= 0.0) || !isfinite(p->miss_cost_rh))
         return sa_fail(eb, SA_ERR_INVALID, "miss-cost-rh must be >= 0");
+    if (!(p->min_accuracy >= 0.0 && p->min_accuracy <= 1.0))
+        return sa_fail(eb, SA_ERR_INVALID, "min-accuracy must be in [0, 1]");
     return SA_OK;
 }
 

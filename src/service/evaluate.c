@@ -50,6 +50,7 @@ sa_err svc_eval_create(sa_service *s, const sa_context *ctx, struct svc_eval **o
     p.max_replicas = ctx->max_replicas;
     p.target_utilization = ctx->target_cpu_percent / 100.0;
     p.miss_cost_rh = cfg->miss_cost_rh;
+    p.min_accuracy = cfg->min_accuracy;
     p.unit_per_replica = 100.0;
     sa_strlcpy(p.unit, "% CPU", sizeof p.unit);
     sa_strlcpy(p.metric, "cpu_percent", sizeof p.metric);

@@ -53,6 +53,12 @@ awk -v a="$(field replica_hours "$cheap")" -v b="$(field replica_hours "$dear")"
     'BEGIN { exit !(b > a && vb <= va) }' || fail "miss-cost-rh 2 -> 64: $cheap -> $dear"
 [ "$(rp --policy hpa --miss-cost-rh 64)" = "$(rp --policy hpa)" ] || fail "hpa moved with the price"
 
+# --min-accuracy 1: a forecast is never that accurate, so the predictor
+# hands every decision to its reactive rule, the HPA's: the same summary
+[ "$(rp --policy predictive --min-accuracy 1 | sed 's/"predictive"/"hpa"/')" = "$(rp --policy hpa)" ] ||
+    fail "predictive with --min-accuracy 1 is not the reactive rule"
+[ "$(rp --policy predictive --min-accuracy 0)" = "$(rp --policy predictive)" ] || fail "default min-accuracy"
+
 # --preset: the service's constraint preset for rules (and hybrid); the
 # aggressive one moves more often than balanced, the conservative one less
 acts() { field scaling_actions "$(rp --policy rules --preset "$1")"; }
@@ -64,6 +70,7 @@ a_bal=$(acts balanced) a_agg=$(acts aggressive) a_con=$(acts conservative)
 # bad input
 expect_usage "bad miss cost" "--miss-cost-rh: '-1'" --trace "$tmp/we.csv" --miss-cost-rh -1
 expect_usage "bad preset" "unknown preset 'wild'" --trace "$tmp/we.csv" --preset wild
+expect_usage "bad min accuracy" "--min-accuracy: '1.5'" --trace "$tmp/we.csv" --min-accuracy 1.5
 expect_usage "no trace" "--trace" --policy hpa
 expect_usage "missing file" "none.csv" --trace "$tmp/none.csv"
 expect_usage "unknown policy" "unknown policy 'magic'" --trace "$tmp/we.csv" --policy magic
