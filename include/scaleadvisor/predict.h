@@ -54,8 +54,10 @@ typedef struct {
                                   forecaster, error mode and headroom quantile
                                   level (within [0.9, 0.9995]) are chosen per
                                   deployment where, over its recent errors,
-                                  the headroom held for a sample plus the
-                                  violation minutes of the errors above it (a
+                                  the capacity held above the load for a
+                                  sample (its headroom minus its mean error)
+                                  plus the violation minutes of the errors
+                                  above the headroom (a
                                   miss lasts until a replica added on seeing
                                   it is ready) cost least. A heavy-tailed
                                   series gets a lower level, a tight one a

@@ -3,8 +3,8 @@
  * simple forecasters and Holt-Winters (hw.c), and a ring of each one's
  * recent errors per horizon.
  * Every 12 samples the forecaster, error scaling and quantile level whose
- * headroom plus misses would have cost least is chosen; that quantile of
- * its errors becomes the headroom. Pure: no I/O.
+ * capacity above the load plus misses would have cost least is chosen;
+ * that quantile of its errors becomes the headroom. Pure: no I/O.
  */
 #include <math.h>
 #include <stdlib.h>

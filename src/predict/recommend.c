@@ -158,8 +158,9 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                       in_unit(p, pr_upper(p, 1) - pr_forecast(p, p->chosen, 1)), unit_name(p));
     if (p->p.miss_cost_rh > 0.0)
         sa_rec_add_factor(out,
-                          "quantile level chosen where held headroom plus misses would have "
-                          "cost least, a violation minute priced at %.3g replica-hours",
+                          "forecaster and level chosen where capacity above the load plus "
+                          "misses would have cost least, a violation minute priced at %.3g "
+                          "replica-hours",
                           p->p.miss_cost_rh);
     if (p->chosen == PR_HW)
         sa_rec_add_factor(out,
