@@ -275,11 +275,15 @@ int sa_cmd_replay(int argc, char **argv)
     e = sa_policy_create(o.policy, &o.p, sa_series_step(&s), &pol, &eb);
     if (e == SA_OK && o.policy == SA_POLICY_HYBRID && (e = hybrid_llm(&llm, &eb)) == SA_OK)
         sa_policy_set_llm(pol, llm);
-    if (e == SA_OK)
+    /* the run's own errors are about the trace: name it */
+    const char *about = "";
+    if (e == SA_OK) {
         e = sa_replay_run(s.t, s.v, s.n, &o.p, sa_policy_iface(pol), &sum, o.series ? &ser : NULL,
                           &eb);
+        about = o.trace;
+    }
     if (e != SA_OK) {
-        fprintf(stderr, "scaleadvisor replay: %s\n", eb.msg);
+        fprintf(stderr, "scaleadvisor replay: %s%s%s\n", about, *about ? ": " : "", eb.msg);
         rc = e == SA_ERR_INVALID || e == SA_ERR_UNAVAILABLE ? SA_EXIT_USAGE : SA_EXIT_FAIL;
         goto out;
     }

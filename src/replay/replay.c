@@ -15,6 +15,9 @@
 
 #define EPS 1e-9
 #define UTIL_CAP 10.0
+/* A trace's span over --step-s bounds the run's time (and --series'
+ * memory): 10 million steps is 19 years at 60 s, 115 days at 1 s. */
+#define MAX_STEPS 10000000.0
 
 void sa_replay_params_init(sa_replay_params *p)
 {
@@ -219,7 +222,14 @@ sa_err sa_replay_run(const double *t, const double *v, size_t n, const sa_replay
     double scale = p99 > 0.0 ? p->peak_replicas / p99 : 0.0;
     double row_s = median_spacing(tt, m);
     double span = tt[m - 1] - tt[0];
-    size_t steps = (size_t)floor(span / p->step_s + EPS) + 1;
+    double n_steps = floor(span / p->step_s + EPS) + 1.0;
+    if (!(n_steps <= MAX_STEPS)) {
+        e = sa_fail(eb, SA_ERR_INVALID,
+                    "the trace spans %.0f s, %.0f steps of %g s: more than %.0f (raise --step-s)",
+                    span, n_steps, p->step_s, MAX_STEPS);
+        goto out;
+    }
+    size_t steps = (size_t)n_steps;
     if (series && (e = series_alloc(series, steps, eb)) != SA_OK)
         goto out;
 

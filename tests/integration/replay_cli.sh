@@ -80,6 +80,8 @@ expect_usage "bad period" "--period" --trace "$tmp/we.csv" --period x
 expect_usage "min above max" "below --min-replicas" --trace "$tmp/we.csv" --min-replicas 5 --max-replicas 2
 expect_usage "unknown flag" "unknown option" --trace "$tmp/we.csv" --frobnicate 1
 expect_usage "flag without value" "missing value after" --trace
+printf 'timestamp,value\n0,1\n100000000,2\n' >"$tmp/span.csv"
+expect_usage "too many steps" "more than 10000000 (raise --step-s)" --trace "$tmp/span.csv" --step-s 1
 printf 'time,value\n0,1\n60,2\n' >"$tmp/hdr.csv"
 expect_usage "no header" "hdr.csv:1:" --trace "$tmp/hdr.csv"
 printf 'timestamp,value\n0,1\n60,abc\n' >"$tmp/nonnum.csv"
