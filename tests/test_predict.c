@@ -195,6 +195,42 @@ static void prescales_before_a_seasonal_rise(void **st)
     sa_predictor_destroy(pr);
 }
 
+/* A horizon longer than the samples whose errors are tracked (a 1-s
+ * interval with a 60-s start-up is 61 samples, PR_HMAX is 16) is still
+ * seen whole: the rise 31 samples ahead is prepared for. Fails when the
+ * scan stops at the tracked horizons (target 4). */
+static void horizon_beyond_tracked_samples(void **st)
+{
+    (void)st;
+    sa_predict_params p;
+    sa_predict_params_init(&p);
+    p.sample_s = 1;
+    p.interval_s = 1;
+    p.startup_s = 60;
+    p.period = 240;
+    sa_predictor *pr = make(&p);
+    int i;
+    for (i = 0; i < 240 * 9 + 90; i++) /* last observed: index 89 of 240 (low until 120) */
+        sa_predictor_observe(pr, (double)i, (i % 240) < 120 ? 4.0 : 12.0);
+    assert_true(PR_HMAX < 31);
+    sa_context c = ctx_with(4, 4);
+    sa_rec r;
+    sa_predictor_recommend(pr, &c, (double)(i - 1), &r, NULL);
+    assert_int_equal(r.action, SA_ACTION_SCALE_UP);
+    assert_int_equal(r.target_replicas, 12);
+    assert_non_null(strstr(r.reasoning, "forecast peak 12"));
+    /* into the next period: the rise 61 samples ahead is past the horizon
+     * [now + 1, now + 61), the one 60 ahead is in it */
+    for (; i <= 240 * 10 + 59; i++)
+        sa_predictor_observe(pr, (double)i, (i % 240) < 120 ? 4.0 : 12.0);
+    sa_predictor_recommend(pr, &c, (double)(i - 1), &r, NULL);
+    assert_int_equal(r.target_replicas, 4);
+    sa_predictor_observe(pr, (double)i, 4.0);
+    sa_predictor_recommend(pr, &c, (double)i, &r, NULL);
+    assert_int_equal(r.target_replicas, 12);
+    sa_predictor_destroy(pr);
+}
+
 static void headroom_grows_with_errors(void **st)
 {
     (void)st;
@@ -654,6 +690,7 @@ int main(void)
         cmocka_unit_test(steady_load_sized_exactly),
         cmocka_unit_test(down_tolerance_holds_small_savings),
         cmocka_unit_test(prescales_before_a_seasonal_rise),
+        cmocka_unit_test(horizon_beyond_tracked_samples),
         cmocka_unit_test(headroom_grows_with_errors),
         cmocka_unit_test(level_from_tail_and_miss_cost),
         cmocka_unit_test(far_horizons_do_not_hold_spikes),

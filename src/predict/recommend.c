@@ -49,9 +49,14 @@ static int ceil_replicas(double x)
     return c > 1e9 ? 1000000000 : (int)c;
 }
 
+/* Samples a horizon may span (bounds the scan on a tiny sample_s). */
+#define SCAN_MAX 100000.0
+
 /* What the horizon [now + interval, now + startup + interval) needs: the
  * held current sample where it still holds, the upper forecast of every
- * later sample that overlaps. */
+ * later sample that overlaps. Errors are tracked for hmax samples ahead;
+ * farther samples (a short interval, a long start-up) take the farthest
+ * tracked headroom (pr_upper), so the whole horizon is always seen. */
 static void horizon_need(const sa_predictor *p, double now, double extra_s, pr_horizon *hz)
 {
     double lo = now + p->p.interval_s;
@@ -64,7 +69,9 @@ static void horizon_need(const sa_predictor *p, double now, double extra_s, pr_h
         hz->known = p->y[p->ny - 1];
         hz->need = hz->known;
     }
-    for (size_t j = 1; j <= p->hmax; j++) {
+    double span = ceil((hi - p->last_t) / s);
+    size_t jmax = !(span > 0.0) ? 0 : span > SCAN_MAX ? (size_t)SCAN_MAX : (size_t)span;
+    for (size_t j = 1; j <= jmax; j++) {
         double a = p->last_t + (double)j * s;
         if (a >= hi - EPS)
             break;
