@@ -153,6 +153,12 @@ static void down_tolerance_holds_small_savings(void **st)
     sa_predictor_destroy(pr);
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 /* A square wave of period 24 samples: 4 units for 12, then 12 units. */
 static double square(int i)
 {
@@ -635,13 +641,70 @@ static void error_window_capped_in_samples(void **st)
     pr = make(&p);
     assert_int_equal(pr->window, PR_WINDOW_MAX);
     assert_int_equal(PR_WINDOW_MAX, 5760);
+    /* every candidate's next-sample errors; farther ones only for the
+     * chosen candidate (far), none per candidate without Holt-Winters */
     for (int c = 0; c < PR_NCAND; c++)
         for (size_t h = 0; h < pr->hmax; h++)
-            assert_int_equal(pr->errs[c][h].cap, PR_WINDOW_MAX);
+            assert_int_equal(pr->errs[c][h].cap, h == 0 ? PR_WINDOW_MAX : 0);
+    for (size_t h = 1; h < pr->hmax; h++)
+        assert_int_equal(pr->far[h].cap, PR_WINDOW_MAX);
     /* a day and more of samples: the rings stay at their capacity */
     for (int i = 0; i < 6000; i++)
         sa_predictor_observe(pr, 15.0 * i, 10.0 + (i % 7));
     assert_int_equal(pr->errs[PR_NAIVE][0].n, PR_WINDOW_MAX);
+    sa_predictor_destroy(pr);
+}
+
+/* The far-horizon errors are kept for the chosen forecaster only and
+ * rebuilt from the history when the choice moves: after every switch they
+ * must be exactly the errors that forecaster made over the window, as if
+ * it had been scored all along. The reference records each candidate's
+ * forecasts as they were made (pr_forecast at every origin). A season
+ * with little noise, then none and a noisy level: the choice moves from a
+ * seasonal forecaster to a level one. */
+static void far_errors_rebuilt_on_switch(void **st)
+{
+    (void)st;
+    enum { N = 4000, H = 4, SWITCH = 2500 };
+    sa_predict_params p = replay_like(24);
+    p.holt_winters = false;
+    sa_predictor *pr = make(&p);
+    assert_int_equal(pr->hmax, H);
+    static double y[N], fc[PR_NCAND][H + 1][N];
+    unsigned x = 3;
+    int switches = 0, checks = 0, last = -1;
+    for (int i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        double noise = (double)((x >> 16) % 1000) / 1000.0 - 0.5;
+        y[i] = i < SWITCH ? square(i) + 0.2 * noise : 8.0 + 3.0 * noise;
+        sa_predictor_observe(pr, 300.0 * i, y[i]);
+        for (int c = 0; c < PR_NCAND - 1; c++)
+            for (size_t h = 1; h <= H; h++)
+                fc[c][h][i] = pr_forecast(pr, c, h);
+        if (pr->chosen != last && last >= 0 && i >= SWITCH)
+            switches++; /* after the full windows below are checked */
+        last = pr->chosen;
+        if (i < 24 * 7 + (int)pr->window + H || i % 31 != 0)
+            continue; /* every candidate scored over the whole window */
+        checks++;
+        assert_int_equal(pr->far_c, pr->chosen);
+        for (size_t h = 2; h <= H; h++) {
+            const pr_errs *r = pr_errs_at(pr, pr->chosen, h - 1);
+            assert_non_null(r);
+            assert_int_equal(r->n, pr->window);
+            float got[7 * 288], want[7 * 288];
+            for (size_t k = 0; k < r->n; k++) {
+                int j = i - (int)k;
+                got[k] = r->err[k];
+                want[k] = (float)(y[j] - fc[pr->chosen][h][j - (int)h]);
+            }
+            qsort(got, r->n, sizeof *got, cmp_float);
+            qsort(want, r->n, sizeof *want, cmp_float);
+            assert_memory_equal(got, want, r->n * sizeof *got);
+        }
+    }
+    assert_true(switches >= 1);
+    assert_true(checks >= 40);
     sa_predictor_destroy(pr);
 }
 
@@ -691,6 +754,7 @@ int main(void)
         cmocka_unit_test(down_tolerance_holds_small_savings),
         cmocka_unit_test(prescales_before_a_seasonal_rise),
         cmocka_unit_test(horizon_beyond_tracked_samples),
+        cmocka_unit_test(far_errors_rebuilt_on_switch),
         cmocka_unit_test(headroom_grows_with_errors),
         cmocka_unit_test(level_from_tail_and_miss_cost),
         cmocka_unit_test(far_horizons_do_not_hold_spikes),

@@ -1,7 +1,8 @@
 /*
  * predict.c - the predictive policy's memory: the demand history, eight
- * simple forecasters and Holt-Winters (hw.c), and a ring of each one's
- * recent errors per horizon.
+ * simple forecasters and Holt-Winters (hw.c), and rings of their recent
+ * errors per horizon (every one's next-sample errors, the farther ones of
+ * the chosen forecaster and of Holt-Winters).
  * Every 12 samples the forecaster, error scaling and quantile level whose
  * capacity above the load plus misses would have cost least is chosen;
  * that quantile of its errors becomes the headroom. Pure: no I/O.
@@ -78,13 +79,17 @@ void sa_predictor_destroy(sa_predictor *p)
 {
     if (!p)
         return;
-    for (int c = 0; c < PR_NCAND; c++)
-        for (size_t h = 0; h < PR_HMAX; h++) {
+    for (size_t h = 0; h < PR_HMAX; h++) {
+        for (int c = 0; c < PR_NCAND; c++) {
             free(p->errs[c][h].err);
             free(p->errs[c][h].fc);
         }
+        free(p->far[h].err);
+        free(p->far[h].fc);
+    }
     pr_hw_release(&p->hw);
     free(p->y);
+    free(p->real);
     free(p->covered);
     free(p->scratch);
     free(p);
@@ -116,21 +121,29 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
         hs = 2.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
     size_t look = 7 * prm->period, fit = pr_hw_fit_len(prm);
-    p->keep = (fit > look ? fit : look) + p->hmax + 4;
+    p->reach = (fit > look ? fit : look) + p->hmax + 4;
+    p->keep = p->reach + p->window + 8; /* + 8: the weighted mean's look-back */
     p->ycap = 2 * p->keep + 16;
     p->y = malloc(p->ycap * sizeof *p->y);
+    p->real = malloc(p->ycap);
     p->scratch = malloc(p->window * sizeof *p->scratch);
     p->covered = malloc(p->window);
     p->last_t = NAN;
     p->accuracy = NAN;
     p->level = prm->risk;
-    if (!p->y || !p->scratch || !p->covered) {
+    p->far_c = -1;
+    if (!p->y || !p->real || !p->scratch || !p->covered) {
         e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
         goto out;
     }
-    for (int c = 0; c < PR_NCAND; c++)
+    for (int c = 0; c <= PR_NCAND; c++)
         for (size_t h = 0; h < p->hmax; h++) {
-            pr_errs *r = &p->errs[c][h];
+            /* c = PR_NCAND: the far rings of the chosen forecaster */
+            if (c < PR_NCAND && h > 0 && (c != PR_HW || fit == 0))
+                continue;
+            if (c == PR_NCAND && h == 0)
+                continue;
+            pr_errs *r = c < PR_NCAND ? &p->errs[c][h] : &p->far[h];
             r->cap = p->window;
             r->err = malloc(r->cap * sizeof *r->err);
             r->fc = malloc(r->cap * sizeof *r->fc);
@@ -305,17 +318,51 @@ static double errs_mean_scale(const pr_errs *r, pr_mode m)
     return r->n ? s / (double)r->n : 1.0;
 }
 
-/* Score every candidate's forecasts that target the newest sample. */
+const pr_errs *pr_errs_at(const sa_predictor *p, int c, size_t h)
+{
+    if (h == 0 || (c == PR_HW && p->errs[c][h].cap > 0))
+        return &p->errs[c][h];
+    return c == p->far_c ? &p->far[h] : NULL;
+}
+
+/* Score the forecasts that target the newest sample: every candidate's
+ * from the sample before, the far_c's and Holt-Winters' from farther. */
 static void score_newest(sa_predictor *p)
 {
     size_t n = p->ny - 1;
     double actual = p->y[n];
     for (size_t h = 1; h <= p->hmax && h <= n; h++)
         for (int c = 0; c < PR_NCAND; c++) {
-            double f = fc_at(p, c, n - h, h);
-            if (!isnan(f))
-                errs_push(&p->errs[c][h - 1], actual, f);
+            pr_errs *r = h == 1 || c == PR_HW ? &p->errs[c][h - 1]
+                         : c == p->far_c      ? &p->far[h - 1]
+                                              : NULL;
+            double f;
+            if (r && r->cap > 0 && !isnan(f = fc_at(p, c, n - h, h)))
+                errs_push(r, actual, f);
         }
+}
+
+/* Fill the far rings with candidate c's errors from the history, oldest
+ * first: what score_newest would have pushed over the window (the history
+ * keeps the window and every forecaster's look-back before it). */
+static void rebuild_far(sa_predictor *p, int c)
+{
+    for (size_t h = 1; h < p->hmax; h++) {
+        pr_errs *r = &p->far[h];
+        size_t ahead = h + 1, first = p->ny, found = 0;
+        r->head = r->n = 0;
+        for (size_t i = p->ny; i-- > ahead && found < r->cap;)
+            if (p->real[i] && !isnan(fc_at(p, c, i - ahead, ahead))) {
+                first = i;
+                found++;
+            }
+        for (size_t i = first; i < p->ny; i++) {
+            double f;
+            if (p->real[i] && !isnan(f = fc_at(p, c, i - ahead, ahead)))
+                errs_push(r, p->y[i], f);
+        }
+    }
+    p->far_c = c;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -413,6 +460,8 @@ static void choose(sa_predictor *p)
             }
         }
     }
+    if (pr_errs_at(p, p->chosen, 1) == NULL)
+        rebuild_far(p, p->chosen);
     double w = errs_wape(&p->errs[p->chosen][0]);
     p->accuracy = p->errs[p->chosen][0].n >= MIN_SCORED ? fmax(0.0, 1.0 - w) : NAN;
 }
@@ -430,7 +479,7 @@ static void refresh(sa_predictor *p)
     /* the next sample's quantile every time; the farther ones (scale-down
      * horizon) and the lower band (display only) with the choice */
     for (size_t h = 0; h < p->hmax; h++) {
-        const pr_errs *r = &p->errs[p->chosen][h];
+        const pr_errs *r = pr_errs_at(p, p->chosen, h);
         if (p->since_choice == 0) {
             p->level_h[h] = p->level;
             if (h > 0 && p->p.miss_cost_rh > 0.0 && r->n >= MIN_LEVEL_N) {
@@ -449,10 +498,13 @@ static void refresh(sa_predictor *p)
 static void append(sa_predictor *p, double v, int scored)
 {
     if (p->ny == p->ycap) {
-        /* keep the newest `keep` samples: all any forecaster looks back */
+        /* keep the newest `keep` samples: the error window and all any
+         * forecaster looks back before it */
         memmove(p->y, p->y + (p->ny - p->keep), p->keep * sizeof *p->y);
+        memmove(p->real, p->real + (p->ny - p->keep), p->keep);
         p->ny = p->keep;
     }
+    p->real[p->ny] = (unsigned char)(scored != 0);
     p->y[p->ny++] = v;
     p->count++;
     if (scored)
@@ -494,7 +546,7 @@ void sa_predictor_observe(sa_predictor *p, double t, double demand)
     if (!isnan(p->last_t)) {
         /* skipped samples: missing, the history holds the last value */
         double gap = (t - p->last_t) / p->p.sample_s;
-        size_t skipped = gap > 1.5 ? (size_t)fmin(floor(gap + 0.5) - 1.0, (double)p->keep) : 0;
+        size_t skipped = gap > 1.5 ? (size_t)fmin(floor(gap + 0.5) - 1.0, (double)p->reach) : 0;
         for (size_t k = 0; k < skipped; k++)
             append(p, p->y[p->ny - 1], 0);
     }

@@ -50,8 +50,7 @@ typedef struct {
 } pr_hw;
 
 /* A ring of the most recent errors of one forecaster at one horizon, in
- * single precision (8 bytes a sample: nine candidates, 16 horizons and a
- * full window are 6.6 MB per deployment). */
+ * single precision (8 bytes a sample, 46 KB for a full window). */
 typedef struct {
     float *err; /* actual - forecast, [cap] */
     float *fc;  /* forecast, [cap] */
@@ -67,17 +66,29 @@ struct sa_predictor {
     size_t window; /* error window, samples (about a day) */
     size_t hmax;   /* horizons in use */
 
-    /* history: y[0..ny-1], oldest first; trimmed to `keep` from time to time */
+    /* history: y[0..ny-1], oldest first, real[k] = observed, not filled;
+     * trimmed to `keep` from time to time: what any forecaster looks back
+     * plus the error window, so that far-horizon errors can be rebuilt */
     double *y;
+    unsigned char *real;
     size_t ny, ycap, keep;
+    size_t reach;  /* samples any forecaster looks back (caps a gap's fill) */
     size_t count;  /* samples observed in all */
     double last_t; /* time of the last sample; NaN before any */
 
+    /* Errors per candidate and horizon h + 1: every candidate's next-sample
+     * errors ([c][0], what the choice weighs); the farther horizons only
+     * for the candidate far_c (the chosen one, rebuilt from the history
+     * when the choice moves: pr_errs_at) and for Holt-Winters (its
+     * forecasts as made cannot be rebuilt). 9 + 2 x 15 rings, not 9 x 16:
+     * 1.8 MB per deployment at a full window, not 6.6 MB. */
     pr_errs errs[PR_NCAND][PR_HMAX];
-    int chosen;          /* candidate whose headroom (plus misses) costs least */
-    pr_mode mode;        /* and its error mode */
-    size_t since_choice; /* samples since the choice was last made */
-    double accuracy;     /* 1 - WAPE of the chosen one, NaN = unknown */
+    pr_errs far[PR_HMAX]; /* [0] unused */
+    int far_c;            /* candidate the far rings hold; -1 none */
+    int chosen;           /* candidate whose headroom (plus misses) costs least */
+    pr_mode mode;         /* and its error mode */
+    size_t since_choice;  /* samples since the choice was last made */
+    double accuracy;      /* 1 - WAPE of the chosen one, NaN = unknown */
     /* coverage: did the capacity asked for the next sample (whole replicas
      * at its upper band) cover it? A ring of the last `window` answers */
     unsigned char *covered;
@@ -96,6 +107,10 @@ struct sa_predictor {
     /* decision memory: the reactive fallback's stabilisation */
     sa_hpa_state hpa;
 };
+
+/* The errors of candidate c at horizon h + 1 (h = 0 is the next sample);
+ * NULL for a far horizon of a candidate whose far errors are not kept. */
+const pr_errs *pr_errs_at(const sa_predictor *p, int c, size_t h);
 
 /* Forecast of candidate c for h samples after the newest (h >= 1), from
  * the history. Never negative. */
