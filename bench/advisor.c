@@ -1,9 +1,12 @@
 /*
  * bench/advisor.c - cost of one evaluation on the shared path (rule +
- * predictive + decide, no LLM), the per-deployment work of a service cycle.
- * Usage: bench_advisor [evaluations]   (default 20000)
+ * predictive + decide, no LLM), the per-deployment work of a service cycle,
+ * and the heap one deployment's state holds once its windows are full.
+ * Usage: bench_advisor [evaluations] [interval_s]   (defaults 20000, 60:
+ * one evaluation per interval, a daily season of 86400 / interval_s samples)
  * BENCH_NO_PREDICT=1 leaves the predictor out (rule + decide only).
  */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +26,19 @@ int main(int argc, char **argv)
         }
         n = (long)v;
     }
+    int64_t interval = 60;
+    if (argc > 2 && sa_parse_i64(argv[2], 1, 3600, &interval) != SA_OK) {
+        fprintf(stderr, "bench_advisor: interval_s must be an integer in [1, 3600]\n");
+        return 2;
+    }
+    size_t period = (size_t)(86400 / interval);
     sa_predict_params pp;
     sa_predict_params_init(&pp);
-    pp.period = 1440;
+    pp.sample_s = pp.interval_s = (double)interval;
+    pp.period = period;
     sa_advisor_state s;
     sa_errbuf eb = {0};
+    size_t heap0 = mallinfo2().uordblks;
     if (sa_advisor_state_init(&s, getenv("BENCH_NO_PREDICT") ? NULL : &pp, 0, &eb) != SA_OK) {
         fprintf(stderr, "bench_advisor: %s\n", eb.msg);
         return 1;
@@ -43,8 +54,8 @@ int main(int argc, char **argv)
     long moves = 0;
     double t0 = sa_mono_ms();
     for (long i = 0; i < n; i++) {
-        int64_t now = 1700000000 + 60 * (int64_t)i;
-        double load = 6.0 + 4.0 * sin((double)i * 2.0 * M_PI / 1440.0); /* daily wave */
+        int64_t now = 1700000000 + interval * (int64_t)i;
+        double load = 6.0 + 4.0 * sin((double)i * 2.0 * M_PI / (double)period); /* daily wave */
         ctx.ready_pods = ctx.current_replicas;
         ctx.cpu_percent = load / ctx.current_replicas * 100.0;
         ctx.observed_at = now;
@@ -55,10 +66,11 @@ int main(int argc, char **argv)
         ctx.current_replicas = r.decision.target_replicas; /* close the loop */
     }
     double ms = sa_mono_ms() - t0;
-    printf(
-        "{\"predictor\": %s, \"evaluations\": %ld, \"seconds\": %.3f, \"us_per_evaluation\": %.2f, "
-        "\"replica_changes\": %ld}\n",
-        s.predictor ? "true" : "false", n, ms / 1000.0, ms * 1000.0 / (double)n, moves);
+    double state_kb = (double)(mallinfo2().uordblks - heap0) / 1024.0;
+    printf("{\"predictor\": %s, \"evaluations\": %ld, \"interval_s\": %lld, \"seconds\": %.3f, "
+           "\"us_per_evaluation\": %.2f, \"replica_changes\": %ld, \"state_heap_kb\": %.0f}\n",
+           s.predictor ? "true" : "false", n, (long long)interval, ms / 1000.0,
+           ms * 1000.0 / (double)n, moves, state_kb);
     sa_advisor_state_release(&s);
     return 0;
 }
