@@ -186,6 +186,7 @@ static void prescales_before_a_seasonal_rise(void **st)
     assert_int_equal(r.action, SA_ACTION_SCALE_UP);
     assert_int_equal(r.target_replicas, 12);
     assert_non_null(strstr(r.reasoning, "forecast peak 12"));
+    assert_non_null(strstr(r.reasoning, "in 2 min, ")); /* the next sample, 120 s ahead */
     SA_ASSERT_NEAR(fs.peak, 12.0, 1e-9);
     assert_true(fs.accuracy > 0.99);
     assert_string_equal(fs.method, "seasonal");
@@ -453,7 +454,25 @@ static void reasoning_in_the_metric_unit(void **st)
     sa_forecast_summary fs;
     sa_predictor_recommend(pr, &c, 60.0 * 99, &r, &fs);
     assert_non_null(strstr(r.reasoning, "req/s"));
-    assert_non_null(strstr(r.reasoning, "% band up to"));
+    /* 99 errors: the level chosen is their largest, said as such, and no
+     * "100 %" quantile anywhere */
+    assert_non_null(strstr(r.reasoning, "band up to"));
+    assert_non_null(strstr(r.reasoning, "(covers every recent error)"));
+    assert_null(strstr(r.reasoning, "100 %"));
+    for (size_t k = 0; k < r.n_factors; k++)
+        assert_null(strstr(r.factors[k], "100 %"));
+    sa_predictor_destroy(pr);
+    /* no miss price: the fixed risk level, said as a percentage */
+    p.miss_cost_rh = 0.0;
+    pr = make(&p);
+    for (int i = 0; i < 100; i++)
+        sa_predictor_observe(pr, 60.0 * i, 5.0 + 0.05 * i);
+    sa_predictor_recommend(pr, &c, 60.0 * 99, &r, &fs);
+    assert_non_null(strstr(r.reasoning, "99.3 % band up to"));
+    int said = 0;
+    for (size_t k = 0; k < r.n_factors; k++)
+        said += strstr(r.factors[k], "headroom from the 99.3 % quantile of the recent") != NULL;
+    assert_int_equal(said, 1);
     assert_string_equal(fs.metric, "request_rate");
     assert_true(fs.peak >= fs.now);
     assert_true(r.n_factors >= 4);

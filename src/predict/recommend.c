@@ -121,10 +121,30 @@ static void fill_summary(const sa_predictor *p, const pr_horizon *hz, sa_forecas
     fs->accuracy = p->accuracy;
 }
 
+/* The headroom's quantile level in words: a level of 1 is the largest
+ * error in the window (a short window makes 99.95 % that), not "100 %". */
+static void level_words(double level, char *buf, size_t n)
+{
+    if (level >= 1.0 - EPS)
+        snprintf(buf, n, "the largest");
+    else
+        snprintf(buf, n, "the %.4g %% quantile", level * 100.0);
+}
+
+/* When the peak comes: seconds under two minutes, else minutes. */
+static void when_words(double in_s, char *buf, size_t n)
+{
+    if (in_s < 120.0)
+        snprintf(buf, n, "%.0f s", in_s);
+    else
+        snprintf(buf, n, "%.0f min", ceil(in_s / 60.0));
+}
+
 static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, int target,
                      int current, sa_rec *out)
 {
-    double risk_pct = p->level * 100.0;
+    char lvl[32];
+    level_words(p->level, lvl, sizeof lvl);
     if (!trusted) {
         if (isnan(p->accuracy))
             sa_rec_set_reasoning(out,
@@ -137,11 +157,19 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                                  "falling back to the reactive rule; %d replicas",
                                  p->accuracy * 100.0, p->p.min_accuracy * 100.0, target);
     } else if (hz->n_fc > 0) {
-        sa_rec_set_reasoning(out,
-                             "forecast peak %.4g %s in %.0f min, %.4g %% band up to %.4g; "
-                             "%d replicas",
-                             in_unit(p, hz->peak_mean), unit_name(p), ceil(hz->peak_in_s / 60.0),
-                             risk_pct, in_unit(p, hz->peak_upper), target);
+        char when[32];
+        when_words(hz->peak_in_s, when, sizeof when);
+        if (p->level >= 1.0 - EPS)
+            sa_rec_set_reasoning(out,
+                                 "forecast peak %.4g %s in %s, band up to %.4g (covers every "
+                                 "recent error); %d replicas",
+                                 in_unit(p, hz->peak_mean), unit_name(p), when,
+                                 in_unit(p, hz->peak_upper), target);
+        else
+            sa_rec_set_reasoning(
+                out, "forecast peak %.4g %s in %s, %.4g %% band up to %.4g; %d replicas",
+                in_unit(p, hz->peak_mean), unit_name(p), when, p->level * 100.0,
+                in_unit(p, hz->peak_upper), target);
     } else {
         sa_rec_set_reasoning(out,
                              "current load %.4g %s holds through the next %.0f min; "
@@ -159,9 +187,9 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                           pr_coverage(p) * 100.0, p->cov_n);
     static const char *const mode_names[PR_NMODES] = {"absolute", "sqrt-scaled", "relative"};
     sa_rec_add_factor(out,
-                      "headroom from the %.4g %% quantile of recent %s errors: %+.4g %s "
+                      "headroom from %s of the recent %s errors: %+.4g %s "
                       "on the next sample",
-                      risk_pct, mode_names[p->mode],
+                      lvl, mode_names[p->mode],
                       in_unit(p, pr_upper(p, 1) - pr_forecast(p, p->chosen, 1)), unit_name(p));
     if (p->p.miss_cost_rh > 0.0)
         sa_rec_add_factor(out,
