@@ -202,6 +202,51 @@ static void prescales_before_a_seasonal_rise(void **st)
     sa_predictor_destroy(pr);
 }
 
+/* The trend is the point forecast's slope over the next hour: on an
+ * hourly wave rising 1.8 units an hour, sampled every 2 s, it is that
+ * rise, and on flat noise it
+ * stays small (one sample's step times 1800 would be hundreds). */
+static double trend_after(double (*f)(int, unsigned *))
+{
+    sa_predict_params p;
+    sa_predict_params_init(&p);
+    p.sample_s = p.interval_s = 2.0;
+    p.startup_s = 45.0;
+    p.period = 1800;
+    p.holt_winters = false;
+    p.error_window_s = 1800.0; /* 900 samples */
+    sa_predictor *pr = make(&p);
+    unsigned x = 5;
+    for (int i = 0; i < 3000; i++) /* every error window full */
+        sa_predictor_observe(pr, 2.0 * i, f(i, &x));
+    sa_context c = ctx_with(10, 10);
+    sa_rec r;
+    sa_forecast_summary fs;
+    sa_predictor_recommend(pr, &c, 2.0 * 2999, &r, &fs);
+    sa_predictor_destroy(pr);
+    return fs.trend_per_hour;
+}
+
+static double ramp(int i, unsigned *x)
+{
+    (void)x; /* a rising hourly wave: only the seasonal forecasters follow it */
+    return 5.0 + 0.001 * i + sin(2.0 * M_PI * i / 1800.0);
+}
+
+static double flat_noise(int i, unsigned *x)
+{
+    (void)i;
+    *x = *x * 1103515245u + 12345u;
+    return 5.0 + (double)((*x >> 16) % 1000) / 1000.0 - 0.5;
+}
+
+static void trend_is_the_hours_slope(void **st)
+{
+    (void)st;
+    SA_ASSERT_NEAR(trend_after(ramp), 1.8, 0.01);
+    assert_true(fabs(trend_after(flat_noise)) < 0.5);
+}
+
 /* A horizon longer than the samples whose errors are tracked (a 1-s
  * interval with a 60-s start-up is 61 samples, PR_HMAX is 16) is still
  * seen whole: the rise 31 samples ahead is prepared for. Fails when the
@@ -773,6 +818,7 @@ int main(void)
         cmocka_unit_test(down_tolerance_holds_small_savings),
         cmocka_unit_test(prescales_before_a_seasonal_rise),
         cmocka_unit_test(horizon_beyond_tracked_samples),
+        cmocka_unit_test(trend_is_the_hours_slope),
         cmocka_unit_test(far_errors_rebuilt_on_switch),
         cmocka_unit_test(headroom_grows_with_errors),
         cmocka_unit_test(level_from_tail_and_miss_cost),

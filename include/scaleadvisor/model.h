@@ -200,7 +200,7 @@ typedef struct {
     double peak;           /* highest point forecast over the horizon */
     double peak_upper;     /* highest upper band value over the horizon */
     double trough;         /* lowest point forecast */
-    double trend_per_hour; /* slope of the point forecast */
+    double trend_per_hour; /* slope of the point forecast over the next hour */
     double accuracy;       /* 1 - WAPE of recent one-step forecasts, [0,1]; NaN = unknown */
 } sa_forecast_summary;
 

@@ -116,8 +116,18 @@ static void fill_summary(const sa_predictor *p, const pr_horizon *hz, sa_forecas
     fs->peak = in_unit(p, hz->n_fc ? hz->peak_mean : known);
     fs->peak_upper = in_unit(p, hz->n_fc ? hz->peak_upper : known);
     fs->trough = in_unit(p, hz->trough);
-    double f1 = pr_forecast(p, p->chosen, 1);
-    fs->trend_per_hour = in_unit(p, (f1 - p->y[p->ny - 1]) * 3600.0 / p->p.sample_s);
+    /* the slope of the point forecast over the next hour (at least two
+     * samples, within a season and what Holt-Winters keeps): one sample's
+     * step times 3600 s would turn noise at a short interval into
+     * thousands of % an hour */
+    double hour = round(3600.0 / p->p.sample_s);
+    size_t h2 = hour < 2.0 ? 2 : hour > 1e6 ? 1000000 : (size_t)hour;
+    if (p->p.period >= 2 && h2 > p->p.period)
+        h2 = p->p.period;
+    if (p->chosen == PR_HW && h2 > PR_HW_STEPS)
+        h2 = PR_HW_STEPS;
+    double f1 = pr_forecast(p, p->chosen, 1), f2 = pr_forecast(p, p->chosen, h2);
+    fs->trend_per_hour = in_unit(p, (f2 - f1) * 3600.0 / ((double)(h2 - 1) * p->p.sample_s));
     fs->accuracy = p->accuracy;
 }
 
