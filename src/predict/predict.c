@@ -95,6 +95,16 @@ void sa_predictor_destroy(sa_predictor *p)
     free(p);
 }
 
+/* An empty ring of cap errors; 0 when out of memory (freed with the
+ * predictor either way). */
+static int errs_alloc(pr_errs *r, size_t cap)
+{
+    r->cap = cap;
+    r->err = malloc(cap * sizeof *r->err);
+    r->fc = malloc(cap * sizeof *r->fc);
+    return r->err && r->fc;
+}
+
 sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_errbuf *eb)
 {
     sa_predictor *p = NULL;
@@ -136,22 +146,20 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
         e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
         goto out;
     }
-    for (int c = 0; c <= PR_NCAND; c++)
-        for (size_t h = 0; h < p->hmax; h++) {
-            /* c = PR_NCAND: the far rings of the chosen forecaster */
-            if (c < PR_NCAND && h > 0 && (c != PR_HW || fit == 0))
-                continue;
-            if (c == PR_NCAND && h == 0)
-                continue;
-            pr_errs *r = c < PR_NCAND ? &p->errs[c][h] : &p->far[h];
-            r->cap = p->window;
-            r->err = malloc(r->cap * sizeof *r->err);
-            r->fc = malloc(r->cap * sizeof *r->fc);
-            if (!r->err || !r->fc) {
-                e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
-                goto out;
-            }
+    /* every candidate's next-sample errors; the farther ones for the
+     * chosen candidate (far) and for Holt-Winters when it runs */
+    for (size_t h = 0; h < p->hmax; h++) {
+        int ok = 1;
+        for (int c = 0; c < PR_NCAND; c++)
+            if (h == 0 || (c == PR_HW && fit > 0))
+                ok &= errs_alloc(&p->errs[c][h], p->window);
+        if (h > 0)
+            ok &= errs_alloc(&p->far[h], p->window);
+        if (!ok) {
+            e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
+            goto out;
         }
+    }
     sa_hpa_state_init(&p->hpa);
     *out = p;
     p = NULL;
