@@ -359,6 +359,102 @@ static void test_evaluate_now_through_loop(void **state)
     fx_free(f);
 }
 
+/* A source that leaves shop/web out while hide_web is set (deleted or
+ * unlabelled): the simulator's collect, filtered. */
+static sa_err (*sim_collect)(sa_src *, int64_t, sa_context **, size_t *, sa_errbuf *);
+static int hide_web;
+
+static sa_err collect_hiding(sa_src *src, int64_t now, sa_context **out, size_t *n, sa_errbuf *eb)
+{
+    sa_err e = sim_collect(src, now, out, n, eb);
+    for (size_t i = 0; e == SA_OK && hide_web && i < *n; i++)
+        if (strcmp((*out)[i].namespace_, "shop") == 0 && strcmp((*out)[i].name, "web") == 0) {
+            sa_context_release(&(*out)[i]);
+            (*out)[i] = (*out)[--*n];
+            break;
+        }
+    return e;
+}
+
+static bool web_gauges(fx *f)
+{
+    sa_http_backend be;
+    sa_buf b;
+    sa_buf_init(&b, SA_CAP_JSON_OUT);
+    sa_service_backend(f->svc, &be);
+    assert_int_equal(be.metrics(be.ctx, &b), SA_OK);
+    /* the other deployments' gauges are always there */
+    assert_non_null(strstr(b.data, "scaleadvisor_current_replicas{namespace=\"shop\",deployment="
+                                   "\"checkout\"}"));
+    bool rec = strstr(b.data, "scaleadvisor_recommended_replicas{namespace=\"shop\","
+                              "deployment=\"web\"}") != NULL;
+    bool cur = strstr(b.data, "scaleadvisor_current_replicas{namespace=\"shop\","
+                              "deployment=\"web\"}") != NULL;
+    assert_int_equal(rec, cur);
+    sa_buf_release(&b);
+    return rec;
+}
+
+/* A deployment the source stops reporting: its gauges go at the next
+ * cycle, it leaves the recommendations, evaluate-now answers 404, its
+ * state is released after an hour; when it comes back it resumes from the
+ * store and its gauges return. */
+static void test_gone_deployment_forgotten(void **state)
+{
+    (void)state;
+    fx *f = fx_new(true);
+    sa_http_backend be;
+    sa_buf b;
+    sa_buf_init(&b, SA_CAP_JSON_OUT);
+    sa_service_backend(f->svc, &be);
+    sim_collect = f->src->collect;
+    f->src->collect = collect_hiding;
+    hide_web = 0;
+    cycle(f, T0);
+    cycle(f, T0 + 15);
+    assert_true(web_gauges(f));
+    assert_int_equal(sa_service_deployments(f->svc), 4);
+
+    hide_web = 1;
+    cycle(f, T0 + 30);
+    assert_false(web_gauges(f));
+    assert_int_equal(sa_service_deployments(f->svc), 4); /* kept for a while */
+    assert_int_equal(be.recommendations(be.ctx, NULL, NULL, &b), SA_OK);
+    assert_null(strstr(b.data, "\"deployment\":\"web\""));
+    assert_non_null(strstr(b.data, "\"deployment\":\"checkout\""));
+    cycle(f, T0 + 15 + 3600); /* gone an hour: state released */
+    assert_int_equal(sa_service_deployments(f->svc), 3);
+    assert_false(web_gauges(f));
+
+    hide_web = 0;
+    cycle(f, T0 + 30 + 3600);
+    assert_int_equal(sa_service_deployments(f->svc), 4);
+    assert_true(web_gauges(f));
+    sa_buf_reset(&b);
+    assert_int_equal(be.recommendations(be.ctx, "shop", "web", &b), SA_OK);
+    assert_non_null(strstr(b.data, "\"deployment\":\"web\""));
+
+    sa_buf_release(&b);
+    f->src->collect = sim_collect;
+    fx_free(f);
+
+    /* evaluate-now (a cycle at the wall clock) of one gone this moment:
+     * 404, not its last answer */
+    f = fx_new(true);
+    sim_collect = f->src->collect;
+    f->src->collect = collect_hiding;
+    hide_web = 0;
+    cycle(f, (int64_t)sa_now()); /* most likely the second of the one below */
+    hide_web = 1;
+    eval_call gone = {.ns = "shop", .name = "web"};
+    run_eval(f, &gone);
+    assert_int_equal(gone.e, SA_ERR_NOTFOUND);
+    assert_non_null(strstr(gone.eb.msg, "shop/web is no longer watched"));
+    sa_buf_release(&gone.out);
+    f->src->collect = sim_collect;
+    fx_free(f);
+}
+
 typedef struct {
     fx *f;
     int64_t now;
@@ -435,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_apply_drives_cluster_and_audits),
         cmocka_unit_test(test_restart_resumes_without_duplicates),
         cmocka_unit_test(test_evaluate_now_through_loop),
+        cmocka_unit_test(test_gone_deployment_forgotten),
         cmocka_unit_test(test_llm_step_parallel_and_api_not_stalled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

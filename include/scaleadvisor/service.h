@@ -71,4 +71,8 @@ void sa_service_backend(sa_service *s, sa_http_backend *be);
 /* Cycles completed since start. */
 int64_t sa_service_cycles(const sa_service *s);
 
+/* Deployments whose state is held in memory: those collected lately and
+ * those gone for less than an hour. */
+size_t sa_service_deployments(const sa_service *s);
+
 #endif

@@ -63,7 +63,7 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
     return SA_OK;
 }
 
-void svc_metrics_cycle(sa_service *s, const svc_dep *d, const sa_result *r)
+void svc_metrics_cycle(sa_service *s, svc_dep *d, const sa_result *r)
 {
     const char *sv[] = {sa_source_name(r->decision.source),
                         sa_verdict_name(r->decision.validation.verdict)};
@@ -76,6 +76,15 @@ void svc_metrics_cycle(sa_service *s, const svc_dep *d, const sa_result *r)
     svc_mcheck(sa_metrics_set(s->m_current, dep, r->current_replicas));
     svc_mcheck(sa_metrics_inc(s->m_actuations, act, 1));
     svc_mcheck(sa_metrics_set(s->m_ready, NULL, 1));
+    d->gauges_set = true;
+}
+
+void svc_metrics_forget(sa_service *s, svc_dep *d)
+{
+    const char *dep[] = {d->ns, d->name};
+    svc_mcheck(sa_metrics_forget(s->m_recommended, dep));
+    svc_mcheck(sa_metrics_forget(s->m_current, dep));
+    d->gauges_set = false;
 }
 
 static sa_err be_recommendations(void *ctx, const char *ns, const char *name, sa_buf *out)

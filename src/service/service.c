@@ -25,6 +25,11 @@
 
 /* Retention runs every this many cycles (and on the first). */
 #define SVC_RETAIN_EVERY 40
+/* A deployment no longer collected keeps its in-memory state this long (a
+ * brief absence keeps its stabilisation and decision memory); then the
+ * state is released and a return resumes from the store, as after a
+ * restart. Bounds memory where deployments come and go. */
+#define SVC_GONE_KEEP_S 3600
 
 sa_err sa_service_create(const sa_service_deps *d, sa_service **out, sa_errbuf *eb)
 {
@@ -63,16 +68,20 @@ void sa_service_stop(sa_service *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+static void dep_release(svc_dep *d)
+{
+    free(d->hist);
+    free(d->last_json);
+    svc_eval_destroy(d->ev);
+}
+
 void sa_service_destroy(sa_service *s)
 {
     if (!s)
         return;
     sa_service_stop(s);
-    for (size_t i = 0; i < s->n_deps; i++) {
-        free(s->deps[i].hist);
-        free(s->deps[i].last_json);
-        svc_eval_destroy(s->deps[i].ev);
-    }
+    for (size_t i = 0; i < s->n_deps; i++)
+        dep_release(&s->deps[i]);
     free(s->deps);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
@@ -322,6 +331,10 @@ static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, sa
             e = dep_add(s, &v[i], now, &d, eb);
         else
             e = sa_store_upsert_deployment(s->d.store, &v[i], now, &d->dep_id, eb);
+        if (e == SA_OK) {
+            d->seen_at = now;
+            d->seen_cycle = s->cycles;
+        }
         if (e == SA_OK)
             e = ingest(s, d, &v[i], eb);
         if (e != SA_OK)
@@ -352,6 +365,36 @@ static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, sa
         sa_context_release(&jobs[i].ctx);
     free(jobs);
     return e;
+}
+
+/* After committing cycle number s->cycles at `now`: the deployments it
+ * did not collect lose their gauges at once (a scrape must not show the
+ * replicas of one that is gone) and their in-memory state after
+ * SVC_GONE_KEEP_S. */
+static void forget_gone(sa_service *s, int64_t now)
+{
+    for (size_t i = 0; i < s->n_deps;) {
+        svc_dep *d = &s->deps[i];
+        if (d->seen_cycle == s->cycles) {
+            i++;
+            continue;
+        }
+        if (d->gauges_set)
+            svc_metrics_forget(s, d);
+        if (now - d->seen_at < SVC_GONE_KEEP_S) {
+            i++;
+            continue;
+        }
+        sa_log(SA_LOG_INFO, "deployment gone: its state is released", "namespace=%s deployment=%s",
+               d->ns, d->name);
+        dep_release(d);
+        s->deps[i] = s->deps[--s->n_deps];
+    }
+}
+
+size_t sa_service_deployments(const sa_service *s)
+{
+    return s->n_deps;
 }
 
 sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
@@ -391,6 +434,7 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
     }
     pthread_mutex_unlock(&s->mu);
     if (e == SA_OK) {
+        forget_gone(s, now);
         s->cycles++;
         svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 1));
         sa_log(SA_LOG_INFO, "cycle done", "deployments=%zu ms=%.1f deleted_samples=%lld", n, ms,
@@ -419,7 +463,7 @@ void sa_service_serve_requests(sa_service *s)
         if (!d)
             e = sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is not watched", r->ns, r->name);
         else if ((e = sa_service_cycle(s, (int64_t)sa_now(), &r->eb)) == SA_OK)
-            e = (d = dep_find(s, r->ns, r->name)) && d->last_json
+            e = (d = dep_find(s, r->ns, r->name)) && d->seen_cycle == s->cycles - 1 && d->last_json
                     ? sa_buf_puts(&r->out, d->last_json)
                     : sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is no longer watched",
                               r->ns, r->name);

@@ -29,7 +29,9 @@ typedef struct {
     char ns[SA_NAME_MAX];
     char name[SA_NAME_MAX];
     int64_t dep_id;
-    bool seen_this_cycle;
+    int64_t seen_at;    /* time of the last cycle that collected it */
+    int64_t seen_cycle; /* and its number (sa_service.cycles then) */
+    bool gauges_set;    /* its per-deployment gauges are exported */
     /* history ring, oldest first once unrolled */
     sa_sample *hist;
     size_t hist_head, hist_n;
@@ -91,6 +93,8 @@ void svc_eval_note_scale(struct svc_eval *ev, int64_t now, int from, int to);
 /* A metric update failing (cardinality cap) is logged, never fatal. */
 void svc_mcheck(sa_err e);
 SA_MUST_CHECK sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb);
-void svc_metrics_cycle(sa_service *s, const svc_dep *d, const sa_result *r);
+void svc_metrics_cycle(sa_service *s, svc_dep *d, const sa_result *r);
+/* Drop a deployment's gauges (it is no longer collected). */
+void svc_metrics_forget(sa_service *s, svc_dep *d);
 
 #endif
