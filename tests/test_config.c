@@ -39,6 +39,7 @@ static void defaults_match_interface(void **st)
     sa_predict_params_init(&pp);
     SA_ASSERT_NEAR(c.miss_cost_rh, pp.miss_cost_rh, 1e-12);
     SA_ASSERT_NEAR(c.min_accuracy, pp.min_accuracy, 1e-12);
+    assert_int_equal(c.startup_s, 60);
 }
 
 static void bad_values_are_named(void **st)
@@ -55,6 +56,8 @@ static void bad_values_are_named(void **st)
         {"GROQ_BASE_URL", "ftp://example"},   {"LLM_RESPONSE_FORMAT", "xml"},
         {"SCALEADVISOR_MISS_COST_RH", "-1"},  {"SCALEADVISOR_MISS_COST_RH", "dear"},
         {"SCALEADVISOR_MIN_ACCURACY", "1.5"}, {"SCALEADVISOR_MIN_ACCURACY", "high"},
+        {"SCALEADVISOR_STARTUP_S", "-1"},     {"SCALEADVISOR_STARTUP_S", "3601"},
+        {"SCALEADVISOR_STARTUP_S", "1.5"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sa_config c;

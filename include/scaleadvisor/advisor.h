@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scaleadvisor/config.h"
 #include "scaleadvisor/decide.h"
 #include "scaleadvisor/err.h"
 #include "scaleadvisor/llm.h"
@@ -51,6 +52,11 @@ SA_MUST_CHECK sa_err sa_advisor_state_init(sa_advisor_state *s, const sa_predict
                                            double rps_per_replica, sa_errbuf *eb);
 /* Free the predictor; s is re-initialised without one. NULL is harmless. */
 void sa_advisor_state_release(sa_advisor_state *s);
+
+/* The predictor parameters the configuration sets (the service and
+ * `advise` alike): sa_predict_params_init, then the violation price, the
+ * trust threshold and the start-up time. */
+void sa_advisor_predict_params(const sa_config *cfg, sa_predict_params *pp);
 
 typedef struct {
     const sa_context *ctx; /* borrowed; validated (codec or source) */

@@ -47,6 +47,7 @@ typedef struct {
     char preset[16];         /* default preset for deployments */
     double miss_cost_rh;     /* predictor's price of a violation minute, replica-hours */
     double min_accuracy;     /* predictor: reactive fallback below this 1 - WAPE */
+    int64_t startup_s;       /* predictor: a new replica is ready after this, s */
     char web_dir[SA_CFG_STR_MAX];
     char log_level[16];
 

@@ -37,6 +37,14 @@ void sa_advisor_state_release(sa_advisor_state *s)
     s->last_replicas = -1;
 }
 
+void sa_advisor_predict_params(const sa_config *cfg, sa_predict_params *pp)
+{
+    sa_predict_params_init(pp);
+    pp->miss_cost_rh = cfg->miss_cost_rh;
+    pp->min_accuracy = cfg->min_accuracy;
+    pp->startup_s = (double)cfg->startup_s;
+}
+
 /* Demand of one history sample in replica units; NaN when unknown. */
 static double sample_demand(const sa_sample *h, double rps_per_replica)
 {

@@ -82,9 +82,7 @@ static int parse_args(int argc, char **argv, advise_opts *o)
 /* Predictor parameters for a one-off context: the history's own spacing. */
 static void predict_params(const sa_context *ctx, const sa_config *cfg, sa_predict_params *pp)
 {
-    sa_predict_params_init(pp);
-    pp->miss_cost_rh = cfg->miss_cost_rh;
-    pp->min_accuracy = cfg->min_accuracy;
+    sa_advisor_predict_params(cfg, pp);
     if (ctx->n_history >= 2) {
         double dt = (double)(ctx->history[1].timestamp - ctx->history[0].timestamp);
         if (dt > 0) {

@@ -72,6 +72,9 @@ static const cfg_entry table[] = {
     {"SCALEADVISOR_MIN_ACCURACY", T_DOUBLE, "0", 0, 1, NULL, 0, F(min_accuracy),
      "predictor: below this 1 - WAPE of its recent forecasts it falls back to the "
      "reactive rule and says so (0 = only while unproven)"},
+    {"SCALEADVISOR_STARTUP_S", T_INT, "60", 0, 3600, NULL, 0, F(startup_s),
+     "predictor: seconds a new replica takes to become ready; it sizes for the load "
+     "until then plus one interval (the simulator's replicas take 45)"},
     {"SCALEADVISOR_PRESET", T_ENUM, "balanced", 0, 0, "balanced|conservative|aggressive", 0,
      F(preset), "default constraint preset for deployments without an annotation"},
     {"SCALEADVISOR_WEB_DIR", T_STR, "./web", 0, 0, NULL, 0, F(web_dir),

@@ -16,11 +16,6 @@
 #include "svc_int.h"
 #include "scaleadvisor/banned.h"
 
-/* Start-up time assumed for a new replica, s: the simulator's, or a
- * typical container start elsewhere. */
-#define SVC_STARTUP_S_SIM 45.0
-#define SVC_STARTUP_S_REAL 60.0
-
 struct svc_eval {
     sa_advisor_state st;
 };
@@ -41,16 +36,18 @@ sa_err svc_eval_create(sa_service *s, const sa_context *ctx, struct svc_eval **o
     *out = NULL;
     if (!ev)
         return SA_ERR_NOMEM;
-    sa_predict_params_init(&p);
+    sa_advisor_predict_params(cfg, &p);
     p.sample_s = (double)cfg->interval_s;
     p.interval_s = (double)cfg->interval_s;
-    p.startup_s = cfg->source == SA_SRC_SIMULATOR ? SVC_STARTUP_S_SIM : SVC_STARTUP_S_REAL;
+    if (cfg->source == SA_SRC_SIMULATOR) { /* its replicas' own start-up */
+        sa_sim_options so;
+        sa_sim_options_init(&so);
+        p.startup_s = (double)so.startup_s;
+    }
     p.period = day_samples(cfg);
     p.min_replicas = ctx->min_replicas;
     p.max_replicas = ctx->max_replicas;
     p.target_utilization = ctx->target_cpu_percent / 100.0;
-    p.miss_cost_rh = cfg->miss_cost_rh;
-    p.min_accuracy = cfg->min_accuracy;
     p.unit_per_replica = 100.0;
     sa_strlcpy(p.unit, "% CPU", sizeof p.unit);
     sa_strlcpy(p.metric, "cpu_percent", sizeof p.metric);

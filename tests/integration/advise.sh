@@ -35,6 +35,26 @@ grep -q '"error":"connection: ' out.json || fail "unreachable LLM: error not nam
 grep -q '"decision":{"source":"rule"' out.json || fail "unreachable LLM: no rule decision"
 if grep -q INTEGRATION_SECRET out.json err.txt; then fail "the key leaked"; fi
 
+# the predictor's start-up time is a setting (default 60 s), and a bad one
+# is exit 2 naming it
+cat > hist.json <<'JSON'
+{"deployment": {"name": "web", "namespace": "shop",
+                "current_replicas": 3, "min_replicas": 2, "max_replicas": 10},
+ "metrics": {"cpu_percent": 90.0, "memory_percent": 41.5, "ready_pods": 3},
+ "history": [{"timestamp": 1763805480, "cpu_percent": 80.0, "memory_percent": 40.0, "replicas": 3},
+             {"timestamp": 1763805540, "cpu_percent": 85.0, "memory_percent": 40.0, "replicas": 3}]}
+JSON
+run "$SA_BIN" advise --context hist.json --now 1763805600 > out.json 2> err.txt || fail "history: exit $?"
+grep -q '"horizon 120 s (start-up 60 s + interval 60 s)"' out.json || fail "default start-up not 60 s"
+run SCALEADVISOR_STARTUP_S=300 "$SA_BIN" advise --context hist.json --now 1763805600 > out.json \
+    2> err.txt || fail "start-up 300: exit $?"
+grep -q '"horizon 360 s (start-up 300 s + interval 60 s)"' out.json || fail "start-up 300 s not used"
+if run SCALEADVISOR_STARTUP_S=soon "$SA_BIN" advise --context hist.json > out.json 2> err.txt; then
+    fail "bad start-up accepted"
+else
+    [ $? -eq 2 ] && grep -q SCALEADVISOR_STARTUP_S err.txt || fail "bad start-up: not exit 2 naming it"
+fi
+
 # a broken prompts dir does not stop the rules
 env -i PATH="$PATH" GROQ_API_KEY=gsk_X SCALEADVISOR_PROMPTS_DIR=/nonexistent \
     "$SA_BIN" advise --context ctx.json > out.json 2> err.txt || fail "bad prompts: exit $?"
