@@ -56,6 +56,7 @@ static void parses_interface_example(void **st)
     assert_int_equal(c.hpa_desired_replicas, 8);
     SA_ASSERT_NEAR(c.target_cpu_percent, 70.0, 0);
     assert_int_equal(c.preset, SA_PRESET_BALANCED);
+    assert_true(isnan(c.startup_s)); /* not given: the configured one */
     assert_string_equal(c.degraded, "");
     assert_string_equal(eb.msg, "");
     sa_context_release(&c);
@@ -69,7 +70,7 @@ static void defaults_and_extras(void **st)
     sa_errbuf eb = {0};
     const char *t =
         "{\"deployment\":{\"name\":\"api.v2\",\"current_replicas\":0,\"min_replicas\":12,"
-        "\"preset\":\"aggressive\"},"
+        "\"preset\":\"aggressive\",\"startup_seconds\":180},"
         "\"metrics\":{\"cpu_percent\":null,\"request_rate\":12.5,"
         "\"observed_at\":\"2026-11-22T10:00:00Z\",\"ready_pods\":null},"
         "\"hpa\":{\"target_cpu_percent\":55},\"degraded\":\"prometheus: timeout\","
@@ -79,6 +80,7 @@ static void defaults_and_extras(void **st)
     assert_int_equal(c.min_replicas, 12);
     assert_int_equal(c.max_replicas, 12); /* default 10 raised to min */
     assert_int_equal(c.preset, SA_PRESET_AGGRESSIVE);
+    SA_ASSERT_NEAR(c.startup_s, 180.0, 0);
     assert_true(isnan(c.cpu_percent));
     SA_ASSERT_NEAR(c.request_rate, 12.5, 0);
     assert_int_equal(c.ready_pods, -1);
@@ -140,6 +142,10 @@ static const bad_case bad_cases[] = {
      SA_ERR_SCHEMA, "deployment.target_cpu_percent"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"preset\":\"yolo\"}}", SA_ERR_SCHEMA,
      "deployment.preset: must be"},
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"startup_seconds\":3601}}",
+     SA_ERR_SCHEMA, "deployment.startup_seconds: must be between 0 and 3600 (got 3601)"},
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"startup_seconds\":\"1m\"}}",
+     SA_ERR_SCHEMA, "deployment.startup_seconds: must be a number"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":[]}", SA_ERR_SCHEMA,
      "metrics: must be an object"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"metrics\":{\"cpu_percent\":-1}}",
@@ -276,6 +282,7 @@ static void context_round_trip(void **st)
     assert_int_equal(parse(example, &a, &eb), SA_OK);
     a.observed_at = 1700000120;
     a.request_rate = 33.25;
+    a.startup_s = 90.0;
     snprintf(a.degraded, sizeof a.degraded, "stale \"metrics\"");
     sa_buf out;
     sa_buf_init(&out, SA_CAP_JSON_OUT);
@@ -286,6 +293,7 @@ static void context_round_trip(void **st)
     assert_int_equal(a.current_replicas, b2.current_replicas);
     assert_int_equal(a.min_replicas, b2.min_replicas);
     assert_int_equal(a.max_replicas, b2.max_replicas);
+    SA_ASSERT_NEAR(a.startup_s, b2.startup_s, 0);
     SA_ASSERT_NEAR(a.cpu_percent, b2.cpu_percent, 0);
     SA_ASSERT_NEAR(a.request_rate, b2.request_rate, 0);
     assert_int_equal(a.ready_pods, b2.ready_pods);

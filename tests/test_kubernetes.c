@@ -177,8 +177,23 @@ static void test_parse_objects(void **st)
     assert_int_equal(d[0].n_containers, 2);
     SA_ASSERT_NEAR(d[0].containers[0].cpu_request, 0.25, 1e-12);
     assert_true(isnan(d[0].containers[1].cpu_request));
-    assert_true(d[0].has_max && !d[0].has_min && d[0].has_preset);
+    assert_true(d[0].has_max && !d[0].has_min && d[0].has_preset && d[0].has_startup);
+    assert_int_equal(d[0].ann_startup, 180);
+    assert_false(d[1].has_startup);
     assert_int_equal(d[1].ready_replicas, 3);
+    free(d);
+    /* a start-up that is not whole seconds is named, not used */
+    char *two_min = strdup(f.deploys);
+    assert_non_null(two_min);
+    char *at = strstr(two_min, "\"180\"");
+    assert_non_null(at);
+    memcpy(at, "\"2m\" ", 5);
+    assert_int_equal(sa_k8s_parse_deployments(two_min, &d, &n, &eb), SA_OK);
+    free(two_min);
+    assert_false(d[0].has_startup);
+    assert_string_equal(
+        d[0].ann_error,
+        "annotation scaleadvisor.io/startup-seconds: '2m' is not an integer in 0..3600 (seconds)");
     free(d);
 
     sa_k8s_hpa *h = NULL;
@@ -227,6 +242,8 @@ static void test_collect_contexts(void **st)
     assert_int_equal(w->min_replicas, 1);
     assert_int_equal(w->max_replicas, 12);
     assert_int_equal(w->preset, SA_PRESET_AGGRESSIVE);
+    SA_ASSERT_NEAR(w->startup_s, 180, 0);
+    assert_true(isnan(v[1].startup_s)); /* no annotation: the configured one */
     SA_ASSERT_NEAR(w->target_cpu_percent, 70, 0);
     SA_ASSERT_NEAR(w->cpu_percent, 100.0, 1e-9);   /* 750m used / 750m requested; sidecar ignored */
     SA_ASSERT_NEAR(w->memory_percent, 50.0, 1e-9); /* 192Mi / 384Mi */

@@ -35,7 +35,8 @@ static void test_config_defaults_and_overrides(void **st)
     const char *j = "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"sum(rate(http_requests_"
                     "total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
                     "\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\",\"min_replicas\":2,"
-                    "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\"},"
+                    "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\","
+                    "\"startup_seconds\":240},"
                     "{\"name\":\"api\",\"queries\":{\"memory_percent\":\"\"}}]}";
     assert_int_equal(sa_prom_config_parse(j, 30, SA_PRESET_CONSERVATIVE, &c, &eb), SA_OK);
     assert_int_equal(c.n, 2);
@@ -47,6 +48,8 @@ static void test_config_defaults_and_overrides(void **st)
     assert_int_equal(c.deps[0].max_replicas, 12);
     SA_ASSERT_NEAR(c.deps[0].target_cpu_percent, 60, 1e-9);
     assert_int_equal(c.deps[0].preset, SA_PRESET_AGGRESSIVE);
+    SA_ASSERT_NEAR(c.deps[0].startup_s, 240, 0);
+    assert_true(isnan(c.deps[1].startup_s)); /* SCALEADVISOR_STARTUP_S */
     assert_non_null(strstr(c.deps[0].queries[SA_PQ_CPU], "container_cpu_usage_seconds_total"));
     assert_non_null(strstr(c.deps[0].queries[SA_PQ_REPLICAS], "kube_deployment_spec_replicas"));
     assert_non_null(strstr(c.deps[0].queries[SA_PQ_RATE], "http_requests_total"));
@@ -82,6 +85,8 @@ static void test_config_errors(void **st)
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_cpu_percent\":0}]}",
                "target_cpu_percent");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"preset\":\"wild\"}]}", "preset");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"startup_seconds\":3601}]}",
+               "deployments[0].startup_seconds: must be an integer in 0..3600");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu\":\"x\"}}]}", "unknown query");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu_percent\":\"\"}}]}",
                "cannot be empty");

@@ -90,6 +90,7 @@ typedef struct {
     int max_replicas;          /* >= min_replicas */
     double target_cpu_percent; /* utilisation target, (0, 100]; default 70 */
     sa_preset preset;
+    double startup_s; /* a new replica is ready after this, s; NaN = configured */
 
     /* metrics now; NaN when unknown */
     double cpu_percent;

@@ -118,7 +118,8 @@ void sa_predictor_observe(sa_predictor *p, double t, double demand);
 size_t sa_predictor_count(const sa_predictor *p);
 
 /* Recommend for the deployment of ctx (borrowed; reads current_replicas,
- * ready_pods, min_replicas, max_replicas) at time now (epoch s, not
+ * ready_pods, min_replicas, max_replicas, and startup_s: when set it is
+ * used instead of the params' start-up time) at time now (epoch s, not
  * before the last observed sample). Fills out with a full recommendation
  * (present, action, target within [min, max], confidence, reasoning such
  * as "forecast peak 410 req/s in 3 min, 95 % band up to 470; 7 replicas",

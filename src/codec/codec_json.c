@@ -170,6 +170,7 @@ sa_err sa_codec_context_json(const sa_context *c, sa_buf *out)
     PUT(key_int(out, "max_replicas", c->max_replicas, false, true));
     PUT(key_num(out, "target_cpu_percent", c->target_cpu_percent, true));
     PUT(key_str(out, "preset", sa_preset_name(c->preset), false, true));
+    PUT(key_num(out, "startup_seconds", c->startup_s, true));
     PUT(sa_buf_puts(out, "},\"metrics\":{"));
     PUT(key_num(out, "cpu_percent", c->cpu_percent, false));
     PUT(key_num(out, "memory_percent", c->memory_percent, true));

@@ -164,6 +164,8 @@ static sa_err parse_deployment(const cJSON *root, sa_context *c, sa_errbuf *eb)
     if (e == SA_OK)
         e = num_field(d, &w, "target_cpu_percent", false, false, 1e-9, 100.0,
                       &c->target_cpu_percent);
+    if (e == SA_OK)
+        e = num_field(d, &w, "startup_seconds", false, true, 0.0, 3600.0, &c->startup_s);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(d, "preset");
     if (e == SA_OK && p &&
         (!cJSON_IsString(p) || sa_preset_parse(p->valuestring, &c->preset) != SA_OK))

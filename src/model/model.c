@@ -66,6 +66,7 @@ void sa_context_init(sa_context *c)
     c->max_replicas = 10;
     c->target_cpu_percent = 70.0;
     c->preset = SA_PRESET_BALANCED;
+    c->startup_s = NAN;
     c->cpu_percent = NAN;
     c->memory_percent = NAN;
     c->request_rate = NAN;

@@ -142,6 +142,7 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->accuracy = NAN;
     p->level = prm->risk;
     p->far_c = -1;
+    p->startup_cfg = prm->startup_s;
     if (!p->y || !p->real || !p->scratch || !p->covered) {
         e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
         goto out;

@@ -62,9 +62,10 @@ typedef struct {
 typedef enum { PR_ABS = 0, PR_SQRT, PR_REL, PR_NMODES } pr_mode;
 
 struct sa_predictor {
-    sa_predict_params p;
-    size_t window; /* error window, samples (about a day) */
-    size_t hmax;   /* horizons in use */
+    sa_predict_params p; /* p.startup_s: the deployment's own when it has one */
+    double startup_cfg;  /* the start-up time it was created with */
+    size_t window;       /* error window, samples (about a day) */
+    size_t hmax;         /* horizons in use */
 
     /* history: y[0..ny-1], oldest first, real[k] = observed, not filled;
      * trimmed to `keep` from time to time: what any forecaster looks back

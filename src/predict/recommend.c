@@ -224,6 +224,10 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
     sa_rec_init(out);
     if (fs)
         memset(fs, 0, sizeof *fs);
+    /* the deployment's own start-up time (an annotation) over the
+     * configured one; the miss duration of the level choice follows it */
+    p->p.startup_s =
+        isfinite(ctx->startup_s) && ctx->startup_s >= 0.0 ? ctx->startup_s : p->startup_cfg;
     if (p->ny == 0)
         return;
     int lo = ctx->min_replicas >= 1 ? ctx->min_replicas : p->p.min_replicas;

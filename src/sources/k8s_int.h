@@ -24,6 +24,7 @@
 #define SA_K8S_ANN_MAX "scaleadvisor.io/max-replicas"
 #define SA_K8S_ANN_TARGET "scaleadvisor.io/target-cpu-percent"
 #define SA_K8S_ANN_PRESET "scaleadvisor.io/preset"
+#define SA_K8S_ANN_STARTUP "scaleadvisor.io/startup-seconds"
 
 /* A resource quantity ("250m", "1.5", "128Mi", "1e3", "100n") as a plain
  * number in base units (cores, bytes). SA_ERR_INVALID when malformed. */
@@ -44,8 +45,8 @@ typedef struct {
     size_t n_containers;
     sa_k8s_container containers[SA_K8S_MAX_CONTAINERS];
     /* annotations: has_* false when absent; bad values named in ann_error */
-    bool has_min, has_max, has_target, has_preset;
-    int ann_min, ann_max;
+    bool has_min, has_max, has_target, has_preset, has_startup;
+    int ann_min, ann_max, ann_startup;
     double ann_target;
     sa_preset ann_preset;
     char ann_error[SA_STATUS_MAX]; /* "" = all annotations valid */

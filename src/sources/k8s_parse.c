@@ -195,6 +195,12 @@ static void parse_annotations(const cJSON *ann, sa_k8s_deployment *d)
         else
             ann_bad(d, SA_K8S_ANN_TARGET, v, "a number in (0, 100]");
     }
+    if ((v = str_or(ann, SA_K8S_ANN_STARTUP, NULL))) {
+        if (sa_parse_int(v, 0, 3600, &d->ann_startup) == SA_OK)
+            d->has_startup = true;
+        else
+            ann_bad(d, SA_K8S_ANN_STARTUP, v, "an integer in 0..3600 (seconds)");
+    }
     if ((v = str_or(ann, SA_K8S_ANN_PRESET, NULL))) {
         if (sa_preset_parse(v, &d->ann_preset) == SA_OK)
             d->has_preset = true;

@@ -131,7 +131,8 @@ static const sa_k8s_hpa *find_hpa(const sa_k8s_hpa *h, size_t n, const sa_k8s_de
     return NULL;
 }
 
-/* Bounds, target and preset: HPA (or defaults), then annotations. */
+/* Bounds, target and preset: HPA (or defaults), then annotations (and
+ * the start-up time, which only an annotation sets). */
 static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, const sa_k8s_hpa *h,
                            sa_context *c)
 {
@@ -163,6 +164,8 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
         c->target_cpu_percent = d->ann_target;
     if (d->has_preset)
         c->preset = d->ann_preset;
+    if (d->has_startup)
+        c->startup_s = d->ann_startup;
     if (d->ann_error[0])
         degrade(c, "%s", d->ann_error);
     if (c->min_replicas > c->max_replicas) {

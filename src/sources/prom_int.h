@@ -35,6 +35,7 @@ typedef struct {
     int min_replicas, max_replicas;
     double target_cpu_percent;
     sa_preset preset;
+    double startup_s; /* startup_seconds; NaN = SCALEADVISOR_STARTUP_S */
     /* templates after defaults and overrides; "" = not queried */
     char queries[SA_PQ_COUNT][SA_PROM_QUERY_MAX];
 } sa_prom_deployment;

@@ -135,9 +135,15 @@ static sa_err check_keys(const cJSON *o, const char *where, const char *const *k
 static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QUERY_MAX],
                                sa_preset preset, sa_prom_deployment *d, sa_errbuf *eb)
 {
-    static const char *const known[] = {
-        "name",    "namespace", "min_replicas", "max_replicas", "target_cpu_percent", "preset",
-        "queries", NULL};
+    static const char *const known[] = {"name",
+                                        "namespace",
+                                        "min_replicas",
+                                        "max_replicas",
+                                        "target_cpu_percent",
+                                        "preset",
+                                        "startup_seconds",
+                                        "queries",
+                                        NULL};
     char where[48];
     snprintf(where, sizeof where, "deployments[%zu].", i);
     sa_err e;
@@ -171,6 +177,10 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
                            where);
         d->target_cpu_percent = t->valuedouble;
     }
+    int64_t su = -1;
+    if ((e = get_int(o, "startup_seconds", where, 0, 3600, &su, eb)) != SA_OK)
+        return e;
+    d->startup_s = su >= 0 ? (double)su : NAN;
     d->preset = preset;
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "preset");
     if (p && (!cJSON_IsString(p) || sa_preset_parse(p->valuestring, &d->preset) != SA_OK))

@@ -203,6 +203,7 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     c->current_replicas = d->min_replicas;
     c->target_cpu_percent = d->target_cpu_percent;
     c->preset = d->preset;
+    c->startup_s = d->startup_s;
     if (p->down[0]) {
         snprintf(c->degraded, sizeof c->degraded, "%s", p->down);
         return;
