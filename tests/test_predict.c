@@ -783,6 +783,28 @@ static void far_errors_rebuilt_on_switch(void **st)
     sa_predictor_destroy(pr);
 }
 
+/* The history a deployment keeps is bounded however fine the sampling: at
+ * 1 s a week of samples (604,800) is not kept; the weekly candidates are
+ * left out and the daily ones stay. */
+static void history_bounded_at_fine_sampling(void **st)
+{
+    (void)st;
+    sa_predict_params p;
+    sa_predict_params_init(&p);
+    p.sample_s = p.interval_s = 1.0;
+    p.startup_s = 60.0;
+    p.period = 86400;
+    sa_predictor *pr = make(&p);
+    assert_true(pr->ycap < 2 * (86400 + PR_WINDOW_MAX + 100));
+    assert_true(pr->keep >= 86400 + PR_WINDOW_MAX); /* a day and the error window */
+    sa_predictor_destroy(pr);
+    p.sample_s = p.interval_s = 15.0; /* a week at 15 s is kept */
+    p.period = 5760;
+    pr = make(&p);
+    assert_true(pr->keep >= 7 * 5760 + PR_WINDOW_MAX);
+    sa_predictor_destroy(pr);
+}
+
 /* A forecaster that runs b high needs b less headroom for the same
  * capacity: shifting every forecast up by b (and so every error down by b)
  * leaves the capacity it would hold, and so its cost, unchanged, at the
@@ -845,6 +867,7 @@ int main(void)
         cmocka_unit_test(refit_on_drift),
         cmocka_unit_test(holt_winters_memory_bounded),
         cmocka_unit_test(error_window_capped_in_samples),
+        cmocka_unit_test(history_bounded_at_fine_sampling),
         cmocka_unit_test(bias_does_not_buy_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

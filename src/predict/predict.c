@@ -131,6 +131,8 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
         hs = 2.0;
     p->hmax = hs > (double)PR_HMAX ? PR_HMAX : hs < 1.0 ? 1 : (size_t)hs;
     size_t look = 7 * prm->period, fit = pr_hw_fit_len(prm);
+    if (look > PR_LOOK_MAX)
+        look = prm->period; /* no weekly candidates (PR_LOOK_MAX) */
     p->reach = (fit > look ? fit : look) + p->hmax + 4;
     p->keep = p->reach + p->window + 8; /* + 8: the weighted mean's look-back */
     p->ycap = 2 * p->keep + 16;

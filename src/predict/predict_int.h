@@ -19,6 +19,10 @@
 /* errors kept per forecaster and horizon: a day at the service's 15 s, a
  * week at 5 min */
 #define PR_WINDOW_MAX 5760
+/* History kept for the weekly forecasters, samples: a week at 15 s is
+ * 40,320; at 1 s it would be 604,800 (9.7 MB a deployment), so below about
+ * 6 s a sample the weekly candidates are left out. */
+#define PR_LOOK_MAX 100000
 
 typedef enum {
     PR_NAIVE = 0,
