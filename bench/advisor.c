@@ -15,6 +15,13 @@
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
+/* Bytes malloc has handed out: the arenas' and the large mmap()ed blocks. */
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
 int main(int argc, char **argv)
 {
     long n = 20000;
@@ -38,7 +45,7 @@ int main(int argc, char **argv)
     pp.period = period;
     sa_advisor_state s;
     sa_errbuf eb = {0};
-    size_t heap0 = mallinfo2().uordblks;
+    size_t heap0 = heap_in_use();
     if (sa_advisor_state_init(&s, getenv("BENCH_NO_PREDICT") ? NULL : &pp, 0, &eb) != SA_OK) {
         fprintf(stderr, "bench_advisor: %s\n", eb.msg);
         return 1;
@@ -66,7 +73,7 @@ int main(int argc, char **argv)
         ctx.current_replicas = r.decision.target_replicas; /* close the loop */
     }
     double ms = sa_mono_ms() - t0;
-    double state_kb = (double)(mallinfo2().uordblks - heap0) / 1024.0;
+    double state_kb = (double)(heap_in_use() - heap0) / 1024.0;
     printf("{\"predictor\": %s, \"evaluations\": %ld, \"interval_s\": %lld, \"seconds\": %.3f, "
            "\"us_per_evaluation\": %.2f, \"replica_changes\": %ld, \"state_heap_kb\": %.0f}\n",
            s.predictor ? "true" : "false", n, (long long)interval, ms / 1000.0,
