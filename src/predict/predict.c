@@ -329,7 +329,7 @@ static double errs_mean_scale(const pr_errs *r, pr_mode m)
     return r->n ? s / (double)r->n : 1.0;
 }
 
-const pr_errs *pr_errs_at(const sa_predictor *p, int c, size_t h)
+pr_errs *pr_errs_at(sa_predictor *p, int c, size_t h)
 {
     if (h == 0 || (c == PR_HW && p->errs[c][h].cap > 0))
         return &p->errs[c][h];
@@ -344,9 +344,7 @@ static void score_newest(sa_predictor *p)
     double actual = p->y[n];
     for (size_t h = 1; h <= p->hmax && h <= n; h++)
         for (int c = 0; c < PR_NCAND; c++) {
-            pr_errs *r = h == 1 || c == PR_HW ? &p->errs[c][h - 1]
-                         : c == p->far_c      ? &p->far[h - 1]
-                                              : NULL;
+            pr_errs *r = pr_errs_at(p, c, h - 1);
             double f;
             if (r && r->cap > 0 && !isnan(f = fc_at(p, c, n - h, h)))
                 errs_push(r, actual, f);

@@ -115,7 +115,7 @@ struct sa_predictor {
 
 /* The errors of candidate c at horizon h + 1 (h = 0 is the next sample);
  * NULL for a far horizon of a candidate whose far errors are not kept. */
-const pr_errs *pr_errs_at(const sa_predictor *p, int c, size_t h);
+pr_errs *pr_errs_at(sa_predictor *p, int c, size_t h);
 
 /* Forecast of candidate c for h samples after the newest (h >= 1), from
  * the history. Never negative. */

@@ -132,13 +132,16 @@ static void fill_summary(const sa_predictor *p, const pr_horizon *hz, sa_forecas
 }
 
 /* The headroom's quantile level in words: a level of 1 is the largest
- * error in the window (a short window makes 99.95 % that), not "100 %". */
-static void level_words(double level, char *buf, size_t n)
+ * error in the window (a short window makes 99.95 % that), not "100 %".
+ * Returns whether it is the largest. */
+static bool level_words(double level, char *buf, size_t n)
 {
-    if (level >= 1.0 - EPS)
+    bool largest = level >= 1.0 - EPS;
+    if (largest)
         snprintf(buf, n, "the largest");
     else
         snprintf(buf, n, "the %.4g %% quantile", level * 100.0);
+    return largest;
 }
 
 /* When the peak comes: seconds under two minutes, else minutes. */
@@ -154,7 +157,7 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                      int current, sa_rec *out)
 {
     char lvl[32];
-    level_words(p->level, lvl, sizeof lvl);
+    bool largest = level_words(p->level, lvl, sizeof lvl);
     if (!trusted) {
         if (isnan(p->accuracy))
             sa_rec_set_reasoning(out,
@@ -169,7 +172,7 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
     } else if (hz->n_fc > 0) {
         char when[32];
         when_words(hz->peak_in_s, when, sizeof when);
-        if (p->level >= 1.0 - EPS)
+        if (largest)
             sa_rec_set_reasoning(out,
                                  "forecast peak %.4g %s in %s, band up to %.4g (covers every "
                                  "recent error); %d replicas",
