@@ -111,13 +111,11 @@ static void ring_push(svc_dep *d, const sa_sample *x)
         d->hist_head = (d->hist_head + 1) % SVC_HISTORY_MAX;
 }
 
-/* Keep x when it is on or past the next slot of the sample grid. */
-static void keep_sample(sa_service *s, svc_dep *d, const sa_context *ctx, const sa_sample *x)
+/* Keep x, a sample on or past the next slot of the grid, in memory. */
+static void keep_sample(svc_dep *d, const sa_sample *x)
 {
     ring_push(d, x);
     d->last_ts = x->timestamp;
-    (void)s;
-    (void)ctx;
 }
 
 /* A deployment seen for the first time since start: save it and resume
@@ -154,7 +152,7 @@ static sa_err dep_add(sa_service *s, const sa_context *ctx, int64_t now, svc_dep
         return e;
     }
     for (size_t i = 0; i < n; i++)
-        keep_sample(s, d, ctx, &v[i]);
+        keep_sample(d, &v[i]);
     {
         /* cooldowns survive a restart: replay the newest actuation */
         sa_actuation a;
@@ -184,13 +182,13 @@ static sa_err ingest(sa_service *s, svc_dep *d, const sa_context *ctx, sa_errbuf
         if (x->timestamp < d->last_ts + step)
             continue;
         if ((e = sa_store_add_sample(s->d.store, d->dep_id, x, NULL, eb)) == SA_OK)
-            keep_sample(s, d, ctx, x);
+            keep_sample(d, x);
     }
     if (e == SA_OK && ctx->observed_at >= d->last_ts + step && !ctx->degraded[0]) {
         sa_sample x = {ctx->observed_at, ctx->cpu_percent, ctx->memory_percent, ctx->request_rate,
                        ctx->current_replicas};
         if ((e = sa_store_add_sample(s->d.store, d->dep_id, &x, NULL, eb)) == SA_OK)
-            keep_sample(s, d, ctx, &x);
+            keep_sample(d, &x);
     }
     return e;
 }

@@ -50,9 +50,8 @@ sa_err sa_store_latest_json(sa_store *s, const char *ns, const char *name, sa_bu
     return e;
 }
 
-static sa_err dep_json(sa_store *s, sqlite3_stmt *st, sa_buf *out)
+static sa_err dep_json(sqlite3_stmt *st, sa_buf *out)
 {
-    (void)s;
     sa_err e = sa_buf_puts(out, "{\"namespace\":");
     if (e == SA_OK)
         e = sa_buf_json_str(out, (const char *)sqlite3_column_text(st, 1));
@@ -197,7 +196,7 @@ sa_err sa_store_history_json(sa_store *s, const char *ns, const char *name, int6
         dep = sqlite3_column_int64(st, 0);
         e = sa_buf_puts(out, "{\"deployment\":");
         if (e == SA_OK)
-            e = dep_json(s, st, out);
+            e = dep_json(st, out);
     } else if (rc == SQLITE_DONE) {
         e = sa_fail(eb, SA_ERR_NOTFOUND, "deployment %s/%s is not known", ns, name);
     } else {
