@@ -4,7 +4,8 @@
  * recommendation with the decision's source and verdict and the context it
  * was made from; dry-run never actuates; --apply drives the simulated
  * cluster and audits before/after; pause stops actuation; a restart
- * resumes from the stored history without duplicates; the HTTP backend
+ * resumes from the stored history without duplicates; decisions past
+ * their retention go, those an actuation made stay; the HTTP backend
  * answers (evaluate-now through the loop, status, metrics, unknown = 404).
  */
 #include <pthread.h>
@@ -273,6 +274,41 @@ static void test_apply_drives_cluster_and_audits(void **state)
     fx_free(f);
 }
 
+/* Decisions do not pile up: past SCALEADVISOR_DECISION_RETENTION_HOURS a
+ * decision goes unless an actuation refers to it (those stay, with their
+ * audit rows, as long as the samples); cycle rows go with decisions. */
+static void test_decisions_pruned_actuations_kept(void **state)
+{
+    (void)state;
+    fx *f = fx_new(false);
+    int64_t t = T0, samples0, cutoff;
+    char q[256];
+    f->cfg.decision_retention_hours = 1;
+    cycle(f, t);
+    samples0 = count(f, "SELECT count(*) FROM samples");
+    for (int k = 1; k < 321; k++) /* 80 minutes; retention passes every 40 */
+        cycle(f, t += 15);
+    cutoff = T0 + 320 * 15 - 3600; /* the pass at the 321st cycle */
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM recommendations r WHERE generated_at < %lld AND NOT EXISTS "
+             "(SELECT 1 FROM audit_log a WHERE a.recommendation_id = r.id)",
+             (long long)cutoff);
+    assert_int_equal(count(f, q), 0);
+    snprintf(q, sizeof q, "SELECT count(*) FROM recommendations WHERE generated_at < %lld",
+             (long long)cutoff);
+    assert_true(count(f, q) > 0); /* the acted-on ones */
+    snprintf(q, sizeof q, "SELECT count(*) FROM audit_log WHERE at < %lld", (long long)cutoff);
+    assert_true(count(f, q) > 0);
+    snprintf(q, sizeof q, "SELECT count(*) FROM recommendations WHERE generated_at >= %lld",
+             (long long)cutoff);
+    assert_int_equal(count(f, q), 4 * 241);
+    snprintf(q, sizeof q, "SELECT count(*) FROM cycles WHERE started_at < %lld", (long long)cutoff);
+    assert_int_equal(count(f, q), 0);
+    /* samples follow their own, longer retention */
+    assert_int_equal(count(f, "SELECT count(*) FROM samples"), samples0 + 4 * 320);
+    fx_free(f);
+}
+
 static void test_restart_resumes_without_duplicates(void **state)
 {
     (void)state;
@@ -529,6 +565,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dry_run_cycle_stores_every_deployment),
         cmocka_unit_test(test_apply_drives_cluster_and_audits),
+        cmocka_unit_test(test_decisions_pruned_actuations_kept),
         cmocka_unit_test(test_restart_resumes_without_duplicates),
         cmocka_unit_test(test_evaluate_now_through_loop),
         cmocka_unit_test(test_gone_deployment_forgotten),

@@ -185,30 +185,6 @@ static void test_rollback_loses_only_open_cycle(void **state)
     assert_int_equal(cyc, 1);
 }
 
-static void test_retention_deletes_only_old(void **state)
-{
-    fixture *f = *state;
-    sa_errbuf eb = {0};
-    sa_context c;
-    int64_t dep = 0, n = 0, del = -1;
-    sa_store_fc_point p[3] = {{900, 1, 0, 2}, {1100, 1, 0, 2}, {1200, 1, 0, 2}};
-    sa_store_counts k;
-    ctx_make(&c, "shop", "web", 3);
-    assert_int_equal(sa_store_upsert_deployment(f->w, &c, 1000, &dep, &eb), SA_OK);
-    for (int i = 0; i < 10; i++) {
-        sa_sample x = sample_at(1000 + 100 * i, 1);
-        assert_int_equal(sa_store_add_sample(f->w, dep, &x, NULL, &eb), SA_OK);
-    }
-    assert_int_equal(sa_store_add_forecast(f->w, dep, 800, "cpu_percent", p, 3, &eb), SA_OK);
-    assert_int_equal(sa_store_retain(f->w, 1500, &del, &eb), SA_OK);
-    assert_int_equal(del, 5);
-    assert_int_equal(sa_store_count_samples(f->w, dep, &n, &eb), SA_OK);
-    assert_int_equal(n, 5);
-    assert_int_equal(sa_store_counts_get(f->w, &k, &eb), SA_OK);
-    assert_int_equal(k.forecasts, 0);
-    assert_int_equal(k.deployments, 1);
-}
-
 static void add_rec(fixture *f, int64_t dep, int64_t at, int target, int64_t *id)
 {
     sa_errbuf eb = {0};
@@ -223,6 +199,110 @@ static void add_rec(fixture *f, int64_t dep, int64_t at, int target, int64_t *id
     snprintf(json, sizeof json, "{\"deployment\":\"web\",\"t\":%d}", target);
     assert_int_equal(sa_store_add_recommendation(f->w, dep, &r, json, "{\"ctx\":1}", id, &eb),
                      SA_OK);
+}
+
+static void test_retention_deletes_only_old(void **state)
+{
+    fixture *f = *state;
+    sa_errbuf eb = {0};
+    sa_context c;
+    int64_t dep = 0, n = 0, rec[6], cyc = 0;
+    sa_store_fc_point p[3] = {{900, 1, 0, 2}, {1100, 1, 0, 2}, {1200, 1, 0, 2}};
+    sa_actuation a = {3, 5, "simulator", "ok"};
+    sa_store_counts k;
+    sa_store_deleted del = {-1, -1};
+    ctx_make(&c, "shop", "web", 3);
+    assert_int_equal(sa_store_upsert_deployment(f->w, &c, 1000, &dep, &eb), SA_OK);
+    for (int i = 0; i < 10; i++) {
+        sa_sample x = sample_at(1000 + 100 * i, 1);
+        assert_int_equal(sa_store_add_sample(f->w, dep, &x, NULL, &eb), SA_OK);
+    }
+    assert_int_equal(sa_store_add_forecast(f->w, dep, 800, "cpu_percent", p, 3, &eb), SA_OK);
+    /* decisions at 1000..1500; the one at 1100 was acted on (at 1100), the
+     * one at 1200 too but its actuation is older than both limits */
+    for (int i = 0; i < 6; i++) {
+        add_rec(f, dep, 1000 + 100 * i, 4, &rec[i]);
+        assert_int_equal(sa_store_add_cycle(f->w, 1000 + 100 * i, 1.0, 1, &cyc, &eb), SA_OK);
+    }
+    assert_int_equal(sa_store_add_audit(f->w, dep, rec[1], 1100, &a, &eb), SA_OK);
+    assert_int_equal(sa_store_add_audit(f->w, dep, rec[2], 900, &a, &eb), SA_OK);
+
+    /* samples, forecasts and actuations before 1050; decisions and cycles
+     * before 1400, two decisions a call */
+    assert_int_equal(sa_store_retain(f->w, 1050, 1400, 2, &del, &eb), SA_OK);
+    assert_int_equal(del.samples, 1);
+    assert_int_equal(del.decisions, 2); /* 1000 and 1200: the oldest unreferenced */
+    assert_int_equal(sa_store_count_samples(f->w, dep, &n, &eb), SA_OK);
+    assert_int_equal(n, 9);
+    assert_int_equal(sa_store_counts_get(f->w, &k, &eb), SA_OK);
+    assert_int_equal(k.forecasts, 2);
+    assert_int_equal(k.deployments, 1);
+    assert_int_equal(k.audits, 1); /* the one at 900 went */
+    assert_int_equal(k.recommendations, 4);
+    assert_int_equal(k.cycles, 2); /* 1400 and 1500 */
+    assert_int_equal(sa_store_recommendation_context(f->w, rec[0], &(char *){NULL}, &eb),
+                     SA_ERR_NOTFOUND);
+
+    /* the next call takes the rest of the backlog: 1300 (1100 stays with
+     * its actuation, 1400 and 1500 are recent) */
+    assert_int_equal(sa_store_retain(f->w, 1050, 1400, 2, &del, &eb), SA_OK);
+    assert_int_equal(del.samples, 0);
+    assert_int_equal(del.decisions, 1);
+    assert_int_equal(sa_store_counts_get(f->w, &k, &eb), SA_OK);
+    assert_int_equal(k.recommendations, 3);
+    {
+        char *ctxj = NULL;
+        assert_int_equal(sa_store_recommendation_context(f->w, rec[1], &ctxj, &eb), SA_OK);
+        free(ctxj);
+    }
+    /* once the actuation is older than both limits, it and its decision go */
+    assert_int_equal(sa_store_retain(f->w, 1200, 1300, 10, &del, &eb), SA_OK);
+    assert_int_equal(sa_store_counts_get(f->w, &k, &eb), SA_OK);
+    assert_int_equal(k.audits, 0);
+    assert_int_equal(k.recommendations, 2);
+    assert_int_equal(del.decisions, 1);
+}
+
+/* A version-1 database (before the retention indexes) is migrated in
+ * place: its rows stay, the version and the new indexes are there. */
+static void test_migrates_version_1(void **state)
+{
+    fixture *f = *state;
+    sa_errbuf eb = {0};
+    sa_context c;
+    int64_t dep = 0, n = 0;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    sa_sample x = sample_at(1000, 50);
+    ctx_make(&c, "shop", "web", 3);
+    assert_int_equal(sa_store_upsert_deployment(f->w, &c, 1000, &dep, &eb), SA_OK);
+    assert_int_equal(sa_store_add_sample(f->w, dep, &x, NULL, &eb), SA_OK);
+    add_rec(f, dep, 1000, 4, NULL);
+    sa_store_close(f->w);
+    f->w = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP INDEX recommendations_time; DROP INDEX audit_time;"
+                                  "DROP INDEX audit_recommendation; DROP INDEX cycles_time;"
+                                  "PRAGMA user_version = 1;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(sa_store_open(f->path, SA_STORE_READWRITE, &f->w, &eb), SA_OK);
+    assert_int_equal(sa_store_schema_version(f->w), 2);
+    assert_int_equal(sa_store_count_samples(f->w, dep, &n, &eb), SA_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                        " AND name IN ('recommendations_time', 'audit_time',"
+                                        " 'audit_recommendation', 'cycles_time')",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 4);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }
 
 static void test_reads_through_readonly_handle(void **state)
@@ -325,6 +405,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upsert_same_id_and_updates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_loses_only_open_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention_deletes_only_old, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_through_readonly_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_needs_existing_db, setup, teardown),
     };

@@ -43,11 +43,14 @@ typedef struct {
     char api_token[SA_CFG_STR_MAX]; /* secret; "" = mutating endpoints refused */
     sa_source_kind source;
     int64_t interval_s;      /* seconds between cycles */
-    int64_t retention_hours; /* raw samples older than this are deleted */
+    int64_t retention_hours; /* samples, forecasts, actuations: deleted after */
     char preset[16];         /* default preset for deployments */
     double miss_cost_rh;     /* predictor's price of a violation minute, replica-hours */
     double min_accuracy;     /* predictor: reactive fallback below this 1 - WAPE */
     int64_t startup_s;       /* predictor: a new replica is ready after this, s */
+    /* decisions older than this are deleted, but for those of actuations
+     * (kept with them for the longer of the two retentions) */
+    int64_t decision_retention_hours;
     char web_dir[SA_CFG_STR_MAX];
     char log_level[16];
 

@@ -26,7 +26,7 @@
 #include "scaleadvisor/model.h"
 #include "scaleadvisor/source.h"
 
-#define SA_STORE_SCHEMA_VERSION 1
+#define SA_STORE_SCHEMA_VERSION 2
 #define SA_STORE_BUSY_TIMEOUT_MS 5000
 
 typedef enum { SA_STORE_READWRITE = 0, SA_STORE_READONLY } sa_store_mode;
@@ -104,9 +104,18 @@ SA_MUST_CHECK sa_err sa_store_add_cycle(sa_store *s, int64_t started_at, double 
 /* Number of the last committed cycle (0 when none). */
 SA_MUST_CHECK sa_err sa_store_last_cycle(sa_store *s, int64_t *cycle_no, sa_errbuf *eb);
 
-/* Retention: delete samples and forecast points older than `before`
- * (epoch s); the number of samples deleted into *deleted (may be NULL). */
-SA_MUST_CHECK sa_err sa_store_retain(sa_store *s, int64_t before, int64_t *deleted, sa_errbuf *eb);
+/* Retention (times in epoch s). Samples and forecast points older than
+ * samples_before go; actuations (audit rows) once older than both limits;
+ * decisions (recommendation rows) older than decisions_before that no
+ * remaining actuation refers to, the oldest first and at most max_decisions
+ * of them a call; cycle rows older than decisions_before. What went into
+ * *deleted (may be NULL). */
+typedef struct {
+    int64_t samples, decisions;
+} sa_store_deleted;
+SA_MUST_CHECK sa_err sa_store_retain(sa_store *s, int64_t samples_before, int64_t decisions_before,
+                                     int64_t max_decisions, sa_store_deleted *deleted,
+                                     sa_errbuf *eb);
 
 /* Reads for the HTTP API. */
 

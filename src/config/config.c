@@ -66,7 +66,11 @@ static const cfg_entry table[] = {
     {"SCALEADVISOR_INTERVAL_S", T_INT, "15", 1, 3600, NULL, 0, F(interval_s),
      "seconds between control-loop cycles"},
     {"SCALEADVISOR_RETENTION_HOURS", T_INT, "336", 1, 87600, NULL, 0, F(retention_hours),
-     "raw metric samples older than this are deleted"},
+     "metric samples, forecasts and actuations (with their decisions) older than this "
+     "are deleted"},
+    {"SCALEADVISOR_DECISION_RETENTION_HOURS", T_INT, "72", 1, 87600, NULL, 0,
+     F(decision_retention_hours),
+     "decisions older than this are deleted, except those an actuation kept"},
     {"SCALEADVISOR_MISS_COST_RH", T_DOUBLE, "16", 0, 1e6, NULL, 0, F(miss_cost_rh),
      "predictor: one SLO-violation minute priced in replica-hours (sets its headroom)"},
     {"SCALEADVISOR_MIN_ACCURACY", T_DOUBLE, "0", 0, 1, NULL, 0, F(min_accuracy),

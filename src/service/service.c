@@ -23,8 +23,13 @@
 #include "svc_int.h"
 #include "scaleadvisor/banned.h"
 
-/* Retention runs every this many cycles (and on the first). */
+/* Retention runs every this many cycles (and on the first). A pass deletes
+ * at most twice the decisions written since the last, and at least
+ * SVC_RETAIN_BATCH: a backlog (a database from before decisions were
+ * pruned, a retention shortened) drains over passes instead of holding
+ * the cycle's write transaction; bench_service_cycle measures a pass. */
 #define SVC_RETAIN_EVERY 40
+#define SVC_RETAIN_BATCH 5000
 /* A deployment no longer collected keeps its in-memory state this long (a
  * brief absence keeps its stabilisation and decision memory); then the
  * state is released and a return resumes from the store, as after a
@@ -395,13 +400,19 @@ size_t sa_service_deployments(const sa_service *s)
     return s->n_deps;
 }
 
+static int64_t retain_batch(size_t n_deployments)
+{
+    int64_t written = 2 * SVC_RETAIN_EVERY * (int64_t)n_deployments;
+    return written > SVC_RETAIN_BATCH ? written : SVC_RETAIN_BATCH;
+}
+
 sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
 {
     sa_err e;
     sa_context *v = NULL;
     size_t n = 0;
     double t0 = sa_mono_ms(), ms;
-    int64_t deleted = 0;
+    sa_store_deleted deleted = {0, 0};
     e = s->d.src->collect(s->d.src, now, &v, &n, eb);
     if (e == SA_OK)
         e = sa_store_begin(s->d.store, eb);
@@ -409,7 +420,9 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
         sa_log(SA_LOG_DEBUG, "cycle start", "at=%lld deployments=%zu", (long long)now, n);
         e = cycle_body(s, v, n, now, eb);
         if (e == SA_OK && (s->cycles % SVC_RETAIN_EVERY) == 0)
-            e = sa_store_retain(s->d.store, now - s->d.cfg->retention_hours * 3600, &deleted, eb);
+            e = sa_store_retain(s->d.store, now - s->d.cfg->retention_hours * 3600,
+                                now - s->d.cfg->decision_retention_hours * 3600, retain_batch(n),
+                                &deleted, eb);
         ms = sa_mono_ms() - t0;
         if (e == SA_OK)
             e = sa_store_add_cycle(s->d.store, now, ms, (int)n, NULL, eb);
@@ -435,8 +448,9 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
         forget_gone(s, now);
         s->cycles++;
         svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 1));
-        sa_log(SA_LOG_INFO, "cycle done", "deployments=%zu ms=%.1f deleted_samples=%lld", n, ms,
-               (long long)deleted);
+        sa_log(SA_LOG_INFO, "cycle done",
+               "deployments=%zu ms=%.1f deleted_samples=%lld deleted_decisions=%lld", n, ms,
+               (long long)deleted.samples, (long long)deleted.decisions);
     } else {
         svc_mcheck(sa_metrics_inc(s->m_cycle_errors, NULL, 1));
         sa_log(SA_LOG_ERROR, "cycle failed", "error=%s", eb ? eb->msg : sa_strerror(e));

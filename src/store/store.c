@@ -68,6 +68,11 @@ static const char *const migrations[] = {
     "  started_at INTEGER NOT NULL,"
     "  duration_ms REAL NOT NULL,"
     "  deployments INTEGER NOT NULL);",
+    /* 2: retention of decisions, actuations and cycles by time */
+    "CREATE INDEX recommendations_time ON recommendations(generated_at);"
+    "CREATE INDEX audit_time ON audit_log(at);"
+    "CREATE INDEX audit_recommendation ON audit_log(recommendation_id);"
+    "CREATE INDEX cycles_time ON cycles(started_at);",
 };
 
 sa_err sa_store_dberr(sa_store *s, sa_errbuf *eb, const char *what)
@@ -518,18 +523,42 @@ sa_err sa_store_add_cycle(sa_store *s, int64_t started_at, double duration_ms, i
     return e;
 }
 
-sa_err sa_store_retain(sa_store *s, int64_t before, int64_t *deleted, sa_errbuf *eb)
+/* Run one retention DELETE bound to `before` (and a row limit when the
+ * statement takes one); the rows it deleted into *n. */
+static sa_err retain_step(sa_store *s, int which, int64_t before, int64_t limit, int64_t *n,
+                          sa_errbuf *eb, const char *what)
 {
     sa_err e;
+    sqlite3_stmt *st = s->st[which];
+    sqlite3_bind_int64(st, 1, before);
+    if (sqlite3_bind_parameter_count(st) > 1)
+        sqlite3_bind_int64(st, 2, limit);
+    e = step_done(s, st, eb, what);
+    *n = e == SA_OK ? sqlite3_changes(s->db) : 0;
+    return e;
+}
+
+sa_err sa_store_retain(sa_store *s, int64_t samples_before, int64_t decisions_before,
+                       int64_t max_decisions, sa_store_deleted *deleted, sa_errbuf *eb)
+{
+    sa_err e;
+    sa_store_deleted d = {0, 0};
+    int64_t n = 0;
+    int64_t audit_before = samples_before < decisions_before ? samples_before : decisions_before;
     pthread_mutex_lock(&s->mu);
-    sqlite3_bind_int64(s->st[ST_RETAIN_SAMPLES], 1, before);
-    e = step_done(s, s->st[ST_RETAIN_SAMPLES], eb, "deleting old samples");
-    if (e == SA_OK && deleted)
-        *deleted = sqlite3_changes(s->db);
-    if (e == SA_OK) {
-        sqlite3_bind_int64(s->st[ST_RETAIN_FC], 1, before);
-        e = step_done(s, s->st[ST_RETAIN_FC], eb, "deleting old forecasts");
-    }
+    e = retain_step(s, ST_RETAIN_SAMPLES, samples_before, 0, &d.samples, eb,
+                    "deleting old samples");
+    if (e == SA_OK)
+        e = retain_step(s, ST_RETAIN_FC, samples_before, 0, &n, eb, "deleting old forecasts");
+    if (e == SA_OK)
+        e = retain_step(s, ST_RETAIN_AUDIT, audit_before, 0, &n, eb, "deleting old actuations");
+    if (e == SA_OK)
+        e = retain_step(s, ST_RETAIN_REC, decisions_before, max_decisions, &d.decisions, eb,
+                        "deleting old decisions");
+    if (e == SA_OK)
+        e = retain_step(s, ST_RETAIN_CYCLES, decisions_before, 0, &n, eb, "deleting old cycles");
     pthread_mutex_unlock(&s->mu);
+    if (e == SA_OK && deleted)
+        *deleted = d;
     return e;
 }

@@ -52,6 +52,16 @@ static const struct {
     {ST_CYCLE_LAST, 0, "SELECT coalesce(max(id), 0) FROM cycles"},
     {ST_RETAIN_SAMPLES, 1, "DELETE FROM samples WHERE ts < ?1"},
     {ST_RETAIN_FC, 1, "DELETE FROM forecasts WHERE ts < ?1"},
+    {ST_RETAIN_AUDIT, 1, "DELETE FROM audit_log WHERE at < ?1"},
+    /* oldest first, a bounded batch: a backlog (a database from before
+     * decisions were pruned) drains over several passes, not in one long
+     * transaction; a decision an actuation refers to stays with it */
+    {ST_RETAIN_REC, 1,
+     "DELETE FROM recommendations WHERE id IN (SELECT r.id FROM recommendations r"
+     " WHERE r.generated_at < ?1"
+     " AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.recommendation_id = r.id)"
+     " ORDER BY r.generated_at LIMIT ?2)"},
+    {ST_RETAIN_CYCLES, 1, "DELETE FROM cycles WHERE started_at < ?1"},
     {ST_LATEST, 0,
      "SELECT r.result_json FROM deployments d JOIN recommendations r"
      " ON r.id = (SELECT max(id) FROM recommendations WHERE deployment_id = d.id)"
