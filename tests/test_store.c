@@ -282,7 +282,8 @@ static void test_migrates_version_1(void **state)
     f->w = NULL;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
-                                  "DROP INDEX recommendations_time; DROP INDEX audit_time;"
+                                  "DROP INDEX forecasts_ts; DROP INDEX recommendations_time;"
+                                  "DROP INDEX audit_time;"
                                   "DROP INDEX audit_recommendation; DROP INDEX cycles_time;"
                                   "PRAGMA user_version = 1;",
                                   NULL, NULL, NULL),
@@ -295,12 +296,13 @@ static void test_migrates_version_1(void **state)
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-                                        " AND name IN ('recommendations_time', 'audit_time',"
+                                        " AND name IN ('forecasts_ts', 'recommendations_time',"
+                                        " 'audit_time',"
                                         " 'audit_recommendation', 'cycles_time')",
                                         -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 4);
+    assert_int_equal(sqlite3_column_int(st, 0), 5);
     sqlite3_finalize(st);
     sqlite3_close(db);
 }

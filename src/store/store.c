@@ -68,7 +68,9 @@ static const char *const migrations[] = {
     "  started_at INTEGER NOT NULL,"
     "  duration_ms REAL NOT NULL,"
     "  deployments INTEGER NOT NULL);",
-    /* 2: retention of decisions, actuations and cycles by time */
+    /* 2: retention of decisions, actuations and cycles by time (and of
+     * forecast points, whose delete scanned the whole table) */
+    "CREATE INDEX forecasts_ts ON forecasts(ts);"
     "CREATE INDEX recommendations_time ON recommendations(generated_at);"
     "CREATE INDEX audit_time ON audit_log(at);"
     "CREATE INDEX audit_recommendation ON audit_log(recommendation_id);"
