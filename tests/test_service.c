@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -306,6 +307,26 @@ static void test_decisions_pruned_actuations_kept(void **state)
     assert_int_equal(count(f, q), 0);
     /* samples follow their own, longer retention */
     assert_int_equal(count(f, "SELECT count(*) FROM samples"), samples0 + 4 * 320);
+    {
+        /* /metrics: what went, and the file's size on disk */
+        sa_buf b;
+        char line[160];
+        struct stat st;
+        sa_buf_init(&b, SA_CAP_JSON_OUT);
+        assert_int_equal(sa_metrics_render(f->m, &b), SA_OK);
+        snprintf(line, sizeof line,
+                 "scaleadvisor_retention_deleted_rows_total{table=\"recommendations\"} %lld\n",
+                 (long long)(4 * 321 - count(f, "SELECT count(*) FROM recommendations")));
+        assert_non_null(strstr(b.data, line));
+        assert_non_null(
+            strstr(b.data, "scaleadvisor_retention_deleted_rows_total{table=\"samples\"} 0\n"));
+        assert_int_equal(stat(f->cfg.db_path, &st), 0);
+        const char *db = strstr(b.data, "\nscaleadvisor_database_bytes ");
+        assert_non_null(db);
+        assert_true(strtod(db + strlen("\nscaleadvisor_database_bytes "), NULL) >=
+                    (double)st.st_size);
+        sa_buf_release(&b);
+    }
     fx_free(f);
 }
 

@@ -29,7 +29,7 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
     sa_metrics *m = s->d.metrics;
     sa_err e;
     const char *sv[] = {"source", "verdict"}, *dep[] = {"namespace", "deployment"},
-               *st[] = {"status"};
+               *st[] = {"status"}, *tb[] = {"table"};
     if ((e = sa_metrics_counter(m, "scaleadvisor_decisions_total",
                                 "Decisions made, by winning source and validation verdict.", sv, 2,
                                 &s->m_decisions, eb)) != SA_OK ||
@@ -54,8 +54,16 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
                               "1 while actuation is paused or emergency-stopped.", NULL, 0,
                               &s->m_paused, eb)) != SA_OK ||
         (e = sa_metrics_gauge(m, "scaleadvisor_ready", "1 once the first cycle has completed.",
-                              NULL, 0, &s->m_ready, eb)) != SA_OK)
+                              NULL, 0, &s->m_ready, eb)) != SA_OK ||
+        (e = sa_metrics_gauge(m, "scaleadvisor_database_bytes",
+                              "Size of the SQLite database file and its write-ahead log.", NULL, 0,
+                              &s->m_db_bytes, eb)) != SA_OK ||
+        (e = sa_metrics_counter(m, "scaleadvisor_retention_deleted_rows_total",
+                                "Rows deleted by retention, by table.", tb, 1, &s->m_retained,
+                                eb)) != SA_OK)
         return e;
+    svc_mcheck(sa_metrics_inc(s->m_retained, (const char *[]){"samples"}, 0));
+    svc_mcheck(sa_metrics_inc(s->m_retained, (const char *[]){"recommendations"}, 0));
     svc_mcheck(sa_metrics_set(s->m_paused, NULL, 0));
     svc_mcheck(sa_metrics_set(s->m_ready, NULL, 0));
     svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 0));

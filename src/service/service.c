@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "scaleadvisor/actuate.h"
@@ -400,6 +401,26 @@ size_t sa_service_deployments(const sa_service *s)
     return s->n_deps;
 }
 
+/* After a committed cycle: what retention deleted, and the database's size
+ * on disk (file and write-ahead log) for an alert before the volume fills. */
+static void storage_metrics(sa_service *s, const sa_store_deleted *deleted)
+{
+    char wal[SA_CFG_STR_MAX + 8];
+    struct stat st;
+    double bytes = 0.0;
+    svc_mcheck(
+        sa_metrics_inc(s->m_retained, (const char *[]){"samples"}, (double)deleted->samples));
+    svc_mcheck(sa_metrics_inc(s->m_retained, (const char *[]){"recommendations"},
+                              (double)deleted->decisions));
+    if (stat(s->d.cfg->db_path, &st) != 0)
+        return;
+    bytes = (double)st.st_size;
+    snprintf(wal, sizeof wal, "%s-wal", s->d.cfg->db_path);
+    if (stat(wal, &st) == 0)
+        bytes += (double)st.st_size;
+    svc_mcheck(sa_metrics_set(s->m_db_bytes, NULL, bytes));
+}
+
 static int64_t retain_batch(size_t n_deployments)
 {
     int64_t written = 2 * SVC_RETAIN_EVERY * (int64_t)n_deployments;
@@ -448,6 +469,7 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
         forget_gone(s, now);
         s->cycles++;
         svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 1));
+        storage_metrics(s, &deleted);
         sa_log(SA_LOG_INFO, "cycle done",
                "deployments=%zu ms=%.1f deleted_samples=%lld deleted_decisions=%lld", n, ms,
                (long long)deleted.samples, (long long)deleted.decisions);

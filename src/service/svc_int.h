@@ -75,6 +75,7 @@ struct sa_service {
     /* metric families (borrowed from the registry) */
     sa_metric *m_decisions, *m_cycle_seconds, *m_cycles, *m_cycle_errors;
     sa_metric *m_recommended, *m_current, *m_actuations, *m_paused, *m_ready;
+    sa_metric *m_db_bytes, *m_retained;
 };
 
 /* evaluate.c: the advisor step of one deployment. */
