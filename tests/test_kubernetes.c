@@ -2,7 +2,8 @@
  * test_kubernetes.c - the Kubernetes source and actuator against the
  * scripted fake peer playing the API server with real-shaped objects
  * (tests/data/k8s/: DeploymentList, HorizontalPodAutoscalerList v2,
- * PodMetricsList, Scale, Status 403/404/409). Every request is recorded, so
+ * PodMetricsList, PodList, Scale, Status 403/404/409). Every request is
+ * recorded, so
  * the tests check what was sent: GETs only in dry-run, exact merge patches
  * with the resourceVersion read before, retries on 409, a stop on 403.
  */
@@ -26,6 +27,8 @@
 #define P_DEPLOY "/apis/apps/v1/deployments"
 #define P_HPAS "/apis/autoscaling/v2/horizontalpodautoscalers"
 #define P_METRICS "/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods"
+#define P_PODS "/api/v1/namespaces/shop/pods"
+#define Q_API "?labelSelector=app%3Dapi%2Ctier%20in%20%28backend%29"
 #define P_SCALE_WEB "/apis/apps/v1/namespaces/shop/deployments/web/scale"
 #define P_HPA_API "/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/api-hpa"
 
@@ -48,7 +51,8 @@ static char *load(const char *name)
 typedef struct {
     sa_fake_peer *peer;
     sa_src *src;
-    char *deploys, *hpas, *pm_web, *pm_api, *scale, *s403, *s404, *s409;
+    char *deploys, *hpas, *pm_web, *pm_api, *pods_api, *scale, *s403, *s404, *s409;
+    bool pods_pushed; /* the pods are listed once in a test's cycles (every 10 min) */
 } fixture;
 
 static void fixture_up(fixture *f, bool dry_run)
@@ -60,6 +64,7 @@ static void fixture_up(fixture *f, bool dry_run)
     f->hpas = load("hpas.json");
     f->pm_web = load("podmetrics-web.json");
     f->pm_api = load("podmetrics-api.json");
+    f->pods_api = load("pods-api.json");
     f->scale = load("scale-web.json");
     f->s403 = load("status-403.json");
     f->s404 = load("status-404.json");
@@ -82,6 +87,7 @@ static void fixture_down(fixture *f)
     free(f->hpas);
     free(f->pm_web);
     free(f->pm_api);
+    free(f->pods_api);
     free(f->scale);
     free(f->s403);
     free(f->s404);
@@ -101,13 +107,17 @@ static void push(sa_fake_peer *p, const char *method, const char *path, int stat
     sa_fake_peer_push(p, &r);
 }
 
-/* One healthy cycle's replies: list, HPAs, web metrics, api metrics. */
+/* One healthy cycle's replies: list, HPAs, web metrics, api metrics and,
+ * the first time, api's pods (web's start-up is an annotation). */
 static void push_cycle(fixture *f, const char *hpas)
 {
     push(f->peer, "GET", P_DEPLOY, 200, f->deploys);
     push(f->peer, "GET", P_HPAS, 200, hpas);
     push(f->peer, "GET", P_METRICS, 200, f->pm_web);
     push(f->peer, "GET", P_METRICS, 200, f->pm_api);
+    if (!f->pods_pushed)
+        push(f->peer, "GET", P_PODS, 200, f->pods_api);
+    f->pods_pushed = true;
 }
 
 static sa_context *collect(fixture *f, size_t *n)
@@ -215,6 +225,19 @@ static void test_parse_objects(void **st)
     assert_int_equal(sa_k8s_parse_deployments("[1,2]", &d, &n, &eb), SA_ERR_PARSE);
     assert_int_equal(sa_k8s_parse_deployments("{\"items\":5}", &d, &n, &eb), SA_ERR_SCHEMA);
 
+    double start;
+    size_t pods;
+    assert_int_equal(sa_k8s_parse_pod_startup(f.pods_api, &start, &pods, &eb), SA_OK);
+    SA_ASSERT_NEAR(start, 65, 0);
+    assert_int_equal(pods, 3);
+    assert_int_equal(
+        sa_k8s_parse_pod_startup("{\"kind\":\"PodList\",\"items\":[]}", &start, &pods, &eb), SA_OK);
+    assert_true(isnan(start));
+    assert_int_equal(pods, 0);
+    assert_int_equal(sa_k8s_parse_pod_startup("{\"items\":[7]}", &start, &pods, &eb),
+                     SA_ERR_SCHEMA);
+    assert_int_equal(sa_k8s_parse_pod_startup("<html>", &start, &pods, &eb), SA_ERR_PARSE);
+
     char txt[SA_STATUS_MAX];
     sa_k8s_status_text(409, f.s409, txt, sizeof txt);
     assert_non_null(strstr(txt, "http 409 Conflict: Operation cannot be fulfilled"));
@@ -242,8 +265,11 @@ static void test_collect_contexts(void **st)
     assert_int_equal(w->min_replicas, 1);
     assert_int_equal(w->max_replicas, 12);
     assert_int_equal(w->preset, SA_PRESET_AGGRESSIVE);
-    SA_ASSERT_NEAR(w->startup_s, 180, 0);
-    assert_true(isnan(v[1].startup_s)); /* no annotation: the configured one */
+    SA_ASSERT_NEAR(w->startup_s, 180, 0); /* the annotation; its pods not listed */
+    /* no annotation: its pods' median from creation to Ready (50, 65, 90 s;
+     * not the one that restarted, the pending one, nor one Ready 23 h
+     * after creation) */
+    SA_ASSERT_NEAR(v[1].startup_s, 65, 0);
     SA_ASSERT_NEAR(w->target_cpu_percent, 70, 0);
     SA_ASSERT_NEAR(w->cpu_percent, 100.0, 1e-9);   /* 750m used / 750m requested; sidecar ignored */
     SA_ASSERT_NEAR(w->memory_percent, 50.0, 1e-9); /* 192Mi / 384Mi */
@@ -267,17 +293,35 @@ static void test_collect_contexts(void **st)
     contexts_free(v, n);
 
     /* what was asked, with the token */
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 4);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 5);
     assert_string_equal(req(&f, 0)->path, P_DEPLOY "?labelSelector=scaleadvisor.io/enabled%3Dtrue");
     assert_string_equal(req(&f, 1)->path, P_HPAS);
     assert_string_equal(req(&f, 2)->path, P_METRICS "?labelSelector=app%3Dweb");
-    assert_string_equal(req(&f, 3)->path,
-                        P_METRICS "?labelSelector=app%3Dapi%2Ctier%20in%20%28backend%29");
+    assert_string_equal(req(&f, 3)->path, P_METRICS Q_API);
+    assert_string_equal(req(&f, 4)->path, P_PODS Q_API);
     char auth[128];
     assert_true(sa_fake_request_header(req(&f, 0), "Authorization", auth, sizeof auth));
     assert_string_equal(auth, "Bearer t0ken-secret");
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 5; i++)
         assert_string_equal(req(&f, i)->method, "GET");
+
+    /* the pods are listed again only after ten minutes; a refusal then
+     * (no RBAC for pods) keeps the last measurement, degrades nothing */
+    push_cycle(&f, f.hpas);
+    v = collect(&f, &n);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 9);
+    SA_ASSERT_NEAR(v[1].startup_s, 65, 0);
+    contexts_free(v, n);
+    push_cycle(&f, f.hpas);
+    push(f.peer, "GET", P_PODS, 403, f.s403);
+    sa_errbuf eb = {0};
+    assert_int_equal(f.src->collect(f.src, NOW + 600, &v, &n, &eb), SA_OK);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 14);
+    assert_string_equal(req(&f, 13)->path, P_PODS Q_API);
+    /* (the fixture's metrics are 10 minutes old by then: only that) */
+    assert_string_equal(v[1].degraded, "metrics: stale (610 s old)");
+    SA_ASSERT_NEAR(v[1].startup_s, 65, 0);
+    contexts_free(v, n);
     fixture_down(&f);
 }
 
@@ -403,7 +447,7 @@ static void test_dry_run_writes_nothing(void **st)
     assert_int_equal(act.before, 3);
     assert_int_equal(act.after, 3);
     assert_int_equal(f.src->apply(f.src, &v[1], 8, &act, &eb), SA_ERR_DENIED);
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 4);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 5);
     for (size_t i = 0; i < sa_fake_peer_request_count(f.peer); i++)
         assert_string_equal(req(&f, i)->method, "GET");
     contexts_free(v, n);
@@ -434,7 +478,7 @@ static void test_apply_scale_subresource(void **st)
 
     /* outside the deployment's bounds: refused before any request */
     assert_int_equal(f.src->apply(f.src, &v[0], 13, &act, &eb), SA_ERR_INVALID);
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 4);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 5);
 
     push(f.peer, "GET", P_SCALE_WEB, 200, f.scale);
     push(f.peer, "PATCH", P_SCALE_WEB, 200, f.scale);
@@ -443,17 +487,17 @@ static void test_apply_scale_subresource(void **st)
     assert_int_equal(act.before, 3);
     assert_int_equal(act.after, 5);
     assert_string_equal(act.outcome, "ok");
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 6);
-    assert_string_equal(req(&f, 4)->method, "GET");
-    assert_string_equal(req(&f, 4)->path, P_SCALE_WEB);
-    expect_patch(&f, 5, P_SCALE_WEB,
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 7);
+    assert_string_equal(req(&f, 5)->method, "GET");
+    assert_string_equal(req(&f, 5)->path, P_SCALE_WEB);
+    expect_patch(&f, 6, P_SCALE_WEB,
                  "{\"metadata\":{\"resourceVersion\":\"501\"},\"spec\":{\"replicas\":5}}");
 
     /* already there: read, no write */
     push(f.peer, "GET", P_SCALE_WEB, 200, f.scale);
     assert_int_equal(f.src->apply(f.src, &v[0], 3, &act, &eb), SA_OK);
     assert_string_equal(act.outcome, "unchanged: already 3");
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 7);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 8);
     contexts_free(v, n);
     fixture_down(&f);
 }
@@ -479,11 +523,11 @@ static void test_apply_conflict_retried(void **st)
     assert_int_equal(f.src->apply(f.src, &v[0], 6, &act, &eb), SA_OK);
     assert_string_equal(act.outcome, "ok after 1 conflict retry");
     assert_int_equal(act.after, 6);
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 8);
-    expect_patch(&f, 5, P_SCALE_WEB,
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 9);
+    expect_patch(&f, 6, P_SCALE_WEB,
                  "{\"metadata\":{\"resourceVersion\":\"501\"},\"spec\":{\"replicas\":6}}");
-    assert_string_equal(req(&f, 6)->method, "GET");
-    expect_patch(&f, 7, P_SCALE_WEB,
+    assert_string_equal(req(&f, 7)->method, "GET");
+    expect_patch(&f, 8, P_SCALE_WEB,
                  "{\"metadata\":{\"resourceVersion\":\"502\"},\"spec\":{\"replicas\":6}}");
 
     /* conflicts every time: bounded (1 + 2 retries), then reported */
@@ -494,7 +538,7 @@ static void test_apply_conflict_retried(void **st)
     assert_int_equal(f.src->apply(f.src, &v[0], 6, &act, &eb), SA_ERR_CONFLICT);
     assert_string_equal(act.outcome, "conflict: gave up after 3 attempts");
     assert_int_equal(act.after, act.before);
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 14);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 15);
     free(scale2);
     contexts_free(v, n);
     fixture_down(&f);
@@ -516,17 +560,17 @@ static void test_apply_forbidden_stops(void **st)
     assert_non_null(
         strstr(act.outcome, "forbidden, actuation stopped: patch refused (http 403 Forbidden"));
     assert_int_equal(act.after, 3);
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 6);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 7);
     /* stopped: no request at all on the next attempts, and it says why */
     assert_int_equal(f.src->apply(f.src, &v[0], 5, &act, &eb), SA_ERR_DENIED);
     assert_non_null(strstr(act.outcome, "forbidden: actuation stopped for shop/web"));
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 6);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 7);
     /* still stopped after the next cycle; other deployments unaffected */
     push_cycle(&f, f.hpas);
     contexts_free(v, n);
     v = collect(&f, &n);
     assert_int_equal(f.src->apply(f.src, &v[0], 5, &act, &eb), SA_ERR_DENIED);
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 10);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 11);
     /* a 404 on the object is reported, not fatal */
     push(f.peer, "GET", P_HPA_API, 404, f.s404);
     assert_int_equal(f.src->apply(f.src, &v[1], 5, &act, &eb), SA_ERR_NOTFOUND);
@@ -574,7 +618,7 @@ static void test_apply_hpa_min_replicas(void **st)
     assert_string_equal(act.method, "hpa_min_replicas");
     assert_int_equal(act.before, 2);
     assert_int_equal(act.after, 8);
-    expect_patch(&f, 5, P_HPA_API,
+    expect_patch(&f, 6, P_HPA_API,
                  "{\"metadata\":{\"resourceVersion\":\"700\"},\"spec\":{\"minReplicas\":8}}");
 
     /* next cycle the HPA shows our 8: the deployment's floor stays 2 */
@@ -593,10 +637,10 @@ static void test_apply_hpa_min_replicas(void **st)
     assert_int_equal(f.src->apply(f.src, &v[1], 2, &act, &eb), SA_OK);
     assert_int_equal(act.before, 8);
     assert_int_equal(act.after, 2);
-    expect_patch(&f, 11, P_HPA_API,
+    expect_patch(&f, 12, P_HPA_API,
                  "{\"metadata\":{\"resourceVersion\":\"701\"},\"spec\":{\"minReplicas\":2}}");
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 12);
-    for (size_t i = 0; i < 12; i++)
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 13);
+    for (size_t i = 0; i < 13; i++)
         assert_null(strstr(req(&f, i)->path, "/scale"));
     free(list8);
     free(h2);
@@ -660,6 +704,10 @@ static int parse_all(void *ctx)
     }
     if (e == SA_OK)
         e = sa_k8s_parse_pod_metrics(f->pm_web, web, &u, &eb);
+    if (e == SA_OK) {
+        double start;
+        e = sa_k8s_parse_pod_startup(f->pods_api, &start, &n, &eb);
+    }
     if (e != SA_OK && !eb.msg[0])
         fail_msg("error %d without a message", (int)e);
     return e != SA_OK;

@@ -94,6 +94,19 @@ typedef struct {
 SA_MUST_CHECK sa_err sa_k8s_parse_pod_metrics(const char *body, const sa_k8s_deployment *d,
                                               sa_k8s_usage *out, sa_errbuf *eb);
 
+/* Pods that took longer than this from creation to Ready are not counted
+ * as starting up: a later Ready transition is a readiness flap. */
+#define SA_K8S_STARTUP_MAX_S 3600.0
+
+/* The start-up time of a deployment's pods from a PodList (core/v1): over
+ * the pods that are Ready and whose containers never restarted, the median
+ * of the seconds from metadata.creationTimestamp to the Ready condition's
+ * lastTransitionTime (within [0, SA_K8S_STARTUP_MAX_S]) into *startup_s,
+ * how many were measured into *pods (0: none, *startup_s NaN).
+ * SA_ERR_PARSE / SA_ERR_SCHEMA on a malformed list. */
+SA_MUST_CHECK sa_err sa_k8s_parse_pod_startup(const char *body, double *startup_s, size_t *pods,
+                                              sa_errbuf *eb);
+
 /* Describe an error reply as "http 403 Forbidden: <message>" from a
  * Status body (kind Status; reason, message, code), or "http 503" when the
  * body is not one. Message text capped. */

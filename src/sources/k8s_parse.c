@@ -449,6 +449,72 @@ out:
     return e;
 }
 
+/* Seconds from a pod's creation to its Ready transition; NaN when it is
+ * not Ready, a container restarted, or a time is missing or out of range. */
+static double pod_startup(const cJSON *pod)
+{
+    const cJSON *c, *status = J(pod, "status");
+    double created, ready = NAN;
+    if (sa_parse_time(str_or(J(pod, "metadata"), "creationTimestamp", ""), &created) != SA_OK)
+        return NAN;
+    cJSON_ArrayForEach(c, J(status, "containerStatuses"))
+    {
+        const cJSON *r = J(c, "restartCount");
+        if (cJSON_IsNumber(r) && r->valuedouble > 0)
+            return NAN;
+    }
+    cJSON_ArrayForEach(c, J(status, "conditions"))
+    {
+        if (!strcmp(str_or(c, "type", ""), "Ready") && !strcmp(str_or(c, "status", ""), "True") &&
+            sa_parse_time(str_or(c, "lastTransitionTime", ""), &ready) != SA_OK)
+            ready = NAN;
+    }
+    double s = ready - created;
+    return s >= 0.0 && s <= SA_K8S_STARTUP_MAX_S ? s : NAN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+sa_err sa_k8s_parse_pod_startup(const char *body, double *startup_s, size_t *pods, sa_errbuf *eb)
+{
+    cJSON *root = NULL;
+    const cJSON *items, *pod;
+    size_t cnt = 0, n = 0;
+    double *v = NULL;
+    sa_err e = parse_root(body, &root, eb);
+    *startup_s = NAN;
+    *pods = 0;
+    if (e != SA_OK || (e = list_items(root, &items, &cnt, eb)) != SA_OK)
+        goto out;
+    if (!(v = malloc((cnt ? cnt : 1) * sizeof *v))) {
+        e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    cJSON_ArrayForEach(pod, items)
+    {
+        if (!cJSON_IsObject(pod)) {
+            e = sa_fail(eb, SA_ERR_SCHEMA, "PodList item is not an object");
+            goto out;
+        }
+        double s = pod_startup(pod);
+        if (!isnan(s))
+            v[n++] = s;
+    }
+    if (n > 0) {
+        qsort(v, n, sizeof *v, cmp_double);
+        *startup_s = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+        *pods = n;
+    }
+out:
+    free(v);
+    cJSON_Delete(root);
+    return e;
+}
+
 void sa_k8s_status_text(long http_status, const char *body, char *out, size_t size)
 {
     cJSON *root = body ? cJSON_Parse(body) : NULL;

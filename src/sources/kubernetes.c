@@ -1,7 +1,9 @@
 /*
  * kubernetes.c - the Kubernetes source and actuator. collect() lists the
  * deployments labelled scaleadvisor.io/enabled=true, their HPAs
- * (autoscaling/v2) and pod metrics (metrics.k8s.io); apply() writes exactly
+ * (autoscaling/v2), pod metrics (metrics.k8s.io) and, every few minutes,
+ * the pods themselves for their start-up time (creation to Ready) unless
+ * an annotation gives it; apply() writes exactly
  * one kind of change: an HPA's spec.minReplicas when the deployment has an
  * HPA (pre-scaling without fighting it), else the deployment's scale
  * subresource. Patches carry the resourceVersion read just before, so a
@@ -27,6 +29,8 @@
  * metrics-server windows are 15-60 s). Fresh metrics are stamped with the
  * cycle time so that the service's samples stay on its even grid. */
 #define K8S_STALE_S 180
+/* Pods are listed for their start-up time this often, per deployment. */
+#define K8S_STARTUP_EVERY_S 600
 
 typedef struct {
     char ns[SA_NAME_MAX], name[SA_NAME_MAX];
@@ -36,6 +40,8 @@ typedef struct {
     int hpa_baseline_min; /* minReplicas before we raised it */
     int hpa_raised_to;    /* value we set; -1 = not raised by us */
     sa_context last;      /* last context, history-free, for list failures */
+    int64_t startup_at;   /* when the pods were last listed; 0 = never */
+    double startup_s;     /* their measured start-up, s; NaN = not measured */
 } dep_state;
 
 typedef struct {
@@ -107,6 +113,7 @@ static dep_state *state_get(k8s *k, const char *ns, const char *name, bool creat
     sa_strlcpy(s->ns, ns, sizeof s->ns);
     sa_strlcpy(s->name, name, sizeof s->name);
     s->hpa_raised_to = -1;
+    s->startup_s = NAN;
     sa_context_init(&s->last);
     return s;
 }
@@ -175,27 +182,50 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
     }
 }
 
+/* GET a list; SA_OK with a 200 body, else *why describes the failure. */
+static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, size_t size)
+{
+    sa_errbuf eb = {0};
+    if (call(k, "GET", path, NULL, rp, &eb) != SA_OK) {
+        snprintf(why, size, "%.180s", eb.msg);
+        return false;
+    }
+    if (rp->status != 200) {
+        sa_k8s_status_text(rp->status, rp->body.data, why, size);
+        return false;
+    }
+    return true;
+}
+
+/* GET the pods (of API group path api) of deployment d's namespace and
+ * selector, as get_list. */
+static bool get_pods_list(k8s *k, const char *api, const sa_k8s_deployment *d, sa_peer_reply *rp,
+                          char *why, size_t size)
+{
+    char path[SA_K8S_SELECTOR_MAX * 3 + 2 * SA_NAME_MAX * 3 + 128];
+    char *ns = sa_peer_escape(d->namespace_), *sel = sa_peer_escape(d->selector);
+    bool ok = false;
+    if (!ns || !sel)
+        snprintf(why, size, "out of memory");
+    else if ((size_t)snprintf(path, sizeof path, "%s/namespaces/%s/pods?labelSelector=%s", api, ns,
+                              sel) >= sizeof path)
+        snprintf(why, size, "request path too long");
+    else
+        ok = get_list(k, path, rp, why, size);
+    free(ns);
+    free(sel);
+    return ok;
+}
+
 static void read_metrics(k8s *k, const sa_k8s_deployment *d, int64_t now, sa_context *c)
 {
-    char path[SA_K8S_SELECTOR_MAX * 3 + 2 * SA_NAME_MAX * 3 + 128], txt[SA_STATUS_MAX];
+    char why[SA_STATUS_MAX];
     sa_peer_reply rp;
     sa_errbuf eb = {0};
     sa_k8s_usage u;
     sa_peer_reply_init(&rp);
-    char *ns = sa_peer_escape(d->namespace_), *sel = sa_peer_escape(d->selector);
-    if (!ns || !sel) {
-        degrade(c, "metrics: out of memory");
-        goto out;
-    }
-    snprintf(path, sizeof path, "/apis/metrics.k8s.io/v1beta1/namespaces/%s/pods?labelSelector=%s",
-             ns, sel);
-    if (call(k, "GET", path, NULL, &rp, &eb) != SA_OK) {
-        degrade(c, "metrics: %.170s", eb.msg);
-        goto out;
-    }
-    if (rp.status != 200) {
-        sa_k8s_status_text(rp.status, rp.body.data, txt, sizeof txt);
-        degrade(c, "metrics: %s", txt);
+    if (!get_pods_list(k, "/apis/metrics.k8s.io/v1beta1", d, &rp, why, sizeof why)) {
+        degrade(c, "metrics: %s", why);
         goto out;
     }
     if (sa_k8s_parse_pod_metrics(rp.body.data, d, &u, &eb) != SA_OK) {
@@ -214,8 +244,37 @@ static void read_metrics(k8s *k, const sa_k8s_deployment *d, int64_t now, sa_con
     else
         c->observed_at = now;
 out:
-    free(ns);
-    free(sel);
+    sa_peer_reply_release(&rp);
+}
+
+/* The pods' start-up time, measured every K8S_STARTUP_EVERY_S: what the
+ * predictor's horizon needs. A failure (no RBAC for pods, say) keeps the
+ * last measurement, else the configured value, and is only logged: the
+ * deployment is not degraded for it. */
+static void read_startup(k8s *k, dep_state *st, const sa_k8s_deployment *d, int64_t now)
+{
+    char why[SA_STATUS_MAX] = "";
+    sa_peer_reply rp;
+    sa_errbuf eb = {0};
+    double s = NAN;
+    size_t pods = 0;
+    if (st->startup_at && now - st->startup_at < K8S_STARTUP_EVERY_S && now >= st->startup_at)
+        return;
+    st->startup_at = now;
+    sa_peer_reply_init(&rp);
+    bool ok = get_pods_list(k, "/api/v1", d, &rp, why, sizeof why);
+    if (ok && sa_k8s_parse_pod_startup(rp.body.data, &s, &pods, &eb) != SA_OK) {
+        ok = false;
+        snprintf(why, sizeof why, "%.180s", eb.msg);
+    }
+    if (!ok)
+        sa_log(SA_LOG_WARN, "kubernetes pods not listed, start-up time not measured",
+               "namespace=%s deployment=%s error=%s", d->namespace_, d->name, why);
+    else if (pods > 0 && !(fabs(s - st->startup_s) < 0.5))
+        sa_log(SA_LOG_INFO, "kubernetes start-up time measured",
+               "namespace=%s deployment=%s seconds=%.0f pods=%zu", d->namespace_, d->name, s, pods);
+    if (pods > 0)
+        st->startup_s = s;
     sa_peer_reply_release(&rp);
 }
 
@@ -238,6 +297,11 @@ static sa_err fill_context(k8s *k, const sa_k8s_deployment *d, const sa_k8s_hpa 
     if (d->spec_replicas == 0)
         degrade(c, "scaled to zero (spec.replicas 0): held");
     read_metrics(k, d, now, c);
+    if (!d->has_startup) {
+        read_startup(k, st, d, now);
+        if (isfinite(st->startup_s))
+            c->startup_s = st->startup_s;
+    }
     st->last = *c;
     st->last.history = NULL;
     st->last.n_history = 0;
@@ -281,21 +345,6 @@ static sa_err fallback(k8s *k, const char *why, sa_context **out, size_t *n, sa_
     *out = v;
     *n = k->n_st;
     return SA_OK;
-}
-
-/* GET a list; SA_OK with a 200 body, else *why describes the failure. */
-static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, size_t size)
-{
-    sa_errbuf eb = {0};
-    if (call(k, "GET", path, NULL, rp, &eb) != SA_OK) {
-        snprintf(why, size, "%.180s", eb.msg);
-        return false;
-    }
-    if (rp->status != 200) {
-        sa_k8s_status_text(rp->status, rp->body.data, why, size);
-        return false;
-    }
-    return true;
 }
 
 static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, sa_errbuf *eb)

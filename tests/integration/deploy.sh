@@ -23,14 +23,15 @@ got=$(awk '
 want='["apps"] ["deployments"] ["list"]
 ["apps"] ["deployments/scale"] ["get", "patch"]
 ["autoscaling"] ["horizontalpodautoscalers"] ["list", "get", "patch"]
-["metrics.k8s.io"] ["pods"] ["list"]'
+["metrics.k8s.io"] ["pods"] ["list"]
+[""] ["pods"] ["list"]'
 [ "$got" = "$want" ] || fail "rbac.yaml rules differ from the requests the source makes:
 $got"
 grep -v '^ *#' "$D/rbac.yaml" | grep -Eq '"\*"|create|delete|update|watch|secrets' && fail "rbac.yaml grants more than needed"
 # ...and those are the requests src/sources/kubernetes.c makes
 for p in '/apis/apps/v1/deployments?labelSelector=' '/deployments/%s/scale' \
          '/apis/autoscaling/v2/horizontalpodautoscalers' '/horizontalpodautoscalers/%s' \
-         '/apis/metrics.k8s.io/v1beta1/namespaces/%s/pods?labelSelector='; do
+         '"/apis/metrics.k8s.io/v1beta1"' '"/api/v1"' '"%s/namespaces/%s/pods?labelSelector=%s"'; do
     grep -qF -- "$p" src/sources/kubernetes.c || fail "kubernetes.c no longer requests $p: update rbac.yaml"
 done
 

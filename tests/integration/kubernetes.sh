@@ -77,6 +77,8 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.reply(200, fresh("podmetrics-web.json"))
         if p.startswith("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods?labelSelector=app%3Dapi"):
             return self.reply(200, fresh("podmetrics-api.json"))
+        if p.startswith("/api/v1/namespaces/shop/pods?labelSelector=app%3Dapi"):
+            return self.reply(200, load("pods-api.json"))
         if p == "/apis/apps/v1/namespaces/shop/deployments/web/scale":
             return self.reply(200, scale())
         if p == "/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/api-hpa":
@@ -162,6 +164,12 @@ check "dry-run: web at 100 % of its CPU requests is advised to scale up" \
 checks "dry-run: only GET requests reached the API" 'length > 0 and all(.method == "GET")' "$TMP/dry.log"
 checks "the bearer token is sent" 'all(.auth == "Bearer it-secret-token")' "$TMP/dry.log"
 check "dry-run: no actuation recorded" '.actuations | length == 0' "$TMP/dry.web.json"
+check "api's start-up time is its pods' (median creation to Ready), web's its annotation" \
+    '[.recommendations[] | {(.deployment): .recommendations.predictive.factors_considered[0]}] | add |
+     (.api | test("start-up 65 s")) and (.web | test("start-up 180 s"))' "$TMP/dry.recs"
+checks "api's pods listed once in the first ten minutes, web's never (annotated)" \
+    '([.[] | select(.path | startswith("/api/v1/namespaces/shop/pods?labelSelector=app%3Dapi"))] | length == 1) and
+     ([.[] | select(.path | startswith("/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb"))] | length == 0)' "$TMP/dry.log"
 
 # 2. --apply: one scale patch for web, one HPA patch for api, audited
 run apply ok --apply
