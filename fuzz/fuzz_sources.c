@@ -1,8 +1,8 @@
 /*
  * fuzz_sources.c - libFuzzer harness for the peer-reply parsers of the
- * Prometheus and Kubernetes sources: any byte string must parse or fail
- * cleanly, and what parses must keep the parsers' contracts. The first
- * byte picks the parser.
+ * Prometheus and Kubernetes sources (PodList start-up included): any byte
+ * string must parse or fail cleanly, and what parses must keep the
+ * parsers' contracts. The first byte picks the parser.
  */
 #include <math.h>
 #include <stddef.h>
@@ -77,6 +77,10 @@ static void k8s(int which, const char *s)
     case 2:
         (void)sa_k8s_parse_scale(s, &r, rv, &eb);
         sa_k8s_status_text(403, s, txt, sizeof txt);
+        /* a measured start-up lies in [0, SA_K8S_STARTUP_MAX_S] */
+        if (sa_k8s_parse_pod_startup(s, &q, &n, &eb) == SA_OK &&
+            (n > 0 ? !(q >= 0.0 && q <= SA_K8S_STARTUP_MAX_S) : !isnan(q)))
+            __builtin_trap();
         break;
     default:
         if (sa_k8s_quantity(s, &q) == SA_OK && !isfinite(q))
