@@ -331,17 +331,47 @@ static void test_429_reset_header_and_beyond_budget(void **state)
     run(f, &rec, &st, &d);
     assert_true(st.used);
     assert_true(sa_mono_ms() - t0 >= 250);
-    /* a wait longer than the budget: give up at once, rules decide */
+    /* a wait longer than the budget: that model's limit is spent (Groq's
+     * limits are per model), the next model answers at once */
     sa_fake_peer_clear(f->peer);
     f->ctx.cpu_percent = 150; /* not the cached context */
     push_error(f, 429, "Content-Type: application/json\nretry-after: 60",
                "Rate limit reached on requests per day (RPD)", "requests", "rate_limit_exceeded",
                1);
+    push_ok(f, "openai/gpt-oss-20b", ANSWER_UP6);
     t0 = sa_mono_ms();
     run(f, &rec, &st, &d);
     assert_true(sa_mono_ms() - t0 < 2000);
+    assert_true(st.used);
+    assert_string_equal(st.model, "openai/gpt-oss-20b");
+    assert_int_equal(sa_fake_peer_request_count(f->peer), 4);
+    assert_non_null(strstr(req(f, 3)->body, "\"openai/gpt-oss-20b\""));
+    /* another deployment's step within the minute: no request to the
+     * spent model, straight to the next one */
+    f->ctx.cpu_percent = 160;
+    push_ok(f, "openai/gpt-oss-20b", ANSWER_UP6);
+    run(f, &rec, &st, &d);
+    assert_true(st.used);
+    assert_int_equal(sa_fake_peer_request_count(f->peer), 5);
+    assert_non_null(strstr(req(f, 4)->body, "\"openai/gpt-oss-20b\""));
+    /* the second one spent too: nothing is sent, rules decide, and the
+     * status says for how long */
+    f->ctx.cpu_percent = 170;
+    push_error(f, 429, "Content-Type: application/json\nretry-after: 90",
+               "Rate limit reached on requests per day (RPD)", "requests", "rate_limit_exceeded",
+               1);
+    run(f, &rec, &st, &d);
     assert_fallback(f, &rec, &st, &d, "http 429");
-    assert_int_equal(sa_fake_peer_request_count(f->peer), 3);
+    assert_int_equal(sa_fake_peer_request_count(f->peer), 6);
+    f->ctx.cpu_percent = 180;
+    t0 = sa_mono_ms();
+    run(f, &rec, &st, &d);
+    assert_true(sa_mono_ms() - t0 < 500);
+    assert_int_equal(sa_fake_peer_request_count(f->peer), 6);
+    assert_fallback(f, &rec, &st, &d, "rate limited: openai/gpt-oss-20b for 90 s more");
+    sa_llm_stats s;
+    sa_llm_stats_get(f->llm, NOW, &s);
+    assert_int_equal(s.by_outcome[SA_LLM_OUT_SKIPPED], 1);
 }
 
 static void test_5xx_until_budget_ends(void **state)

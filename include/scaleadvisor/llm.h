@@ -129,7 +129,7 @@ typedef enum {
     SA_LLM_OUT_HTTP_5XX,     /* 5xx and 498 */
     SA_LLM_OUT_TRANSPORT,    /* connection refused/reset, TLS, too big */
     SA_LLM_OUT_TIMEOUT,      /* the budget ended during the request */
-    SA_LLM_OUT_SKIPPED,      /* step sent nothing: disabled, breaker, auth */
+    SA_LLM_OUT_SKIPPED,      /* step sent nothing: disabled, breaker, auth, rate limit spent */
     SA_LLM_OUT_COUNT
 } sa_llm_outcome;
 const char *sa_llm_outcome_name(sa_llm_outcome o); /* "ok", "cached", ... */

@@ -30,6 +30,10 @@ typedef struct {
     bool strict;       /* json_schema strict, else json_object */
     bool reasoning;    /* send reasoning_effort */
     double skip_until; /* mono ms; not found / decommissioned */
+    /* mono ms until which its rate limit (per model at Groq) is spent, as
+     * a 429's retry-after or x-ratelimit-reset said: no request to it
+     * before, from any deployment's step */
+    double limited_until;
 } llm_model;
 
 typedef struct {
@@ -558,10 +562,14 @@ static next_step classify(sa_llm *l, step *s, llm_model *m, const llm_http_reply
     snprintf(s->st->error, sizeof s->st->error, "http %ld", r->status);
     llm_error_code(r->body.data, r->body.len, code, sizeof code);
     if (r->status == 429) {
+        double hint = r->retry_after_ms >= 0 ? r->retry_after_ms : r->reset_ms;
         *o = SA_LLM_OUT_RATE_LIMITED;
-        *delay = r->retry_after_ms >= 0 ? r->retry_after_ms
-                 : r->reset_ms >= 0     ? r->reset_ms
-                                        : backoff_ms(l, attempt, &s->seed);
+        *delay = hint >= 0 ? hint : backoff_ms(l, attempt, &s->seed);
+        if (hint >= 0) {
+            pthread_mutex_lock(&l->mu);
+            m->limited_until = fmax(m->limited_until, sa_mono_ms() + hint);
+            pthread_mutex_unlock(&l->mu);
+        }
         return NEXT_RETRY;
     }
     if (r->status == 498 || r->status >= 500) {
@@ -628,7 +636,9 @@ static next_step run_model(sa_llm *l, step *s, llm_model *m)
         if (nx != NEXT_RETRY)
             break;
         if (delay > s->deadline - sa_mono_ms() - (double)l->tun.min_attempt_ms) {
-            nx = NEXT_STOP; /* the wait would pass the budget: keep the error */
+            /* the wait would pass the budget: keep the error; a rate
+             * limit is the model's own, the next model may still answer */
+            nx = o == SA_LLM_OUT_RATE_LIMITED ? NEXT_MODEL : NEXT_STOP;
             break;
         }
         sleep_ms(delay);
@@ -640,14 +650,25 @@ static next_step run_model(sa_llm *l, step *s, llm_model *m)
 
 static bool run_models(sa_llm *l, step *s)
 {
-    bool any = false;
+    bool any = false, limited = false;
     for (size_t i = 0; i < l->n_models; i++) {
         llm_model *m = &l->models[i];
         pthread_mutex_lock(&l->mu);
-        bool skip = sa_mono_ms() < m->skip_until;
+        double now = sa_mono_ms(), wait = m->limited_until - now;
+        bool skip = now < m->skip_until;
         pthread_mutex_unlock(&l->mu);
         if (skip)
             continue;
+        if (wait > 0.0) {
+            /* its rate limit is spent: wait when the budget allows, else
+             * the next model, without a request that would be refused */
+            if (wait > s->deadline - now - (double)l->tun.min_attempt_ms) {
+                set_err(s, "rate limited: %s for %.0f s more", m->name, ceil(wait / 1000.0));
+                limited = true;
+                continue;
+            }
+            sleep_ms(wait);
+        }
         any = true;
         sa_strlcpy(s->st->model, m->name, sizeof s->st->model);
         next_step nx = run_model(l, s, m);
@@ -656,8 +677,13 @@ static bool run_models(sa_llm *l, step *s)
         if (nx == NEXT_STOP)
             return false;
     }
-    if (!any)
+    if (!any && limited) {
+        pthread_mutex_lock(&l->mu);
+        l->st.by_outcome[SA_LLM_OUT_SKIPPED]++;
+        pthread_mutex_unlock(&l->mu);
+    } else if (!any) {
         set_err(s, "no model available (not found or decommissioned)");
+    }
     return false;
 }
 
