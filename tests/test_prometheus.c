@@ -253,6 +253,8 @@ static void test_cycle_backfill_and_degraded(void **st)
     push(f.peer, "/api/v1/query_range", 200, cpu_range);
     push(f.peer, "/api/v1/query_range", 200, mem_range);
     push(f.peer, "/api/v1/query_range", 400, BAD_DATA);
+    /* and its pods' start-up time (kube-state-metrics' ready and created) */
+    push(f.peer, "/api/v1/query", 200, VEC("65"));
     /* api: cpu is a bad query, replicas empty */
     push(f.peer, "/api/v1/query", 400, BAD_DATA);
     push(f.peer, "/api/v1/query", 200, EMPTY_VEC);
@@ -280,6 +282,7 @@ static void test_cycle_backfill_and_degraded(void **st)
     assert_int_equal(v[0].history[0].replicas, -1);
     assert_int_equal(v[0].history[7].timestamp, 1699999940);
     SA_ASSERT_NEAR(v[0].history[7].cpu_percent, 80, 0);
+    SA_ASSERT_NEAR(v[0].startup_s, 65, 0);
 
     assert_string_equal(v[1].name, "api");
     assert_true(isnan(v[1].cpu_percent));
@@ -289,7 +292,8 @@ static void test_cycle_backfill_and_degraded(void **st)
     assert_int_equal(v[1].n_history, 0);
 
     /* requests as sent: the expanded, escaped query and the range grid */
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 9);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 10);
+    assert_non_null(strstr(sa_fake_peer_request(f.peer, 7)->path, "kube_pod_status_ready_time"));
     const sa_fake_request *r0 = sa_fake_peer_request(f.peer, 0);
     assert_non_null(strstr(r0->path, "/api/v1/query?query="));
     assert_non_null(strstr(r0->path, "container_cpu_usage_seconds_total"));
@@ -316,12 +320,30 @@ static void test_cycle_backfill_and_degraded(void **st)
     push(f.peer, "/api/v1/query", 200, "not json");
     assert_int_equal(f.src->collect(f.src, 1700000060, &v, &n, &eb), SA_OK);
     free(huge);
-    assert_int_equal(sa_fake_peer_request_count(f.peer), 15);
+    /* the start-up time is not asked again within ten minutes */
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 16);
     assert_string_equal(v[0].degraded, "");
     assert_int_equal(v[0].n_history, 0);
     assert_int_equal(v[0].current_replicas, 4);
+    SA_ASSERT_NEAR(v[0].startup_s, 65, 0);
     assert_non_null(strstr(v[1].degraded, "cpu_percent: reply larger than"));
     assert_non_null(strstr(v[1].degraded, "(+1 more)"));
+    contexts_free(v, n);
+
+    /* ten minutes on: asked again; no series (kube-state-metrics before
+     * 2.8) keeps the last measurement and degrades nothing */
+    push(f.peer, "/api/v1/query", 200, VEC("70"));
+    push(f.peer, "/api/v1/query", 200, VEC("41"));
+    push(f.peer, "/api/v1/query", 200, VEC("4"));
+    push(f.peer, "/api/v1/query", 200, VEC("4"));
+    push(f.peer, "/api/v1/query", 200, EMPTY_VEC);
+    push(f.peer, "/api/v1/query", 400, BAD_DATA);
+    push(f.peer, "/api/v1/query", 200, EMPTY_VEC);
+    assert_int_equal(f.src->collect(f.src, 1700000600, &v, &n, &eb), SA_OK);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 23);
+    assert_non_null(strstr(sa_fake_peer_request(f.peer, 20)->path, "kube_pod_created"));
+    assert_string_equal(v[0].degraded, "");
+    SA_ASSERT_NEAR(v[0].startup_s, 65, 0);
     contexts_free(v, n);
     fixture_down(&f);
 }

@@ -20,6 +20,9 @@ typedef enum {
     SA_PQ_REPLICAS, /* replicas: spec replicas (required) */
     SA_PQ_READY,    /* ready_pods */
     SA_PQ_RATE,     /* request_rate: requests per second; no default */
+    SA_PQ_STARTUP,  /* startup: seconds a new pod takes to become ready; queried
+                       every 10 minutes when startup_seconds is not set, and
+                       its failure degrades nothing */
     SA_PQ_COUNT
 } sa_prom_query;
 

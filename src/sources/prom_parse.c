@@ -34,10 +34,16 @@ static const char *const default_queries[SA_PQ_COUNT] = {
     [SA_PQ_READY] = "sum(kube_deployment_status_replicas_ready{namespace=\"{{namespace}}\","
                     "deployment=\"{{deployment}}\"})",
     [SA_PQ_RATE] = "",
+    /* kube-state-metrics 2.8+: the median, over pods whose containers never
+     * restarted, of creation to Ready (an hour or more is a later flap) */
+    [SA_PQ_STARTUP] =
+        "quantile(0.5, ((kube_pod_status_ready_time{" SEL
+        "} - on(namespace, pod) kube_pod_created{" SEL "}) <= 3600) unless on(namespace, pod) "
+        "(kube_pod_container_status_restarts_total{" SEL "} > 0))",
 };
 
 static const char *const query_names[SA_PQ_COUNT] = {"cpu_percent", "memory_percent", "replicas",
-                                                     "ready_pods", "request_rate"};
+                                                     "ready_pods",  "request_rate",   "startup"};
 
 const char *sa_prom_query_name(sa_prom_query q)
 {

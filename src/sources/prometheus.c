@@ -17,11 +17,18 @@
 #include "scaleadvisor/banned.h"
 
 #define PROM_MAX_RANGE_POINTS 11000 /* Prometheus refuses more per series */
+/* The pods' start-up time is queried this often, per deployment, and
+ * taken when within [0, PROM_STARTUP_MAX_S] (SCALEADVISOR_STARTUP_S's
+ * range). */
+#define PROM_STARTUP_EVERY_S 600
+#define PROM_STARTUP_MAX_S 3600.0
 
 typedef struct {
     char base[SA_CFG_STR_MAX]; /* URL without trailing '/' */
     sa_prom_config cfg;
-    bool *backfilled; /* per deployment */
+    bool *backfilled;    /* per deployment */
+    int64_t *startup_at; /* per deployment: when start-up was last queried; 0 never */
+    double *startup_s;   /* per deployment: the measured start-up, s; NaN none */
     /* set when Prometheus refused the connection this cycle: the remaining
      * deployments are reported degraded without waiting on it again */
     char down[SA_STATUS_MAX];
@@ -186,9 +193,40 @@ static void apply_value(sa_context *c, sa_prom_query q, double v, int *nfail)
         else
             c->ready_pods = (int)llround(v);
         break;
+    case SA_PQ_STARTUP: /* measure_startup */
     case SA_PQ_COUNT:
         break;
     }
+}
+
+/* The pods' start-up time, queried every PROM_STARTUP_EVERY_S when the
+ * file does not give it: what the predictor's horizon needs. A failure
+ * (no kube-state-metrics 2.8 series, say) keeps the last measurement,
+ * else SCALEADVISOR_STARTUP_S, and is only logged. */
+static void measure_startup(prom *p, size_t i, int64_t now, sa_context *c)
+{
+    const sa_prom_deployment *d = &p->cfg.deps[i];
+    if (isfinite(d->startup_s) || !d->queries[SA_PQ_STARTUP][0])
+        return;
+    if (!p->startup_at[i] || now - p->startup_at[i] >= PROM_STARTUP_EVERY_S ||
+        now < p->startup_at[i]) {
+        double v = NAN, ts = 0;
+        sa_errbuf qe = {0};
+        p->startup_at[i] = now;
+        sa_err e = instant(p, d, SA_PQ_STARTUP, now, &v, &ts, &qe);
+        if (e == SA_OK && !(v >= 0.0 && v <= PROM_STARTUP_MAX_S))
+            e = sa_fail(&qe, SA_ERR_INVALID, "%g s is outside 0..%g", v, PROM_STARTUP_MAX_S);
+        if (e != SA_OK)
+            sa_log(SA_LOG_INFO, "prometheus start-up time not measured",
+                   "namespace=%s deployment=%s error=%s", d->namespace_, d->name, qe.msg);
+        else if (!(fabs(v - p->startup_s[i]) < 0.5))
+            sa_log(SA_LOG_INFO, "prometheus start-up time measured",
+                   "namespace=%s deployment=%s seconds=%.0f", d->namespace_, d->name, v);
+        if (e == SA_OK)
+            p->startup_s[i] = v;
+    }
+    if (isfinite(p->startup_s[i]))
+        c->startup_s = p->startup_s[i];
 }
 
 static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
@@ -209,7 +247,7 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
         return;
     }
     for (int q = 0; q < SA_PQ_COUNT; q++) {
-        if (!d->queries[q][0])
+        if (!d->queries[q][0] || q == SA_PQ_STARTUP)
             continue;
         double v = NAN, ts = 0;
         sa_errbuf qe = {0};
@@ -246,6 +284,7 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
                    "namespace=%s deployment=%s error=%s", d->namespace_, d->name, be.msg);
         }
     }
+    measure_startup(p, i, now, c);
 }
 
 static sa_err prom_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, sa_errbuf *eb)
@@ -269,6 +308,8 @@ static void prom_destroy(sa_src *s)
     if (p) {
         sa_prom_config_release(&p->cfg);
         free(p->backfilled);
+        free(p->startup_at);
+        free(p->startup_s);
         free(p);
     }
     s->impl = NULL;
@@ -313,10 +354,15 @@ sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out, sa_errbuf *e
         e = sa_fail(eb, e, "SCALEADVISOR_CONFIG %s: %s", cfg->config_file, pe.msg);
         goto out;
     }
-    if (!(p->backfilled = calloc(p->cfg.n, sizeof *p->backfilled))) {
+    p->backfilled = calloc(p->cfg.n, sizeof *p->backfilled);
+    p->startup_at = calloc(p->cfg.n, sizeof *p->startup_at);
+    p->startup_s = malloc(p->cfg.n * sizeof *p->startup_s);
+    if (!p->backfilled || !p->startup_at || !p->startup_s) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
     }
+    for (size_t i = 0; i < p->cfg.n; i++)
+        p->startup_s[i] = NAN;
     *out = s;
     s = NULL;
 out:

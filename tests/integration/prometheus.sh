@@ -32,6 +32,9 @@ DEPLOYMENTS = [
     ("shop", "web", 3, 0.15, 0.25, 64 << 20, 128 << 20, 40.0),
     ("shop", "api", 2, 1.50, 1.00, 700 << 20, 1024 << 20, 90.0),
 ]
+# per pod: seconds from creation to Ready, container restarts (web's third
+# pod restarted: left out, so web's start-up is the median of 40 and 56)
+STARTUP = {"web": [(40, 0), (56, 0), (70, 1)], "api": [(30, 0), (90, 0)]}
 def lines(t, t0, ts_suffix="", target=""):
     # target: the job/instance labels Prometheus adds to live scrapes, so
     # the history blocks hold the very same series
@@ -44,6 +47,12 @@ def lines(t, t0, ts_suffix="", target=""):
             out.append('container_memory_working_set_bytes{%s} %d%s' % (lab, mem, ts_suffix))
             out.append('kube_pod_container_resource_requests{%s,resource="cpu",unit="core"} %g%s' % (lab, req, ts_suffix))
             out.append('kube_pod_container_resource_requests{%s,resource="memory",unit="byte"} %d%s' % (lab, mreq, ts_suffix))
+            up, restarts = STARTUP[dep][i]
+            created = t0 - 3600 + 100 * i
+            pl = 'namespace="%s",pod="%s",uid="u-%s"%s' % (ns, pod, pod, target)
+            out.append('kube_pod_created{%s} %d%s' % (pl, created, ts_suffix))
+            out.append('kube_pod_status_ready_time{%s} %d%s' % (pl, created + up, ts_suffix))
+            out.append('kube_pod_container_status_restarts_total{%s,container="app"} %d%s' % (pl, restarts, ts_suffix))
         dl = 'namespace="%s",deployment="%s"%s' % (ns, dep, target)
         out.append('kube_deployment_spec_replicas{%s} %d%s' % (dl, pods, ts_suffix))
         out.append('kube_deployment_status_replicas_ready{%s} %d%s' % (dl, pods, ts_suffix))
@@ -147,7 +156,8 @@ cat > "$TMP/deployments.json" <<'JSON'
   },
   "deployments": [
     {"namespace": "shop", "name": "web", "min_replicas": 2, "max_replicas": 10},
-    {"namespace": "shop", "name": "api", "min_replicas": 2, "max_replicas": 8, "target_cpu_percent": 70},
+    {"namespace": "shop", "name": "api", "min_replicas": 2, "max_replicas": 8, "target_cpu_percent": 70,
+     "startup_seconds": 90},
     {"namespace": "shop", "name": "ghost", "min_replicas": 1, "max_replicas": 4}
   ]
 }
@@ -186,6 +196,9 @@ check "web and api are healthy, with replicas from kube-state-metrics" \
     '[.recommendations[] | select(.deployment != "ghost") | (.degraded == null and .current_replicas >= 2)] | all' "$TMP/recs.json"
 check "api at 150 % CPU of its requests is scaled up (rule and decision)" \
     '.recommendations[] | select(.deployment == "api") | .recommendations.rule.action == "scale_up" and .decision.action == "scale_up" and .decision.target_replicas > 2 and .decision.dry_run == true' "$TMP/recs.json"
+check "web's start-up is its pods' (median creation to Ready, the restarted one left out), api's the file's" \
+    '[.recommendations[] | select(.deployment != "ghost") | {(.deployment): .recommendations.predictive.factors_considered[0]}] | add |
+     (.web | test("start-up 48 s")) and (.api | test("start-up 90 s"))' "$TMP/recs.json"
 check "web at 60 % has a rule recommendation from those series" \
     '.recommendations[] | select(.deployment == "web") | .recommendations.rule.action == "maintain"' "$TMP/recs.json"
 check "ghost (no series) is degraded with the reason and never scaled down" \
