@@ -216,6 +216,15 @@ static const sa_fake_request *req(fixture *f, size_t i)
     return r;
 }
 
+/* n requests were made, the last one to model. */
+static void assert_last_asked(fixture *f, size_t n, const char *model)
+{
+    char want[SA_MODEL_MAX + 16];
+    snprintf(want, sizeof want, "\"model\":\"%s\"", model);
+    assert_int_equal(sa_fake_peer_request_count(f->peer), n);
+    assert_non_null(strstr(req(f, n - 1)->body, want));
+}
+
 /* ---- the cases ---- */
 
 static void test_valid_answer_and_request(void **state)
@@ -344,16 +353,14 @@ static void test_429_reset_header_and_beyond_budget(void **state)
     assert_true(sa_mono_ms() - t0 < 2000);
     assert_true(st.used);
     assert_string_equal(st.model, "openai/gpt-oss-20b");
-    assert_int_equal(sa_fake_peer_request_count(f->peer), 4);
-    assert_non_null(strstr(req(f, 3)->body, "\"openai/gpt-oss-20b\""));
+    assert_last_asked(f, 4, "openai/gpt-oss-20b");
     /* another deployment's step within the minute: no request to the
      * spent model, straight to the next one */
     f->ctx.cpu_percent = 160;
     push_ok(f, "openai/gpt-oss-20b", ANSWER_UP6);
     run(f, &rec, &st, &d);
     assert_true(st.used);
-    assert_int_equal(sa_fake_peer_request_count(f->peer), 5);
-    assert_non_null(strstr(req(f, 4)->body, "\"openai/gpt-oss-20b\""));
+    assert_last_asked(f, 5, "openai/gpt-oss-20b");
     /* the second one spent too: nothing is sent, rules decide, and the
      * status says for how long */
     f->ctx.cpu_percent = 170;
@@ -526,8 +533,7 @@ static void test_model_not_found_then_next(void **state)
     push_ok(f, "openai/gpt-oss-20b", ANSWER_UP6);
     run(f, &rec, &st, &d);
     assert_true(st.used);
-    assert_int_equal(sa_fake_peer_request_count(f->peer), 3);
-    assert_non_null(strstr(req(f, 2)->body, "\"model\":\"openai/gpt-oss-20b\""));
+    assert_last_asked(f, 3, "openai/gpt-oss-20b");
 }
 
 static void test_model_decommissioned_then_next(void **state)
