@@ -381,6 +381,34 @@ static void test_429_reset_header_and_beyond_budget(void **state)
     assert_int_equal(s.by_outcome[SA_LLM_OUT_SKIPPED], 1);
 }
 
+/* An answer whose headers say a limit is used up (remaining 0): the next
+ * step does not send the request that would be refused, the next model
+ * answers. */
+static void test_exhausted_limit_on_answer(void **state)
+{
+    fixture *f = *state;
+    sa_rec rec;
+    sa_llm_status st;
+    sa_decision d;
+    char *body = groq_ok("openai/gpt-oss-120b", ANSWER_UP6);
+    sa_fake_peer_push_simple(f->peer, 200,
+                             "Content-Type: application/json\n"
+                             "x-ratelimit-remaining-requests: 0\n"
+                             "x-ratelimit-reset-requests: 2m0s\n"
+                             "x-ratelimit-remaining-tokens: 7000\n"
+                             "x-ratelimit-reset-tokens: 1s",
+                             body);
+    free(body);
+    run(f, &rec, &st, &d);
+    assert_true(st.used);
+    assert_string_equal(st.model, "openai/gpt-oss-120b");
+    f->ctx.cpu_percent = 150; /* not the cached context */
+    push_ok(f, "openai/gpt-oss-20b", ANSWER_UP6);
+    run(f, &rec, &st, &d);
+    assert_true(st.used);
+    assert_last_asked(f, 2, "openai/gpt-oss-20b");
+}
+
 static void test_5xx_until_budget_ends(void **state)
 {
     fixture *f = *state;
@@ -1336,6 +1364,7 @@ int main(void)
         T(test_json_object_per_model_and_no_effort),
         T(test_429_then_success),
         T(test_429_reset_header_and_beyond_budget),
+        T(test_exhausted_limit_on_answer),
         T(test_5xx_until_budget_ends),
         T(test_502_html_page),
         T(test_401_stops_calls),

@@ -185,6 +185,7 @@ void llm_http_post(const char *url, const char *key, const char *json, int64_t t
     if (r->err != SA_OK)
         r->status = 0; /* a partial reply is no reply */
     r->reset_ms = reset_hint(&x);
+    r->exhausted = x.rem_req_zero || x.rem_tok_zero;
 out:
     /* wipe the header copy that held the key */
     memset(auth, 0, sizeof auth);

@@ -31,8 +31,8 @@ typedef struct {
     bool reasoning;    /* send reasoning_effort */
     double skip_until; /* mono ms; not found / decommissioned */
     /* mono ms until which its rate limit (per model at Groq) is spent, as
-     * a 429's retry-after or x-ratelimit-reset said: no request to it
-     * before, from any deployment's step */
+     * a 429's retry-after or x-ratelimit-reset said, or an answer's
+     * x-ratelimit-remaining 0: no request to it before, from any step */
     double limited_until;
 } llm_model;
 
@@ -536,6 +536,14 @@ static next_step on_success(step *s, const llm_model *m, const llm_http_reply *r
     return NEXT_DONE;
 }
 
+/* Model m's rate limit is spent for the next ms milliseconds. */
+static void note_limit(sa_llm *l, llm_model *m, double ms)
+{
+    pthread_mutex_lock(&l->mu);
+    m->limited_until = fmax(m->limited_until, sa_mono_ms() + ms);
+    pthread_mutex_unlock(&l->mu);
+}
+
 static next_step classify(sa_llm *l, step *s, llm_model *m, const llm_http_reply *r, int attempt,
                           double *delay, sa_llm_outcome *o, int64_t *pt, int64_t *ct)
 {
@@ -557,19 +565,21 @@ static next_step classify(sa_llm *l, step *s, llm_model *m, const llm_http_reply
         *delay = backoff_ms(l, attempt, &s->seed);
         return NEXT_RETRY;
     }
-    if (r->status >= 200 && r->status < 300)
+    if (r->status >= 200 && r->status < 300) {
+        /* an answer that used up the last of a limit: the next request
+         * would be refused until its reset */
+        if (r->exhausted && r->reset_ms >= 0)
+            note_limit(l, m, r->reset_ms);
         return on_success(s, m, r, o, pt, ct);
+    }
     snprintf(s->st->error, sizeof s->st->error, "http %ld", r->status);
     llm_error_code(r->body.data, r->body.len, code, sizeof code);
     if (r->status == 429) {
         double hint = r->retry_after_ms >= 0 ? r->retry_after_ms : r->reset_ms;
         *o = SA_LLM_OUT_RATE_LIMITED;
         *delay = hint >= 0 ? hint : backoff_ms(l, attempt, &s->seed);
-        if (hint >= 0) {
-            pthread_mutex_lock(&l->mu);
-            m->limited_until = fmax(m->limited_until, sa_mono_ms() + hint);
-            pthread_mutex_unlock(&l->mu);
-        }
+        if (hint >= 0)
+            note_limit(l, m, hint);
         return NEXT_RETRY;
     }
     if (r->status == 498 || r->status >= 500) {

@@ -80,6 +80,7 @@ typedef struct {
     sa_buf body;           /* capped at SA_CAP_LLM_REPLY */
     double retry_after_ms; /* retry-after header, -1 = absent */
     double reset_ms;       /* x-ratelimit-reset-* hint, -1 = absent */
+    bool exhausted;        /* an x-ratelimit-remaining-* header said 0 */
     double latency_ms;
 } llm_http_reply;
 
