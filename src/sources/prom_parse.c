@@ -35,10 +35,11 @@ static const char *const default_queries[SA_PQ_COUNT] = {
                     "deployment=\"{{deployment}}\"})",
     [SA_PQ_RATE] = "",
     /* kube-state-metrics 2.8+: the median, over pods whose containers never
-     * restarted, of creation to Ready (an hour or more is a later flap) */
+     * restarted, of creation to Ready (an hour or more is a later flap; a
+     * negative one, clock skew) */
     [SA_PQ_STARTUP] =
         "quantile(0.5, ((kube_pod_status_ready_time{" SEL
-        "} - on(namespace, pod) kube_pod_created{" SEL "}) <= 3600) unless on(namespace, pod) "
+        "} - on(namespace, pod) kube_pod_created{" SEL "}) <= 3600 >= 0) unless on(namespace, pod) "
         "(kube_pod_container_status_restarts_total{" SEL "} > 0))",
 };
 
