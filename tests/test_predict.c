@@ -528,11 +528,17 @@ static void reasoning_in_the_metric_unit(void **st)
     SA_ASSERT_NEAR(fs.horizon_s, 360.0, 0);
     said = 0;
     for (size_t k = 0; k < r.n_factors; k++)
-        said += strcmp(r.factors[k], "horizon 360 s (start-up 300 s + interval 60 s)") == 0;
+        said += strcmp(r.factors[k],
+                       "horizon 360 s (this deployment's start-up 300 s + interval 60 s)") == 0;
     assert_int_equal(said, 1);
     c.startup_s = NAN;
     sa_predictor_recommend(pr, &c, 60.0 * 99, &r, &fs);
     SA_ASSERT_NEAR(fs.horizon_s, 180.0, 0);
+    said = 0;
+    for (size_t k = 0; k < r.n_factors; k++)
+        said +=
+            strcmp(r.factors[k], "horizon 180 s (configured start-up 120 s + interval 60 s)") == 0;
+    assert_int_equal(said, 1);
     sa_predictor_destroy(pr);
 }
 

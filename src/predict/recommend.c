@@ -190,8 +190,12 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
                              in_unit(p, hz->known), unit_name(p),
                              (p->p.startup_s + p->p.interval_s) / 60.0, target);
     }
-    sa_rec_add_factor(out, "horizon %.0f s (start-up %.0f s + interval %.0f s)",
-                      p->p.startup_s + p->p.interval_s, p->p.startup_s, p->p.interval_s);
+    /* whose start-up time: the deployment's own (an annotation, its pods'
+     * measured time, the source's file) or the configured one */
+    sa_rec_add_factor(out, "horizon %.0f s (%s start-up %.0f s + interval %.0f s)",
+                      p->p.startup_s + p->p.interval_s,
+                      p->startup_own ? "this deployment's" : "configured", p->p.startup_s,
+                      p->p.interval_s);
     sa_rec_add_factor(out, "forecaster %s, accuracy (1 - WAPE) %s%.0f %%", cand_names[p->chosen],
                       isnan(p->accuracy) ? "unknown " : "",
                       isnan(p->accuracy) ? 0.0 : p->accuracy * 100.0);
@@ -229,8 +233,8 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
         memset(fs, 0, sizeof *fs);
     /* the deployment's own start-up time (an annotation) over the
      * configured one; the miss duration of the level choice follows it */
-    p->p.startup_s =
-        isfinite(ctx->startup_s) && ctx->startup_s >= 0.0 ? ctx->startup_s : p->startup_cfg;
+    p->startup_own = isfinite(ctx->startup_s) && ctx->startup_s >= 0.0;
+    p->p.startup_s = p->startup_own ? ctx->startup_s : p->startup_cfg;
     if (p->ny == 0)
         return;
     int lo = ctx->min_replicas >= 1 ? ctx->min_replicas : p->p.min_replicas;

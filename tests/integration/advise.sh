@@ -45,15 +45,15 @@ cat > hist.json <<'JSON'
              {"timestamp": 1763805540, "cpu_percent": 85.0, "memory_percent": 40.0, "replicas": 3}]}
 JSON
 run "$SA_BIN" advise --context hist.json --now 1763805600 > out.json 2> err.txt || fail "history: exit $?"
-grep -q '"horizon 120 s (start-up 60 s + interval 60 s)"' out.json || fail "default start-up not 60 s"
+grep -q '"horizon 120 s (configured start-up 60 s + interval 60 s)"' out.json || fail "default start-up not 60 s"
 run SCALEADVISOR_STARTUP_S=300 "$SA_BIN" advise --context hist.json --now 1763805600 > out.json \
     2> err.txt || fail "start-up 300: exit $?"
-grep -q '"horizon 360 s (start-up 300 s + interval 60 s)"' out.json || fail "start-up 300 s not used"
+grep -q '"horizon 360 s (configured start-up 300 s + interval 60 s)"' out.json || fail "start-up 300 s not used"
 # the deployment's own start-up (the context's startup_seconds) wins
 sed 's/"max_replicas": 10}/"max_replicas": 10, "startup_seconds": 30}/' hist.json > own.json
 run SCALEADVISOR_STARTUP_S=300 "$SA_BIN" advise --context own.json --now 1763805600 > out.json \
     2> err.txt || fail "own start-up: exit $?"
-grep -q '"horizon 90 s (start-up 30 s + interval 60 s)"' out.json || fail "own start-up not used"
+grep -q '"horizon 90 s (this deployment'"'"'s start-up 30 s + interval 60 s)"' out.json || fail "own start-up not used"
 if run SCALEADVISOR_STARTUP_S=soon "$SA_BIN" advise --context hist.json > out.json 2> err.txt; then
     fail "bad start-up accepted"
 else
