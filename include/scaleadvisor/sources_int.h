@@ -18,6 +18,22 @@
 #include "scaleadvisor/err.h"
 #include "scaleadvisor/source.h"
 
+/* A deployment's start-up time as a source measures it (Kubernetes: from
+ * its pods; Prometheus: from kube-state-metrics), once every
+ * SA_SRC_STARTUP_EVERY_S; a failed measurement keeps the last one. */
+#define SA_SRC_STARTUP_EVERY_S 600
+typedef struct {
+    int64_t at; /* when last measured (or tried); 0 = never */
+    double s;   /* seconds; NaN = not measured */
+} sa_src_startup;
+void sa_src_startup_init(sa_src_startup *m);
+/* Is a measurement due at now (never tried, the interval passed, or the
+ * clock went back)? When it is, now is recorded as its time. */
+bool sa_src_startup_due(sa_src_startup *m, int64_t now);
+/* Keep a measurement of s seconds; true when it differs from the last by
+ * half a second or more (worth a log line). */
+bool sa_src_startup_take(sa_src_startup *m, double s);
+
 /* Prometheus at cfg->prometheus_url; deployments and PromQL queries from the
  * JSON file cfg->config_file (format in docs/sources.md). Fails with
  * SA_ERR_INVALID naming the problem when the file is missing or malformed.

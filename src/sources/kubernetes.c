@@ -29,19 +29,16 @@
  * metrics-server windows are 15-60 s). Fresh metrics are stamped with the
  * cycle time so that the service's samples stay on its even grid. */
 #define K8S_STALE_S 180
-/* Pods are listed for their start-up time this often, per deployment. */
-#define K8S_STARTUP_EVERY_S 600
 
 typedef struct {
     char ns[SA_NAME_MAX], name[SA_NAME_MAX];
     bool forbidden;
     bool hpa_known, has_hpa;
     char hpa_name[SA_NAME_MAX];
-    int hpa_baseline_min; /* minReplicas before we raised it */
-    int hpa_raised_to;    /* value we set; -1 = not raised by us */
-    sa_context last;      /* last context, history-free, for list failures */
-    int64_t startup_at;   /* when the pods were last listed; 0 = never */
-    double startup_s;     /* their measured start-up, s; NaN = not measured */
+    int hpa_baseline_min;   /* minReplicas before we raised it */
+    int hpa_raised_to;      /* value we set; -1 = not raised by us */
+    sa_context last;        /* last context, history-free, for list failures */
+    sa_src_startup startup; /* measured from its pods */
 } dep_state;
 
 typedef struct {
@@ -113,7 +110,7 @@ static dep_state *state_get(k8s *k, const char *ns, const char *name, bool creat
     sa_strlcpy(s->ns, ns, sizeof s->ns);
     sa_strlcpy(s->name, name, sizeof s->name);
     s->hpa_raised_to = -1;
-    s->startup_s = NAN;
+    sa_src_startup_init(&s->startup);
     sa_context_init(&s->last);
     return s;
 }
@@ -247,7 +244,7 @@ out:
     sa_peer_reply_release(&rp);
 }
 
-/* The pods' start-up time, measured every K8S_STARTUP_EVERY_S: what the
+/* The pods' start-up time, measured every SA_SRC_STARTUP_EVERY_S: what the
  * predictor's horizon needs. A failure (no RBAC for pods, say) keeps the
  * last measurement, else the configured value, and is only logged: the
  * deployment is not degraded for it. */
@@ -258,9 +255,8 @@ static void read_startup(k8s *k, dep_state *st, const sa_k8s_deployment *d, int6
     sa_errbuf eb = {0};
     double s = NAN;
     size_t pods = 0;
-    if (st->startup_at && now - st->startup_at < K8S_STARTUP_EVERY_S && now >= st->startup_at)
+    if (!sa_src_startup_due(&st->startup, now))
         return;
-    st->startup_at = now;
     sa_peer_reply_init(&rp);
     bool ok = get_pods_list(k, "/api/v1", d, &rp, why, sizeof why);
     if (ok && sa_k8s_parse_pod_startup(rp.body.data, &s, &pods, &eb) != SA_OK) {
@@ -270,11 +266,9 @@ static void read_startup(k8s *k, dep_state *st, const sa_k8s_deployment *d, int6
     if (!ok)
         sa_log(SA_LOG_WARN, "kubernetes pods not listed, start-up time not measured",
                "namespace=%s deployment=%s error=%s", d->namespace_, d->name, why);
-    else if (pods > 0 && !(fabs(s - st->startup_s) < 0.5))
+    else if (pods > 0 && sa_src_startup_take(&st->startup, s))
         sa_log(SA_LOG_INFO, "kubernetes start-up time measured",
                "namespace=%s deployment=%s seconds=%.0f pods=%zu", d->namespace_, d->name, s, pods);
-    if (pods > 0)
-        st->startup_s = s;
     sa_peer_reply_release(&rp);
 }
 
@@ -299,8 +293,8 @@ static sa_err fill_context(k8s *k, const sa_k8s_deployment *d, const sa_k8s_hpa 
     read_metrics(k, d, now, c);
     if (!d->has_startup) {
         read_startup(k, st, d, now);
-        if (isfinite(st->startup_s))
-            c->startup_s = st->startup_s;
+        if (isfinite(st->startup.s))
+            c->startup_s = st->startup.s;
     }
     st->last = *c;
     st->last.history = NULL;

@@ -17,18 +17,15 @@
 #include "scaleadvisor/banned.h"
 
 #define PROM_MAX_RANGE_POINTS 11000 /* Prometheus refuses more per series */
-/* The pods' start-up time is queried this often, per deployment, and
- * taken when within [0, PROM_STARTUP_MAX_S] (SCALEADVISOR_STARTUP_S's
- * range). */
-#define PROM_STARTUP_EVERY_S 600
+/* The pods' start-up time is taken when within [0, PROM_STARTUP_MAX_S]
+ * (SCALEADVISOR_STARTUP_S's range). */
 #define PROM_STARTUP_MAX_S 3600.0
 
 typedef struct {
     char base[SA_CFG_STR_MAX]; /* URL without trailing '/' */
     sa_prom_config cfg;
-    bool *backfilled;    /* per deployment */
-    int64_t *startup_at; /* per deployment: when start-up was last queried; 0 never */
-    double *startup_s;   /* per deployment: the measured start-up, s; NaN none */
+    bool *backfilled;        /* per deployment */
+    sa_src_startup *startup; /* per deployment: from kube-state-metrics */
     /* set when Prometheus refused the connection this cycle: the remaining
      * deployments are reported degraded without waiting on it again */
     char down[SA_STATUS_MAX];
@@ -199,34 +196,31 @@ static void apply_value(sa_context *c, sa_prom_query q, double v, int *nfail)
     }
 }
 
-/* The pods' start-up time, queried every PROM_STARTUP_EVERY_S when the
+/* The pods' start-up time, queried every SA_SRC_STARTUP_EVERY_S when the
  * file does not give it: what the predictor's horizon needs. A failure
  * (no kube-state-metrics 2.8 series, say) keeps the last measurement,
  * else SCALEADVISOR_STARTUP_S, and is only logged. */
 static void measure_startup(prom *p, size_t i, int64_t now, sa_context *c)
 {
     const sa_prom_deployment *d = &p->cfg.deps[i];
+    sa_src_startup *m = &p->startup[i];
     if (isfinite(d->startup_s) || !d->queries[SA_PQ_STARTUP][0])
         return;
-    if (!p->startup_at[i] || now - p->startup_at[i] >= PROM_STARTUP_EVERY_S ||
-        now < p->startup_at[i]) {
+    if (sa_src_startup_due(m, now)) {
         double v = NAN, ts = 0;
         sa_errbuf qe = {0};
-        p->startup_at[i] = now;
         sa_err e = instant(p, d, SA_PQ_STARTUP, now, &v, &ts, &qe);
         if (e == SA_OK && !(v >= 0.0 && v <= PROM_STARTUP_MAX_S))
             e = sa_fail(&qe, SA_ERR_INVALID, "%g s is outside 0..%g", v, PROM_STARTUP_MAX_S);
         if (e != SA_OK)
             sa_log(SA_LOG_INFO, "prometheus start-up time not measured",
                    "namespace=%s deployment=%s error=%s", d->namespace_, d->name, qe.msg);
-        else if (!(fabs(v - p->startup_s[i]) < 0.5))
+        else if (sa_src_startup_take(m, v))
             sa_log(SA_LOG_INFO, "prometheus start-up time measured",
                    "namespace=%s deployment=%s seconds=%.0f", d->namespace_, d->name, v);
-        if (e == SA_OK)
-            p->startup_s[i] = v;
     }
-    if (isfinite(p->startup_s[i]))
-        c->startup_s = p->startup_s[i];
+    if (isfinite(m->s))
+        c->startup_s = m->s;
 }
 
 static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
@@ -308,8 +302,7 @@ static void prom_destroy(sa_src *s)
     if (p) {
         sa_prom_config_release(&p->cfg);
         free(p->backfilled);
-        free(p->startup_at);
-        free(p->startup_s);
+        free(p->startup);
         free(p);
     }
     s->impl = NULL;
@@ -355,14 +348,13 @@ sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out, sa_errbuf *e
         goto out;
     }
     p->backfilled = calloc(p->cfg.n, sizeof *p->backfilled);
-    p->startup_at = calloc(p->cfg.n, sizeof *p->startup_at);
-    p->startup_s = malloc(p->cfg.n * sizeof *p->startup_s);
-    if (!p->backfilled || !p->startup_at || !p->startup_s) {
+    p->startup = malloc(p->cfg.n * sizeof *p->startup);
+    if (!p->backfilled || !p->startup) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < p->cfg.n; i++)
-        p->startup_s[i] = NAN;
+        sa_src_startup_init(&p->startup[i]);
     *out = s;
     s = NULL;
 out:

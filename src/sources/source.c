@@ -1,8 +1,10 @@
 /*
  * source.c - builds the source the configuration names and frees what a
- * source's collect returns. The simulator is always built in; the
+ * source's collect returns, and the start-up measurement the real sources
+ * share. The simulator is always built in; the
  * Prometheus and Kubernetes sources are added by their own modules.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "scaleadvisor/simulator.h"
@@ -37,6 +39,27 @@ void sa_src_destroy(sa_src *s)
     if (s && s->destroy)
         s->destroy(s);
     free(s);
+}
+
+void sa_src_startup_init(sa_src_startup *m)
+{
+    m->at = 0;
+    m->s = NAN;
+}
+
+bool sa_src_startup_due(sa_src_startup *m, int64_t now)
+{
+    if (m->at && now >= m->at && now - m->at < SA_SRC_STARTUP_EVERY_S)
+        return false;
+    m->at = now;
+    return true;
+}
+
+bool sa_src_startup_take(sa_src_startup *m, double s)
+{
+    bool changed = !(fabs(s - m->s) < 0.5);
+    m->s = s;
+    return changed;
 }
 
 void sa_src_contexts_free(sa_context *v, size_t n)
