@@ -1078,6 +1078,55 @@ static void test_cache_and_economy(void **state)
     assert_int_equal(s.calls_last_hour, 0);
 }
 
+/* A step past its start-by time sends nothing and says so, though an
+ * identical context is still answered from the cache; asked_at follows
+ * the steps that sent a request, answered or not. */
+static void test_deferred_and_asked_at(void **state)
+{
+    fixture *f = *state;
+    sa_rec rec, reuse;
+    sa_llm_status st;
+    sa_decision d;
+    char why[SA_STATUS_MAX];
+    sa_llm_input in = input_of(f);
+    sa_llm_stats s;
+    assert_int_equal(sa_llm_asked_at(f->llm, "shop", "web"), 0);
+    in.start_by_ms = sa_mono_ms() - 1.0;
+    sa_llm_advise(f->llm, &in, &rec, &st);
+    assert_false(rec.present);
+    assert_string_equal(st.error, "deferred: the cycle's LLM time was spent on other deployments");
+    assert_int_equal(sa_fake_peer_request_count(f->peer), 0);
+    assert_int_equal(sa_llm_asked_at(f->llm, "shop", "web"), 0);
+    /* a failed request counts as asked, but not as an answer */
+    push_error(f, 400, NULL, "bad", "invalid_request_error", "bad_request", -1);
+    run(f, &rec, &st, &d);
+    assert_false(st.used);
+    size_t sent = sa_fake_peer_request_count(f->peer);
+    assert_true(sent >= 1);
+    sa_fake_peer_clear(f->peer);
+    assert_int_equal(sa_llm_asked_at(f->llm, "shop", "web"), NOW);
+    in = input_of(f);
+    in.now = NOW + 15;
+    assert_true(sa_llm_should_consult(f->llm, &in, &reuse, why));
+    assert_string_equal(why, "no earlier answer");
+    assert_false(reuse.present);
+    push_ok(f, "openai/gpt-oss-120b", ANSWER_UP6);
+    sa_llm_advise(f->llm, &in, &rec, &st);
+    assert_true(st.used);
+    assert_int_equal(sa_llm_asked_at(f->llm, "shop", "web"), NOW + 15);
+    assert_int_equal(sa_llm_asked_at(f->llm, "shop", "checkout"), 0);
+    /* the same context later, past the start-by time: from the cache */
+    in.start_by_ms = sa_mono_ms() - 1.0;
+    sa_llm_advise(f->llm, &in, &rec, &st);
+    assert_true(st.used);
+    assert_int_equal(rec.target_replicas, 6);
+    assert_int_equal(sa_fake_peer_request_count(f->peer), sent + 1);
+    sa_llm_stats_get(f->llm, NOW + 15, &s);
+    assert_int_equal(s.by_outcome[SA_LLM_OUT_SKIPPED], 1);
+    assert_int_equal(s.by_outcome[SA_LLM_OUT_CACHED], 1);
+    assert_int_equal(s.calls_total, sent + 1);
+}
+
 static void test_durations(void **state)
 {
     (void)state;
@@ -1383,6 +1432,7 @@ int main(void)
         T(test_prompt_quotes_outside_text),
         T(test_breaker_opens_half_opens_closes),
         T(test_cache_and_economy),
+        T(test_deferred_and_asked_at),
         T(test_concurrent_deployments),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_reply_parse_allocation_failures),

@@ -68,7 +68,7 @@ static void fx_stop(fx *f)
     f->r = f->w = NULL;
 }
 
-static fx *fx_new_llm(bool dry_run, const char *llm_url)
+static fx *fx_new_llm_timed(bool dry_run, const char *llm_url, int64_t llm_timeout_ms)
 {
     fx *f = calloc(1, sizeof *f);
     sa_errbuf eb = {0};
@@ -85,7 +85,7 @@ static fx *fx_new_llm(bool dry_run, const char *llm_url)
         snprintf(f->cfg.groq_models, sizeof f->cfg.groq_models, "openai/gpt-oss-120b");
         snprintf(f->cfg.prompts_dir, sizeof f->cfg.prompts_dir, "%s", prompts);
         free(prompts);
-        f->cfg.llm_timeout_ms = 15000;
+        f->cfg.llm_timeout_ms = llm_timeout_ms;
         sa_llm_tuning_init(&tun);
         tun.backoff_base_ms = 1;
         tun.backoff_max_ms = 5;
@@ -94,6 +94,11 @@ static fx *fx_new_llm(bool dry_run, const char *llm_url)
     }
     fx_start(f);
     return f;
+}
+
+static fx *fx_new_llm(bool dry_run, const char *llm_url)
+{
+    return fx_new_llm_timed(dry_run, llm_url, 15000);
 }
 
 static fx *fx_new(bool dry_run)
@@ -554,7 +559,8 @@ static void test_llm_step_parallel_and_api_not_stalled(void **state)
     cc.f = f;
     cc.now = T0;
     assert_int_equal(pthread_create(&th, NULL, cycle_thread, &cc), 0);
-    /* each request hangs until released: four at once means four threads */
+    /* each request hangs until released: four at once (LLM_MAX_CONCURRENT
+     * is 4 by default) means four workers */
     assert_true(sa_fake_peer_wait_requests(peer, 4, 10000));
     assert_int_equal(sa_fake_peer_request_count(peer), 4);
     /* the cycle is blocked in the LLM step with its transaction open; the
@@ -581,6 +587,66 @@ static void test_llm_step_parallel_and_api_not_stalled(void **state)
     sa_fake_peer_destroy(peer);
 }
 
+/* Which simulated deployment request i of the fake Groq asked about. */
+static const char *asked_about(sa_fake_peer *peer, size_t i)
+{
+    static const char *const names[] = {"web", "checkout", "ingest", "api"};
+    const sa_fake_request *r = sa_fake_peer_request(peer, i);
+    char want[64];
+    assert_non_null(r);
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        /* the prompt quotes the name; the request's JSON escapes the quotes */
+        snprintf(want, sizeof want, "Deployment \\\"%s\\\" in namespace", names[k]);
+        if (strstr(r->body, want))
+            return names[k];
+    }
+    fail_msg("request %zu names no simulated deployment", i);
+    return NULL;
+}
+
+/* At most LLM_MAX_CONCURRENT requests at once; a deployment whose turn
+ * comes after the cycle's LLM time (one LLM_TIMEOUT_MS) is deferred with
+ * the reason, and its LLM request goes first in the next cycle. */
+static void test_llm_requests_capped_and_deferred_first(void **state)
+{
+    (void)state;
+    sa_fake_peer *peer = NULL;
+    sa_errbuf eb = {0};
+    sa_fake_response fr;
+    assert_int_equal(sa_fake_peer_start(&peer, &eb), SA_OK);
+    sa_fake_response_init(&fr);
+    fr.status = 200;
+    fr.hang = true; /* never answers: each request takes its whole budget */
+    fr.times = -1;
+    sa_fake_peer_push(peer, &fr);
+    fx *f = fx_new_llm_timed(true, sa_fake_peer_url(peer), 1000);
+    f->cfg.llm_max_concurrent = 2;
+    cycle(f, T0);
+    assert_int_equal(sa_fake_peer_request_count(peer), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE "
+                              "json_extract(result_json, '$.llm_status.error') = 'timeout'"),
+                     2);
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE "
+                              "json_extract(result_json, '$.llm_status.error') LIKE 'deferred: %' "
+                              "AND llm_used = 0"),
+                     2);
+    const char *first[2] = {asked_about(peer, 0), asked_about(peer, 1)};
+    assert_string_not_equal(first[0], first[1]);
+    cycle(f, T0 + 15);
+    assert_int_equal(sa_fake_peer_request_count(peer), 4);
+    for (size_t i = 2; i < 4; i++) {
+        const char *name = asked_about(peer, i);
+        assert_string_not_equal(name, first[0]);
+        assert_string_not_equal(name, first[1]);
+    }
+    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE generated_at = 1699999215"
+                              " AND json_extract(result_json, '$.llm_status.error') "
+                              "LIKE 'deferred: %'"),
+                     2);
+    fx_free(f);
+    sa_fake_peer_destroy(peer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_evaluate_now_through_loop),
         cmocka_unit_test(test_gone_deployment_forgotten),
         cmocka_unit_test(test_llm_step_parallel_and_api_not_stalled),
+        cmocka_unit_test(test_llm_requests_capped_and_deferred_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,7 @@ typedef struct {
      * decides, and a still-fresh earlier answer is reused. */
     sa_llm *llm;
     bool llm_force;
+    double llm_start_by_ms; /* sa_llm_input.start_by_ms: 0 = no limit */
     /* A context without metrics.observed_at (0) is a snapshot taken now
      * (`advise --context FILE`): true treats it as observed at `now`.
      * The service leaves it false: a source that cannot say when it

@@ -33,6 +33,7 @@ typedef struct {
     char llm_response_format[16]; /* auto | json_schema | json_object */
     int64_t llm_cache_ttl_s;      /* identical context reuses the answer */
     int64_t llm_refresh_s;        /* an answer expires after this */
+    int64_t llm_max_concurrent;   /* service: LLM steps in flight at once */
     char prompts_dir[SA_CFG_STR_MAX];
 
     /* service */

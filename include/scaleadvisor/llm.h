@@ -59,6 +59,11 @@ typedef struct {
     const sa_llm_past *recent; /* oldest first */
     size_t n_recent;
     int64_t now; /* epoch s */
+    /* Monotonic ms (sa_mono_ms) after which the step sends no request:
+     * the service's LLM time of one cycle; 0 = no such limit. A step
+     * that would start later is "deferred" (answers from the cache still
+     * count). */
+    double start_by_ms;
 } sa_llm_input;
 
 /* Knobs that are not in the configuration table: defaults suit the
@@ -110,11 +115,16 @@ bool sa_llm_should_consult(sa_llm *l, const sa_llm_input *in, sa_rec *reuse,
  *    "timeout", "http 429", "http 401", "circuit open", "auth stopped",
  *    "model_not_found", "invalid json", "prose", "empty choices",
  *    "length: budget spent reasoning", "schema: target_replicas out of
- *    range", "too big".
+ *    range", "too big", "deferred: ..." (in->start_by_ms passed).
  * An identical context (same deployment, same inputs) within
  * cfg->llm_cache_ttl_s reuses the last answer without a call (st->used
  * true, tokens 0). st->latency_ms is the wall time of the step. */
 void sa_llm_advise(sa_llm *l, const sa_llm_input *in, sa_rec *rec, sa_llm_status *st);
+
+/* Epoch s (the input's `now`) of the last step that sent a request for
+ * this deployment, answered or not; 0 = none remembered. The service asks
+ * the deployments that waited longest first. */
+int64_t sa_llm_asked_at(sa_llm *l, const char *ns, const char *name);
 
 typedef enum { SA_BREAKER_CLOSED = 0, SA_BREAKER_OPEN, SA_BREAKER_HALF_OPEN } sa_breaker_state;
 const char *sa_breaker_state_name(sa_breaker_state s); /* "closed", "open", "half_open" */
@@ -129,7 +139,8 @@ typedef enum {
     SA_LLM_OUT_HTTP_5XX,     /* 5xx and 498 */
     SA_LLM_OUT_TRANSPORT,    /* connection refused/reset, TLS, too big */
     SA_LLM_OUT_TIMEOUT,      /* the budget ended during the request */
-    SA_LLM_OUT_SKIPPED,      /* step sent nothing: disabled, breaker, auth, rate limit spent */
+    SA_LLM_OUT_SKIPPED,      /* step sent nothing: disabled, breaker, auth, rate limit
+                                spent, deferred */
     SA_LLM_OUT_COUNT
 } sa_llm_outcome;
 const char *sa_llm_outcome_name(sa_llm_outcome o); /* "ok", "cached", ... */

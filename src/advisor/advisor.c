@@ -87,7 +87,8 @@ static void ask_llm(const sa_advisor_input *in, const sa_advisor_state *st, cons
                        .predictive = &out->predictive,
                        .recent = st->recent,
                        .n_recent = st->n_recent,
-                       .now = in->now};
+                       .now = in->now,
+                       .start_by_ms = in->llm_start_by_ms};
     if (in->llm_force) {
         sa_llm_advise(in->llm, &li, &out->llm, &out->llm_status);
         return;

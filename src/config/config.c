@@ -51,6 +51,8 @@ static const cfg_entry table[] = {
      "an identical context within this time reuses the last answer"},
     {"LLM_REFRESH_S", T_INT, "600", 0, 86400, NULL, 0, F(llm_refresh_s),
      "an LLM answer expires after this and is asked again"},
+    {"LLM_MAX_CONCURRENT", T_INT, "4", 1, 64, NULL, 0, F(llm_max_concurrent),
+     "LLM requests the service has in flight at once; the rest wait their turn"},
     {"SCALEADVISOR_PROMPTS_DIR", T_STR, "./prompts", 0, 0, NULL, 0, F(prompts_dir),
      "directory of the prompt templates"},
     {"SCALEADVISOR_LISTEN", T_LISTEN, "127.0.0.1:8080", 0, 0, NULL, 0, F(listen_host),

@@ -41,7 +41,8 @@ typedef struct {
     char ns[SA_NAME_MAX];
     char name[SA_NAME_MAX];
     uint64_t fp;
-    int64_t answered_at; /* epoch s of the input */
+    int64_t answered_at; /* epoch s of the input; answer.present when valid */
+    int64_t asked_at;    /* epoch s of the last step that sent a request */
     int band;
     sa_rec answer;
 } llm_entry;
@@ -341,16 +342,22 @@ static int band_of(const sa_llm_input *in)
     return r < 0.5 ? 0 : r < 0.9 ? 1 : r <= 1.1 ? 2 : 3;
 }
 
-static llm_entry *entry_find(sa_llm *l, const sa_context *c, bool create)
+static llm_entry *entry_lookup(sa_llm *l, const char *ns, const char *name)
 {
     for (size_t i = 0; i < LLM_CACHE_MAX; i++) {
         llm_entry *e = &l->cache[i];
-        if (e->used && strcmp(e->name, c->name) == 0 && strcmp(e->ns, c->namespace_) == 0)
+        if (e->used && strcmp(e->name, name) == 0 && strcmp(e->ns, ns) == 0)
             return e;
     }
-    if (!create)
-        return NULL;
-    llm_entry *e = &l->cache[l->cache_next]; /* round robin eviction */
+    return NULL;
+}
+
+static llm_entry *entry_find(sa_llm *l, const sa_context *c, bool create)
+{
+    llm_entry *e = entry_lookup(l, c->namespace_, c->name);
+    if (e || !create)
+        return e;
+    e = &l->cache[l->cache_next]; /* round robin eviction */
     l->cache_next = (l->cache_next + 1) % LLM_CACHE_MAX;
     memset(e, 0, sizeof *e);
     e->used = true;
@@ -374,14 +381,14 @@ bool sa_llm_should_consult(sa_llm *l, const sa_llm_input *in, sa_rec *reuse,
     const sa_context *c = in->ctx;
     pthread_mutex_lock(&l->mu);
     llm_entry *e = entry_find(l, c, false);
-    bool fresh = e && in->now - e->answered_at < l->refresh_s;
+    bool fresh = e && e->answer.present && in->now - e->answered_at < l->refresh_s;
     if (reuse && fresh)
         *reuse = e->answer;
     if (l->auth_stopped) {
         sa_strlcpy(w, "auth stopped", SA_STATUS_MAX);
     } else if (breaker_now(l, sa_mono_ms()) == SA_BREAKER_OPEN) {
         sa_strlcpy(w, "circuit open", SA_STATUS_MAX);
-    } else if (!e) {
+    } else if (!e || !e->answer.present) {
         consult = true;
         sa_strlcpy(w, "no earlier answer", SA_STATUS_MAX);
     } else if (!fresh) {
@@ -697,7 +704,9 @@ static bool run_models(sa_llm *l, step *s)
     return false;
 }
 
-/* Before the step (mutex held): auth stop, cache, breaker. */
+/* Before the step (mutex held): auth stop, cache, the caller's start-by
+ * time (before the breaker, which may hand this step its half-open
+ * probe), breaker. */
 static bool pre_step(sa_llm *l, const sa_llm_input *in, sa_rec *rec, sa_llm_status *st)
 {
     if (l->auth_stopped) {
@@ -713,6 +722,12 @@ static bool pre_step(sa_llm *l, const sa_llm_input *in, sa_rec *rec, sa_llm_stat
         sa_strlcpy(st->model, rec->model, sizeof st->model);
         l->st.by_outcome[SA_LLM_OUT_CACHED]++;
         l->st.steps_answered++;
+        return false;
+    }
+    if (in->start_by_ms > 0.0 && sa_mono_ms() > in->start_by_ms) {
+        sa_strlcpy(st->error, "deferred: the cycle's LLM time was spent on other deployments",
+                   sizeof st->error);
+        l->st.by_outcome[SA_LLM_OUT_SKIPPED]++;
         return false;
     }
     if (!breaker_allow(l, sa_mono_ms())) {
@@ -740,6 +755,8 @@ static void post_step(sa_llm *l, const step *s, bool ok)
         breaker_result(l, now, ok);
     else if (l->breaker == SA_BREAKER_HALF_OPEN)
         l->probe = false;
+    if (s->sent > 0)
+        entry_find(l, s->in->ctx, true)->asked_at = s->in->now;
     if (ok) {
         llm_entry *e = entry_find(l, s->in->ctx, true);
         e->fp = fingerprint(s->in);
@@ -798,6 +815,19 @@ done:
     sa_buf_release(&sys);
     sa_buf_release(&user);
     st->latency_ms = sa_mono_ms() - t0;
+}
+
+int64_t sa_llm_asked_at(sa_llm *l, const char *ns, const char *name)
+{
+    int64_t at = 0;
+    if (!l || !l->enabled)
+        return 0;
+    pthread_mutex_lock(&l->mu);
+    const llm_entry *e = entry_lookup(l, ns, name);
+    if (e)
+        at = e->asked_at;
+    pthread_mutex_unlock(&l->mu);
+    return at;
 }
 
 /* ---- stats ---- */

@@ -97,7 +97,8 @@ static void forecast_points(struct svc_eval *ev, double step, sa_store_fc_point 
 }
 
 void svc_eval_run(sa_service *s, struct svc_eval *ev, const sa_context *ctx, int64_t now,
-                  sa_result *r, sa_store_fc_point *pts, size_t *npts, char metric[32])
+                  double llm_start_by_ms, sa_result *r, sa_store_fc_point *pts, size_t *npts,
+                  char metric[32])
 {
     sa_advisor_input in;
     memset(&in, 0, sizeof in);
@@ -105,6 +106,7 @@ void svc_eval_run(sa_service *s, struct svc_eval *ev, const sa_context *ctx, int
     in.now = now;
     in.dry_run = s->d.cfg->dry_run;
     in.llm = s->d.llm;
+    in.llm_start_by_ms = llm_start_by_ms;
     sa_advisor_evaluate(&in, &ev->st, r);
     forecast_points(ev, (double)s->d.cfg->interval_s, pts, npts, metric);
 }

@@ -224,13 +224,14 @@ static sa_err attach_history(sa_service *s, const svc_dep *d, sa_context *ctx)
     return SA_OK;
 }
 
-/* One deployment's evaluation job, run on the loop thread or its own. */
+/* One deployment's evaluation job, run on the loop thread or a worker. */
 typedef struct {
     sa_service *s;
     svc_dep *d;     /* set once every deployment is added (realloc) */
     size_t di;      /* index of d in s->deps */
     sa_context ctx; /* owned copy with history */
     int64_t now;
+    double llm_start_by_ms;
     sa_result r;
     sa_store_fc_point pts[SVC_FORECAST_POINTS];
     size_t npts;
@@ -238,33 +239,92 @@ typedef struct {
     sa_err prep;
 } svc_job;
 
-static void *job_run(void *arg)
+static void job_run(svc_job *j)
 {
-    svc_job *j = arg;
-    svc_eval_run(j->s, j->d->ev, &j->ctx, j->now, &j->r, j->pts, &j->npts, j->metric);
-    return NULL;
+    svc_eval_run(j->s, j->d->ev, &j->ctx, j->now, j->llm_start_by_ms, &j->r, j->pts, &j->npts,
+                 j->metric);
 }
 
+/* The jobs of one cycle, taken in order by LLM_MAX_CONCURRENT workers. */
+typedef struct {
+    svc_job *jobs;
+    size_t *order; /* indices into jobs */
+    size_t n, next;
+    pthread_mutex_t mu;
+} svc_pool;
+
+static void *pool_work(void *arg)
+{
+    svc_pool *p = arg;
+    for (;;) {
+        svc_job *j = NULL;
+        pthread_mutex_lock(&p->mu);
+        if (p->next < p->n)
+            j = &p->jobs[p->order[p->next++]];
+        pthread_mutex_unlock(&p->mu);
+        if (!j)
+            return NULL;
+        job_run(j);
+    }
+}
+
+typedef struct {
+    int64_t asked_at;
+    size_t i;
+} svc_turn;
+
+static int turn_cmp(const void *a, const void *b)
+{
+    const svc_turn *x = a, *y = b;
+    if (x->asked_at != y->asked_at)
+        return x->asked_at < y->asked_at ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Only the LLM step waits on the network. With an LLM, LLM_MAX_CONCURRENT
+ * workers (the loop thread one of them) take the deployments that have
+ * waited longest for an LLM request first, and a request may start only
+ * within one LLM_TIMEOUT_MS of the cycle's start: the rest are deferred
+ * to the next cycle, where they come first. So the API sees at most that
+ * many requests at once, and a cycle spends at most two LLM budgets. */
 static void run_jobs(sa_service *s, svc_job *jobs, size_t n)
 {
-    /* Only the LLM step waits on the network: run deployments side by side
-     * then, each bounded by LLM_TIMEOUT_MS, so the cycle takes one budget. */
-    bool parallel = s->d.llm != NULL && sa_llm_enabled(s->d.llm) && n > 1;
-    pthread_t *th = parallel ? calloc(n, sizeof *th) : NULL;
-    bool *started = parallel ? calloc(n, sizeof *started) : NULL;
+    const sa_config *cfg = s->d.cfg;
+    bool llm = s->d.llm != NULL && sa_llm_enabled(s->d.llm);
+    size_t workers = llm ? (size_t)cfg->llm_max_concurrent : 1, started = 0;
+    double start_by = llm ? sa_mono_ms() + (double)cfg->llm_timeout_ms : 0.0;
+    svc_turn *turns = calloc(n ? n : 1, sizeof *turns);
+    svc_pool p = {.jobs = jobs, .order = calloc(n ? n : 1, sizeof *p.order)};
+    pthread_t th[64];
     for (size_t i = 0; i < n; i++) {
+        jobs[i].llm_start_by_ms = start_by;
         if (jobs[i].prep != SA_OK)
             continue;
-        if (th && started && pthread_create(&th[i], NULL, job_run, &jobs[i]) == 0)
-            started[i] = true;
-        else
+        if (!turns || !p.order) { /* out of memory: one by one, in order */
             job_run(&jobs[i]);
+            continue;
+        }
+        turns[p.n].asked_at =
+            llm ? sa_llm_asked_at(s->d.llm, jobs[i].ctx.namespace_, jobs[i].ctx.name) : 0;
+        turns[p.n++].i = i;
     }
-    for (size_t i = 0; th && started && i < n; i++)
-        if (started[i])
-            pthread_join(th[i], NULL);
-    free(th);
-    free(started);
+    if (p.n > 1)
+        qsort(turns, p.n, sizeof *turns, turn_cmp);
+    for (size_t k = 0; k < p.n; k++)
+        p.order[k] = turns[k].i;
+    if (workers > p.n)
+        workers = p.n;
+    if (workers > sizeof th / sizeof th[0])
+        workers = sizeof th / sizeof th[0];
+    pthread_mutex_init(&p.mu, NULL);
+    while (started + 1 < workers && pthread_create(&th[started], NULL, pool_work, &p) == 0)
+        started++;
+    pool_work(&p);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    pthread_mutex_destroy(&p.mu);
+    free(turns);
+    free(p.order);
 }
 
 /* The context as stored with its recommendation: everything the decision

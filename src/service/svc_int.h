@@ -84,9 +84,12 @@ SA_MUST_CHECK sa_err svc_eval_create(sa_service *s, const sa_context *ctx, struc
 void svc_eval_destroy(struct svc_eval *ev);
 /* Evaluate ctx (history attached) at now into r; forecast points for the
  * chart into pts (up to SVC_FORECAST_POINTS, *npts; metric name into
- * metric[32]). Safe to run for several deployments in parallel. */
+ * metric[32]). An LLM request is started only before llm_start_by_ms
+ * (sa_mono_ms; 0 = any time). Safe to run for several deployments in
+ * parallel. */
 void svc_eval_run(sa_service *s, struct svc_eval *ev, const sa_context *ctx, int64_t now,
-                  sa_result *r, sa_store_fc_point *pts, size_t *npts, char metric[32]);
+                  double llm_start_by_ms, sa_result *r, sa_store_fc_point *pts, size_t *npts,
+                  char metric[32]);
 /* Tell the advisor that our actuation changed replicas (cooldowns). */
 void svc_eval_note_scale(struct svc_eval *ev, int64_t now, int from, int to);
 
