@@ -1214,6 +1214,44 @@ static void test_concurrent_deployments(void **state)
     sa_buf_release(&out);
 }
 
+/* Hundreds of deployments are remembered (the cache grows past its first
+ * allocation): each keeps its answer and when it was asked. */
+static void test_many_deployments_remembered(void **state)
+{
+    fixture *f = *state;
+    enum { N = 300 };
+    char *body = groq_ok("openai/gpt-oss-120b", ANSWER_UP6);
+    sa_fake_response r;
+    sa_fake_response_init(&r);
+    r.headers = RL_HEADERS;
+    r.body = body;
+    r.times = -1;
+    sa_fake_peer_push(f->peer, &r);
+    free(body);
+    sa_rec rec;
+    sa_llm_status st;
+    for (int i = 0; i < N; i++) {
+        sa_llm_input in = input_of(f);
+        snprintf(f->ctx.name, sizeof f->ctx.name, "svc-%03d", i);
+        in.now = NOW + i;
+        sa_llm_advise(f->llm, &in, &rec, &st);
+        assert_true(st.used);
+    }
+    assert_int_equal(sa_fake_peer_request_count(f->peer), N);
+    for (int i = 0; i < N; i++) {
+        char name[SA_NAME_MAX];
+        snprintf(name, sizeof name, "svc-%03d", i);
+        assert_int_equal(sa_llm_asked_at(f->llm, "shop", name), NOW + i);
+    }
+    /* the first one's answer is still there: the same context is cached */
+    snprintf(f->ctx.name, sizeof f->ctx.name, "svc-000");
+    sa_llm_input in = input_of(f);
+    in.now = NOW + 1;
+    sa_llm_advise(f->llm, &in, &rec, &st);
+    assert_true(st.used);
+    assert_int_equal(sa_fake_peer_request_count(f->peer), N);
+}
+
 /* Fail the Nth cJSON allocation in turn: the parser reports, never crashes
  * or leaks (LSan checks), and succeeds once allocations stop failing. */
 static int parse_answer(void *ctx)
@@ -1434,6 +1472,7 @@ int main(void)
         T(test_cache_and_economy),
         T(test_deferred_and_asked_at),
         T(test_concurrent_deployments),
+        T(test_many_deployments_remembered),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_reply_parse_allocation_failures),
         T(test_constraint_max_replicas),

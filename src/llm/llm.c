@@ -21,7 +21,11 @@
 #include "scaleadvisor/banned.h"
 
 #define LLM_MODELS_MAX 8
-#define LLM_CACHE_MAX 256
+/* Deployments remembered (last answer, when last asked): as many as the
+ * Kubernetes source lists (SA_K8S_MAX_ITEMS), about 2.5 KB each, grown on
+ * demand; past it the oldest entry is reused. */
+#define LLM_CACHE_MAX 2048
+#define LLM_CACHE_FIRST 64
 #define LLM_FAILS_MAX 64
 #define LLM_ATTEMPTS_MAX 10 /* per model and step, besides the budget */
 
@@ -37,7 +41,6 @@ typedef struct {
 } llm_model;
 
 typedef struct {
-    bool used;
     char ns[SA_NAME_MAX];
     char name[SA_NAME_MAX];
     uint64_t fp;
@@ -76,7 +79,7 @@ struct sa_llm {
     bool auth_stopped;
     /* cache */
     llm_entry *cache;
-    size_t cache_next;
+    size_t cache_n, cache_cap, cache_next; /* cache_next: round robin when full */
     /* counters */
     sa_llm_stats st;
     llm_minute hour[60];
@@ -197,7 +200,8 @@ sa_err sa_llm_create(const sa_config *cfg, const sa_llm_tuning *tuning, sa_llm *
     if ((e = llm_prompts_load(cfg->prompts_dir, &l->prompts, eb)) != SA_OK)
         goto out;
     l->schema = cJSON_Parse(llm_answer_schema());
-    l->cache = calloc(LLM_CACHE_MAX, sizeof *l->cache);
+    l->cache_cap = LLM_CACHE_FIRST;
+    l->cache = calloc(l->cache_cap, sizeof *l->cache);
     if (!l->schema || !l->cache)
         e = sa_fail(eb, SA_ERR_NOMEM, "llm: out of memory");
 out:
@@ -344,12 +348,31 @@ static int band_of(const sa_llm_input *in)
 
 static llm_entry *entry_lookup(sa_llm *l, const char *ns, const char *name)
 {
-    for (size_t i = 0; i < LLM_CACHE_MAX; i++) {
+    for (size_t i = 0; i < l->cache_n; i++) {
         llm_entry *e = &l->cache[i];
-        if (e->used && strcmp(e->name, name) == 0 && strcmp(e->ns, ns) == 0)
+        if (strcmp(e->name, name) == 0 && strcmp(e->ns, ns) == 0)
             return e;
     }
     return NULL;
+}
+
+/* A free entry: a new one while the cache may grow, else (full, or out of
+ * memory) the next in round robin. */
+static llm_entry *entry_new(sa_llm *l)
+{
+    if (l->cache_n == l->cache_cap && l->cache_cap < LLM_CACHE_MAX) {
+        size_t cap = l->cache_cap * 2 < LLM_CACHE_MAX ? l->cache_cap * 2 : LLM_CACHE_MAX;
+        llm_entry *c = realloc(l->cache, cap * sizeof *c);
+        if (c) {
+            l->cache = c;
+            l->cache_cap = cap;
+        }
+    }
+    if (l->cache_n < l->cache_cap)
+        return &l->cache[l->cache_n++];
+    llm_entry *e = &l->cache[l->cache_next];
+    l->cache_next = (l->cache_next + 1) % l->cache_n;
+    return e;
 }
 
 static llm_entry *entry_find(sa_llm *l, const sa_context *c, bool create)
@@ -357,10 +380,8 @@ static llm_entry *entry_find(sa_llm *l, const sa_context *c, bool create)
     llm_entry *e = entry_lookup(l, c->namespace_, c->name);
     if (e || !create)
         return e;
-    e = &l->cache[l->cache_next]; /* round robin eviction */
-    l->cache_next = (l->cache_next + 1) % LLM_CACHE_MAX;
+    e = entry_new(l);
     memset(e, 0, sizeof *e);
-    e->used = true;
     sa_strlcpy(e->ns, c->namespace_, sizeof e->ns);
     sa_strlcpy(e->name, c->name, sizeof e->name);
     return e;
