@@ -606,7 +606,8 @@ static const char *asked_about(sa_fake_peer *peer, size_t i)
 
 /* At most LLM_MAX_CONCURRENT requests at once; a deployment whose turn
  * comes after the cycle's LLM time (one LLM_TIMEOUT_MS) is deferred with
- * the reason, and its LLM request goes first in the next cycle. */
+ * the reason, and its LLM request goes first in the next cycle; an
+ * evaluate-now's deployment goes before all. */
 static void test_llm_requests_capped_and_deferred_first(void **state)
 {
     (void)state;
@@ -620,8 +621,11 @@ static void test_llm_requests_capped_and_deferred_first(void **state)
     fr.times = -1;
     sa_fake_peer_push(peer, &fr);
     fx *f = fx_new_llm_timed(true, sa_fake_peer_url(peer), 1000);
+    /* on the real clock's grid, for the evaluate-now at the end */
+    int64_t t0 = (int64_t)sa_now() / 15 * 15 - 30;
+    char sql[256];
     f->cfg.llm_max_concurrent = 2;
-    cycle(f, T0);
+    cycle(f, t0);
     assert_int_equal(sa_fake_peer_request_count(peer), 2);
     assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE "
                               "json_extract(result_json, '$.llm_status.error') = 'timeout'"),
@@ -632,17 +636,30 @@ static void test_llm_requests_capped_and_deferred_first(void **state)
                      2);
     const char *first[2] = {asked_about(peer, 0), asked_about(peer, 1)};
     assert_string_not_equal(first[0], first[1]);
-    cycle(f, T0 + 15);
+    cycle(f, t0 + 15);
     assert_int_equal(sa_fake_peer_request_count(peer), 4);
     for (size_t i = 2; i < 4; i++) {
         const char *name = asked_about(peer, i);
         assert_string_not_equal(name, first[0]);
         assert_string_not_equal(name, first[1]);
     }
-    assert_int_equal(count(f, "SELECT count(*) FROM recommendations WHERE generated_at = 1699999215"
-                              " AND json_extract(result_json, '$.llm_status.error') "
-                              "LIKE 'deferred: %'"),
-                     2);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM recommendations WHERE generated_at = %lld AND "
+             "json_extract(result_json, '$.llm_status.error') LIKE 'deferred: %%'",
+             (long long)(t0 + 15));
+    assert_int_equal(count(f, sql), 2);
+    /* evaluate-now: the deployment asked for goes first, though it was
+     * asked last */
+    const char *last = asked_about(peer, 3);
+    eval_call ev = {.ns = strcmp(last, "web") && strcmp(last, "checkout") ? "analytics" : "shop",
+                    .name = last};
+    run_eval(f, &ev);
+    if (ev.e != SA_OK)
+        fail_msg("evaluate: %s", ev.eb.msg);
+    assert_int_equal(sa_fake_peer_request_count(peer), 6);
+    assert_string_equal(asked_about(peer, 4), last);
+    assert_non_null(strstr(ev.out.data, "\"error\":\"timeout\""));
+    sa_buf_release(&ev.out);
     fx_free(f);
     sa_fake_peer_destroy(peer);
 }

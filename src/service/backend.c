@@ -116,15 +116,16 @@ static sa_err be_history(void *ctx, const char *ns, const char *name, int64_t si
     return e;
 }
 
-/* Queue a request for the loop thread and wait for it, bounded by two LLM
- * budgets (one cycle in flight, then ours) plus a margin. */
+/* Queue a request for the loop thread and wait for it, bounded by two
+ * cycles of at most two LLM budgets each (one in flight, then ours) plus a
+ * margin. */
 static sa_err be_evaluate(void *ctx, const char *ns, const char *name, sa_buf *out, sa_errbuf *eb)
 {
     sa_service *s = ctx;
     sa_err e;
     svc_req *r = calloc(1, sizeof *r);
     struct timespec dl;
-    int64_t wait_ms = 2 * s->d.cfg->llm_timeout_ms + 10000;
+    int64_t wait_ms = 4 * s->d.cfg->llm_timeout_ms + 10000;
     if (!r)
         return SA_ERR_NOMEM;
     sa_strlcpy(r->ns, ns, sizeof r->ns);

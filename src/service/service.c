@@ -282,12 +282,13 @@ static int turn_cmp(const void *a, const void *b)
 }
 
 /* Only the LLM step waits on the network. With an LLM, LLM_MAX_CONCURRENT
- * workers (the loop thread one of them) take the deployments that have
+ * workers (the loop thread one of them) take the deployment an
+ * evaluate-now asked for (`first`, may be NULL) and then those that have
  * waited longest for an LLM request first, and a request may start only
  * within one LLM_TIMEOUT_MS of the cycle's start: the rest are deferred
  * to the next cycle, where they come first. So the API sees at most that
  * many requests at once, and a cycle spends at most two LLM budgets. */
-static void run_jobs(sa_service *s, svc_job *jobs, size_t n)
+static void run_jobs(sa_service *s, svc_job *jobs, size_t n, const svc_req *first)
 {
     const sa_config *cfg = s->d.cfg;
     bool llm = s->d.llm != NULL && sa_llm_enabled(s->d.llm);
@@ -304,8 +305,12 @@ static void run_jobs(sa_service *s, svc_job *jobs, size_t n)
             job_run(&jobs[i]);
             continue;
         }
-        turns[p.n].asked_at =
-            llm ? sa_llm_asked_at(s->d.llm, jobs[i].ctx.namespace_, jobs[i].ctx.name) : 0;
+        const sa_context *c = &jobs[i].ctx;
+        bool asked_for =
+            first && strcmp(c->namespace_, first->ns) == 0 && strcmp(c->name, first->name) == 0;
+        turns[p.n].asked_at = asked_for ? INT64_MIN
+                              : llm     ? sa_llm_asked_at(s->d.llm, c->namespace_, c->name)
+                                        : 0;
         turns[p.n++].i = i;
     }
     if (p.n > 1)
@@ -383,7 +388,8 @@ static sa_err record(sa_service *s, svc_job *j, sa_errbuf *eb)
     return e;
 }
 
-static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, sa_errbuf *eb)
+static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, const svc_req *first,
+                         sa_errbuf *eb)
 {
     sa_err e = SA_OK;
     svc_job *jobs = calloc(n ? n : 1, sizeof *jobs);
@@ -416,7 +422,7 @@ static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, sa
     for (size_t i = 0; i < n && e == SA_OK; i++)
         jobs[i].d = &s->deps[jobs[i].di];
     if (e == SA_OK)
-        run_jobs(s, jobs, n);
+        run_jobs(s, jobs, n, first);
     for (size_t i = 0; i < n && e == SA_OK; i++) {
         if (jobs[i].prep != SA_OK) {
             e = sa_fail(eb, jobs[i].prep, "preparing %s/%s", v[i].namespace_, v[i].name);
@@ -488,7 +494,9 @@ static int64_t retain_batch(size_t n_deployments)
     return written > SVC_RETAIN_BATCH ? written : SVC_RETAIN_BATCH;
 }
 
-sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
+/* One cycle at now; `first` (may be NULL) names the deployment an
+ * evaluate-now is waiting for, whose LLM step goes first. */
+static sa_err cycle_run(sa_service *s, int64_t now, const svc_req *first, sa_errbuf *eb)
 {
     sa_err e;
     sa_context *v = NULL;
@@ -500,7 +508,7 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
         e = sa_store_begin(s->d.store, eb);
     if (e == SA_OK) {
         sa_log(SA_LOG_DEBUG, "cycle start", "at=%lld deployments=%zu", (long long)now, n);
-        e = cycle_body(s, v, n, now, eb);
+        e = cycle_body(s, v, n, now, first, eb);
         if (e == SA_OK && (s->cycles % SVC_RETAIN_EVERY) == 0)
             e = sa_store_retain(s->d.store, now - s->d.cfg->retention_hours * 3600,
                                 now - s->d.cfg->decision_retention_hours * 3600, retain_batch(n),
@@ -541,6 +549,11 @@ sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
     return e;
 }
 
+sa_err sa_service_cycle(sa_service *s, int64_t now, sa_errbuf *eb)
+{
+    return cycle_run(s, now, NULL, eb);
+}
+
 void sa_service_serve_requests(sa_service *s)
 {
     for (;;) {
@@ -557,7 +570,7 @@ void sa_service_serve_requests(sa_service *s)
         d = dep_find(s, r->ns, r->name);
         if (!d)
             e = sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is not watched", r->ns, r->name);
-        else if ((e = sa_service_cycle(s, (int64_t)sa_now(), &r->eb)) == SA_OK)
+        else if ((e = cycle_run(s, (int64_t)sa_now(), r, &r->eb)) == SA_OK)
             e = (d = dep_find(s, r->ns, r->name)) && d->seen_cycle == s->cycles - 1 && d->last_json
                     ? sa_buf_puts(&r->out, d->last_json)
                     : sa_fail(&r->eb, SA_ERR_NOTFOUND, "deployment %s/%s is no longer watched",
