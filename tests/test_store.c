@@ -224,8 +224,8 @@ static void test_retention_deletes_only_old(void **state)
         add_rec(f, dep, 1000 + 100 * i, 4, &rec[i]);
         assert_int_equal(sa_store_add_cycle(f->w, 1000 + 100 * i, 1.0, 1, &cyc, &eb), SA_OK);
     }
-    assert_int_equal(sa_store_add_audit(f->w, dep, rec[1], 1100, &a, &eb), SA_OK);
-    assert_int_equal(sa_store_add_audit(f->w, dep, rec[2], 900, &a, &eb), SA_OK);
+    assert_int_equal(sa_store_add_audit(f->w, dep, rec[1], 1100, &a, NULL, &eb), SA_OK);
+    assert_int_equal(sa_store_add_audit(f->w, dep, rec[2], 900, &a, NULL, &eb), SA_OK);
 
     /* samples, forecasts and actuations before 1050; decisions and cycles
      * before 1400, two decisions a call */
@@ -329,12 +329,12 @@ static void test_reads_through_readonly_handle(void **state)
     sa_sample x = sample_at(1015, 55.5);
     assert_int_equal(sa_store_add_sample(f->w, web, &x, NULL, &eb), SA_OK);
     assert_int_equal(sa_store_add_forecast(f->w, web, 1015, "cpu_percent", p, 2, &eb), SA_OK);
-    assert_int_equal(sa_store_add_audit(f->w, web, rec, 1015, &a, &eb), SA_OK);
+    assert_int_equal(sa_store_add_audit(f->w, web, rec, 1015, &a, NULL, &eb), SA_OK);
 
     {
         sa_actuation got, noop = {5, 5, "simulator", "ok"};
         int64_t at = 0;
-        assert_int_equal(sa_store_add_audit(f->w, web, rec, 1030, &noop, &eb), SA_OK);
+        assert_int_equal(sa_store_add_audit(f->w, web, rec, 1030, &noop, NULL, &eb), SA_OK);
         assert_int_equal(sa_store_last_actuation(f->w, web, &got, &at, &eb), SA_OK);
         assert_int_equal(at, 1015); /* the newest that changed replicas */
         assert_int_equal(got.before, 3);

@@ -8,8 +8,10 @@
  * versioned with PRAGMA user_version and migrated forward on open. The
  * control loop owns one writer handle and wraps each cycle in one
  * transaction (sa_store_begin / sa_store_commit), so a crash loses at most
- * the cycle in flight. The HTTP server reads through a second handle
- * opened with SA_STORE_READONLY (a WAL reader: it never blocks the writer).
+ * the cycle in flight; actuations are made after that commit and their
+ * outcomes stored in a second one (sa_store_settle_actuation). The HTTP
+ * server reads through a second handle opened with SA_STORE_READONLY (a
+ * WAL reader: it never blocks the writer).
  *
  * Threading: every function of one handle may be called from any thread;
  * a handle serialises its own calls with a mutex.
@@ -89,9 +91,16 @@ SA_MUST_CHECK sa_err sa_store_add_forecast(sa_store *s, int64_t dep, int64_t mad
 SA_MUST_CHECK sa_err sa_store_add_recommendation(sa_store *s, int64_t dep, const sa_result *r,
                                                  const char *result_json, const char *context_json,
                                                  int64_t *id, sa_errbuf *eb);
-/* Record one actuation of recommendation rec_id at time at. */
+/* Record one actuation (or the intent of one, outcome "pending") of
+ * recommendation rec_id at time at. Its row id into *id (may be NULL). */
 SA_MUST_CHECK sa_err sa_store_add_audit(sa_store *s, int64_t dep, int64_t rec_id, int64_t at,
-                                        const sa_actuation *a, sa_errbuf *eb);
+                                        const sa_actuation *a, int64_t *id, sa_errbuf *eb);
+/* The outcome of an intended actuation: audit row audit_id gets a's
+ * method, before, after and outcome; recommendation rec_id its applied
+ * flag and the object as served now. */
+SA_MUST_CHECK sa_err sa_store_settle_actuation(sa_store *s, int64_t audit_id, const sa_actuation *a,
+                                               int64_t rec_id, bool applied,
+                                               const char *result_json, sa_errbuf *eb);
 
 /* The newest actuation of dep that changed replicas (at, before, after),
  * so a restart keeps its cooldowns. SA_ERR_NOTFOUND when there is none. */

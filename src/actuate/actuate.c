@@ -13,8 +13,8 @@
 
 const char *sa_act_status_name(sa_act_status st)
 {
-    static const char *const names[] = {"dry_run",     "paused",  "noop",
-                                        "unsupported", "applied", "failed"};
+    static const char *const names[] = {"dry_run", "paused", "noop", "unsupported",
+                                        "applied", "failed", "due"};
     return (size_t)st < SA_ARRAY_LEN(names) ? names[st] : "unknown";
 }
 
@@ -23,12 +23,9 @@ bool sa_act_needs_audit(sa_act_status st)
     return st == SA_ACT_APPLIED || st == SA_ACT_FAILED;
 }
 
-sa_act_status sa_actuate(sa_src *src, const sa_context *ctx, sa_decision *d, bool dry_run,
-                         bool paused, sa_actuation *out)
+sa_act_status sa_act_gate(const sa_src *src, const sa_context *ctx, sa_decision *d, bool dry_run,
+                          bool paused)
 {
-    sa_errbuf eb = {0};
-    sa_err e;
-    memset(out, 0, sizeof *out);
     d->dry_run = dry_run;
     d->applied = false;
     if (dry_run)
@@ -39,6 +36,28 @@ sa_act_status sa_actuate(sa_src *src, const sa_context *ctx, sa_decision *d, boo
         return SA_ACT_NOOP;
     if (!src || !src->apply)
         return SA_ACT_UNSUPPORTED;
+    return SA_ACT_DUE;
+}
+
+void sa_act_intent(const sa_src *src, const sa_context *ctx, const sa_decision *d,
+                   sa_actuation *out)
+{
+    memset(out, 0, sizeof *out);
+    sa_strlcpy(out->method, src ? src->kind : "", sizeof out->method);
+    out->before = ctx->current_replicas;
+    out->after = d->target_replicas;
+    sa_strlcpy(out->outcome, "pending", sizeof out->outcome);
+}
+
+sa_act_status sa_actuate(sa_src *src, const sa_context *ctx, sa_decision *d, bool dry_run,
+                         bool paused, sa_actuation *out)
+{
+    sa_errbuf eb = {0};
+    sa_err e;
+    sa_act_status st = sa_act_gate(src, ctx, d, dry_run, paused);
+    memset(out, 0, sizeof *out);
+    if (st != SA_ACT_DUE)
+        return st;
     e = src->apply(src, ctx, d->target_replicas, out, &eb);
     if (e != SA_OK) {
         out->before = out->after = ctx->current_replicas;

@@ -1,9 +1,10 @@
 /*
  * service.c - the control loop (see service.h). A cycle runs on the loop
  * thread inside one database transaction: collect, store new samples,
- * evaluate every deployment (in parallel threads when the LLM may be
- * consulted, so one slow answer never holds the others), actuate through
- * the gate of actuate.c, store results and audit, commit, then metrics.
+ * evaluate every deployment (LLM_MAX_CONCURRENT workers when the LLM may
+ * be consulted, so one slow answer never holds the others), store results
+ * and the intent of every due actuation, commit; then actuate through
+ * actuate.c and store the outcomes in a second transaction, then metrics.
  * Cycles run on a grid of interval_s in epoch time, so samples stay evenly
  * spaced across restarts.
  */
@@ -237,6 +238,10 @@ typedef struct {
     size_t npts;
     char metric[32];
     sa_err prep;
+    /* an actuation due: its intent is stored with the cycle, the source
+     * called after the commit (act_due) */
+    bool due;
+    int64_t rec_id, audit_id;
 } svc_job;
 
 static void job_run(svc_job *j)
@@ -347,21 +352,40 @@ static sa_err context_json(const sa_context *ctx, sa_buf *out)
     return sa_codec_context_json(&c, out);
 }
 
-/* Actuate, then write forecast, recommendation and audit of one job. */
+static bool actuation_paused(sa_service *s)
+{
+    bool paused;
+    pthread_mutex_lock(&s->mu);
+    paused = s->paused || s->emergency_stop;
+    pthread_mutex_unlock(&s->mu);
+    return paused;
+}
+
+/* The object as served becomes the deployment's latest. */
+static sa_err keep_latest(svc_dep *d, const sa_result *r, sa_buf *rj)
+{
+    char *json = NULL;
+    sa_err e = sa_buf_detach(rj, &json);
+    if (e == SA_OK) {
+        free(d->last_json);
+        d->last_json = json;
+        d->last = *r;
+        d->has_last = true;
+    }
+    return e;
+}
+
+/* Write forecast, recommendation and, for an actuation that is due, its
+ * intent (an audit row "pending") of one job, inside the cycle's
+ * transaction. The source is called only once that is committed. */
 static sa_err record(sa_service *s, svc_job *j, sa_errbuf *eb)
 {
     sa_err e = SA_OK;
     svc_dep *d = j->d;
-    sa_actuation act;
-    sa_act_status st;
+    sa_actuation intent;
     sa_buf rj, cj;
-    int64_t rec_id = 0;
-    bool paused;
-    char *json = NULL;
-    pthread_mutex_lock(&s->mu);
-    paused = s->paused || s->emergency_stop;
-    pthread_mutex_unlock(&s->mu);
-    st = sa_actuate(s->d.src, &j->ctx, &j->r.decision, s->d.cfg->dry_run, paused, &act);
+    j->due = sa_act_gate(s->d.src, &j->ctx, &j->r.decision, s->d.cfg->dry_run,
+                         actuation_paused(s)) == SA_ACT_DUE;
     sa_buf_init(&rj, SA_CAP_JSON_OUT);
     sa_buf_init(&cj, SA_CAP_JSON_OUT);
     if (j->npts)
@@ -370,29 +394,72 @@ static sa_err record(sa_service *s, svc_job *j, sa_errbuf *eb)
                        (e = context_json(&j->ctx, &cj)) != SA_OK))
         sa_fail(eb, e, "encoding the result of %s/%s", d->ns, d->name);
     if (e == SA_OK)
-        e = sa_store_add_recommendation(s->d.store, d->dep_id, &j->r, rj.data, cj.data, &rec_id,
+        e = sa_store_add_recommendation(s->d.store, d->dep_id, &j->r, rj.data, cj.data, &j->rec_id,
                                         eb);
-    if (e == SA_OK && sa_act_needs_audit(st))
-        e = sa_store_add_audit(s->d.store, d->dep_id, rec_id, j->now, &act, eb);
-    if (e == SA_OK && (e = sa_buf_detach(&rj, &json)) == SA_OK) {
-        free(d->last_json);
-        d->last_json = json;
-        d->last = j->r;
-        d->has_last = true;
+    if (e == SA_OK && j->due) {
+        sa_act_intent(s->d.src, &j->ctx, &j->r.decision, &intent);
+        e = sa_store_add_audit(s->d.store, d->dep_id, j->rec_id, j->now, &intent, &j->audit_id, eb);
     }
-    if (e == SA_OK && st == SA_ACT_APPLIED && act.after != act.before) {
-        svc_eval_note_scale(d->ev, j->now, act.before, act.after);
-    }
+    if (e == SA_OK)
+        e = keep_latest(d, &j->r, &rj);
     sa_buf_release(&rj);
     sa_buf_release(&cj);
     return e;
 }
 
+/* After the cycle's commit: make the actuations that are due and store
+ * their outcomes in one more transaction. A crash in between leaves the
+ * intent rows "pending" (counted as actuations for the cooldowns after a
+ * restart); a store that fails here leaves them so and logs. */
+static void act_due(sa_service *s, svc_job *jobs, size_t n)
+{
+    sa_errbuf eb = {0};
+    sa_err e = SA_OK;
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        svc_job *j = &jobs[i];
+        sa_actuation act;
+        sa_buf rj;
+        if (!j->due)
+            continue;
+        sa_act_status st = sa_actuate(s->d.src, &j->ctx, &j->r.decision, s->d.cfg->dry_run,
+                                      actuation_paused(s), &act);
+        if (st != SA_ACT_APPLIED && st != SA_ACT_FAILED) { /* paused since */
+            sa_act_intent(s->d.src, &j->ctx, &j->r.decision, &act);
+            act.after = act.before;
+            snprintf(act.outcome, sizeof act.outcome, "not done: %s", sa_act_status_name(st));
+        }
+        if (st == SA_ACT_APPLIED && act.after != act.before)
+            svc_eval_note_scale(j->d->ev, j->now, act.before, act.after);
+        sa_buf_init(&rj, SA_CAP_JSON_OUT);
+        if (e == SA_OK && !any && (e = sa_store_begin(s->d.store, &eb)) == SA_OK)
+            any = true;
+        if (e == SA_OK && (e = sa_codec_result_json(&j->r, &rj)) != SA_OK)
+            sa_fail(&eb, e, "encoding the result of %s/%s", j->d->ns, j->d->name);
+        if (e == SA_OK)
+            e = sa_store_settle_actuation(s->d.store, j->audit_id, &act, j->rec_id,
+                                          j->r.decision.applied, rj.data, &eb);
+        if (e == SA_OK)
+            e = keep_latest(j->d, &j->r, &rj);
+        sa_buf_release(&rj);
+    }
+    if (any && e == SA_OK)
+        e = sa_store_commit(s->d.store, &eb);
+    else if (any)
+        sa_store_rollback(s->d.store);
+    if (e != SA_OK)
+        sa_log(SA_LOG_ERROR, "actuation outcomes not stored: their audit rows stay pending",
+               "error=%s", eb.msg);
+}
+
+/* Collect, evaluate and record the cycle into *jobs_out (caller frees
+ * with jobs_free, whatever is returned). */
 static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, const svc_req *first,
-                         sa_errbuf *eb)
+                         svc_job **jobs_out, sa_errbuf *eb)
 {
     sa_err e = SA_OK;
     svc_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    *jobs_out = jobs;
     if (!jobs)
         return SA_ERR_NOMEM;
     for (size_t i = 0; i < n && e == SA_OK; i++) {
@@ -429,13 +496,15 @@ static sa_err cycle_body(sa_service *s, sa_context *v, size_t n, int64_t now, co
             break;
         }
         e = record(s, &jobs[i], eb);
-        if (e == SA_OK)
-            svc_metrics_cycle(s, jobs[i].d, &jobs[i].r);
     }
-    for (size_t i = 0; i < n; i++)
+    return e;
+}
+
+static void jobs_free(svc_job *jobs, size_t n)
+{
+    for (size_t i = 0; jobs && i < n; i++)
         sa_context_release(&jobs[i].ctx);
     free(jobs);
-    return e;
 }
 
 /* After committing cycle number s->cycles at `now`: the deployments it
@@ -503,12 +572,13 @@ static sa_err cycle_run(sa_service *s, int64_t now, const svc_req *first, sa_err
     size_t n = 0;
     double t0 = sa_mono_ms(), ms;
     sa_store_deleted deleted = {0, 0};
+    svc_job *jobs = NULL;
     e = s->d.src->collect(s->d.src, now, &v, &n, eb);
     if (e == SA_OK)
         e = sa_store_begin(s->d.store, eb);
     if (e == SA_OK) {
         sa_log(SA_LOG_DEBUG, "cycle start", "at=%lld deployments=%zu", (long long)now, n);
-        e = cycle_body(s, v, n, now, first, eb);
+        e = cycle_body(s, v, n, now, first, &jobs, eb);
         if (e == SA_OK && (s->cycles % SVC_RETAIN_EVERY) == 0)
             e = sa_store_retain(s->d.store, now - s->d.cfg->retention_hours * 3600,
                                 now - s->d.cfg->decision_retention_hours * 3600, retain_batch(n),
@@ -521,6 +591,12 @@ static sa_err cycle_run(sa_service *s, int64_t now, const svc_req *first, sa_err
         else
             sa_store_rollback(s->d.store);
     }
+    if (e == SA_OK) {
+        act_due(s, jobs, n);
+        for (size_t i = 0; i < n; i++)
+            svc_metrics_cycle(s, jobs[i].d, &jobs[i].r);
+    }
+    jobs_free(jobs, n);
     sa_src_contexts_free(v, n);
     ms = sa_mono_ms() - t0;
     svc_mcheck(sa_metrics_observe(s->m_cycle_seconds, NULL, ms / 1000.0));

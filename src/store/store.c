@@ -459,7 +459,7 @@ sa_err sa_store_add_recommendation(sa_store *s, int64_t dep, const sa_result *r,
 }
 
 sa_err sa_store_add_audit(sa_store *s, int64_t dep, int64_t rec_id, int64_t at,
-                          const sa_actuation *a, sa_errbuf *eb)
+                          const sa_actuation *a, int64_t *id, sa_errbuf *eb)
 {
     sa_err e;
     sqlite3_stmt *st;
@@ -474,6 +474,33 @@ sa_err sa_store_add_audit(sa_store *s, int64_t dep, int64_t rec_id, int64_t at,
     sqlite3_bind_int(st, 6, a->after);
     sqlite3_bind_text(st, 7, a->outcome, -1, SQLITE_STATIC);
     e = step_done(s, st, eb, "saving audit entry");
+    if (e == SA_OK && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+sa_err sa_store_settle_actuation(sa_store *s, int64_t audit_id, const sa_actuation *a,
+                                 int64_t rec_id, bool applied, const char *result_json,
+                                 sa_errbuf *eb)
+{
+    sa_err e;
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->mu);
+    st = s->st[ST_AUDIT_SETTLE];
+    sqlite3_bind_int64(st, 1, audit_id);
+    sqlite3_bind_text(st, 2, a->method, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, a->before);
+    sqlite3_bind_int(st, 4, a->after);
+    sqlite3_bind_text(st, 5, a->outcome, -1, SQLITE_STATIC);
+    e = step_done(s, st, eb, "saving the outcome of an actuation");
+    if (e == SA_OK) {
+        st = s->st[ST_REC_SETTLE];
+        sqlite3_bind_int64(st, 1, rec_id);
+        sqlite3_bind_int(st, 2, applied);
+        sqlite3_bind_text(st, 3, result_json, -1, SQLITE_STATIC);
+        e = step_done(s, st, eb, "saving the outcome of an actuation");
+    }
     pthread_mutex_unlock(&s->mu);
     return e;
 }

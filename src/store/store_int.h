@@ -25,6 +25,8 @@ enum {
     ST_FC_ADD,
     ST_REC_ADD,
     ST_AUDIT_ADD,
+    ST_AUDIT_SETTLE,
+    ST_REC_SETTLE,
     ST_AUDIT_LAST,
     ST_CYCLE_ADD,
     ST_CYCLE_LAST,

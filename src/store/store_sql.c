@@ -44,6 +44,10 @@ static const struct {
     {ST_AUDIT_ADD, 1,
      "INSERT INTO audit_log (deployment_id, recommendation_id, at, method, before_replicas,"
      " after_replicas, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+    {ST_AUDIT_SETTLE, 1,
+     "UPDATE audit_log SET method = ?2, before_replicas = ?3, after_replicas = ?4, outcome = ?5"
+     " WHERE id = ?1"},
+    {ST_REC_SETTLE, 1, "UPDATE recommendations SET applied = ?2, result_json = ?3 WHERE id = ?1"},
     {ST_AUDIT_LAST, 0,
      "SELECT at, before_replicas, after_replicas, method, outcome FROM audit_log"
      " WHERE deployment_id = ?1 AND after_replicas != before_replicas ORDER BY id DESC LIMIT 1"},
