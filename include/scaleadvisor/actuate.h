@@ -50,7 +50,4 @@ void sa_act_intent(const sa_src *src, const sa_context *ctx, const sa_decision *
 sa_act_status sa_actuate(sa_src *src, const sa_context *ctx, sa_decision *d, bool dry_run,
                          bool paused, sa_actuation *out);
 
-/* True when st must be written to the audit log (APPLIED, FAILED). */
-bool sa_act_needs_audit(sa_act_status st);
-
 #endif

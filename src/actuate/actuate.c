@@ -18,11 +18,6 @@ const char *sa_act_status_name(sa_act_status st)
     return (size_t)st < SA_ARRAY_LEN(names) ? names[st] : "unknown";
 }
 
-bool sa_act_needs_audit(sa_act_status st)
-{
-    return st == SA_ACT_APPLIED || st == SA_ACT_FAILED;
-}
-
 sa_act_status sa_act_gate(const sa_src *src, const sa_context *ctx, sa_decision *d, bool dry_run,
                           bool paused)
 {

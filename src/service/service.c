@@ -432,15 +432,17 @@ static void act_due(sa_service *s, svc_job *jobs, size_t n)
         if (st == SA_ACT_APPLIED && act.after != act.before)
             svc_eval_note_scale(j->d->ev, j->now, act.before, act.after);
         sa_buf_init(&rj, SA_CAP_JSON_OUT);
+        sa_err je = sa_codec_result_json(&j->r, &rj);
+        if (je != SA_OK && e == SA_OK)
+            e = sa_fail(&eb, je, "encoding the result of %s/%s", j->d->ns, j->d->name);
         if (e == SA_OK && !any && (e = sa_store_begin(s->d.store, &eb)) == SA_OK)
             any = true;
-        if (e == SA_OK && (e = sa_codec_result_json(&j->r, &rj)) != SA_OK)
-            sa_fail(&eb, e, "encoding the result of %s/%s", j->d->ns, j->d->name);
         if (e == SA_OK)
             e = sa_store_settle_actuation(s->d.store, j->audit_id, &act, j->rec_id,
                                           j->r.decision.applied, rj.data, &eb);
-        if (e == SA_OK)
-            e = keep_latest(j->d, &j->r, &rj);
+        /* what was done is served, whether or not it could be stored */
+        if (je == SA_OK)
+            (void)keep_latest(j->d, &j->r, &rj);
         sa_buf_release(&rj);
     }
     if (any && e == SA_OK)
