@@ -336,6 +336,50 @@ static void test_actuation_intent_committed_first(void **state)
     fx_free(f);
 }
 
+/* A source whose first apply of a cycle pauses actuation (as an operator
+ * could at that moment): the cycle's later due actuations are not made. */
+static sa_http_backend pausing_be;
+static int pausing_applies;
+
+static sa_err apply_then_pause(sa_src *src, const sa_context *ctx, int target, sa_actuation *out,
+                               sa_errbuf *eb)
+{
+    sa_errbuf peb = {0};
+    pausing_applies++;
+    assert_int_equal(pausing_be.set_paused(pausing_be.ctx, true, false, &peb), SA_OK);
+    return sim_apply(src, ctx, target, out, eb);
+}
+
+/* Paused between the commit of a cycle's intents and its actuations: the
+ * ones not yet made are not made, and their rows say so. */
+static void test_paused_before_actuation(void **state)
+{
+    (void)state;
+    fx *f = fx_new(false);
+    sa_errbuf eb = {0};
+    int64_t t = T0;
+    sim_apply = f->src->apply;
+    f->src->apply = apply_then_pause;
+    sa_service_backend(f->svc, &pausing_be);
+    pausing_applies = 0;
+    for (int k = 0; k < 80; k++, t += 15) {
+        assert_int_equal(pausing_be.set_paused(pausing_be.ctx, false, false, &eb), SA_OK);
+        cycle(f, t);
+        if (count(f, "SELECT count(*) FROM audit_log WHERE outcome = 'not done: paused'") > 0)
+            break;
+    }
+    assert_true(count(f, "SELECT count(*) FROM audit_log WHERE outcome = 'not done: paused'") > 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE outcome = 'ok'"),
+                     pausing_applies);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit_log a JOIN recommendations r ON r.id = "
+                              "a.recommendation_id WHERE a.outcome = 'not done: paused' AND "
+                              "(a.before_replicas != a.after_replicas OR r.applied != 0 OR "
+                              "json_extract(r.result_json, '$.decision.applied') != 0)"),
+                     0);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE outcome = 'pending'"), 0);
+    fx_free(f);
+}
+
 /* Decisions do not pile up: past SCALEADVISOR_DECISION_RETENTION_HOURS a
  * decision goes unless an actuation refers to it (those stay, with their
  * audit rows, as long as the samples); cycle rows go with decisions. */
@@ -727,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_dry_run_cycle_stores_every_deployment),
         cmocka_unit_test(test_apply_drives_cluster_and_audits),
         cmocka_unit_test(test_actuation_intent_committed_first),
+        cmocka_unit_test(test_paused_before_actuation),
         cmocka_unit_test(test_decisions_pruned_actuations_kept),
         cmocka_unit_test(test_restart_resumes_without_duplicates),
         cmocka_unit_test(test_evaluate_now_through_loop),
