@@ -91,10 +91,10 @@ int main(int argc, char **argv)
         sa_k8s_usage u;
         size_t nd = 0, nh = 0;
         double t0 = sa_mono_ms();
-        sa_err e = sa_k8s_parse_deployments(d.data, &dv, &nd, &eb);
+        sa_err e = sa_k8s_parse_deployments(d.data, &dv, &nd, NULL, &eb);
         double t1 = sa_mono_ms();
         if (e == SA_OK)
-            e = sa_k8s_parse_hpas(h.data, &hv, &nh, &eb);
+            e = sa_k8s_parse_hpas(h.data, &hv, &nh, NULL, &eb);
         double t2 = sa_mono_ms();
         if (e == SA_OK)
             e = sa_k8s_parse_pod_metrics(m.data, &dv[0], &u, &eb);

@@ -48,7 +48,7 @@ static void k8s(int which, const char *s)
 {
     sa_errbuf eb = {0};
     size_t n = 0;
-    char txt[SA_STATUS_MAX], rv[SA_K8S_RV_MAX];
+    char txt[SA_STATUS_MAX], rv[SA_K8S_RV_MAX], cont[SA_K8S_CONTINUE_MAX];
     int r;
     double q;
     sa_k8s_deployment *d = NULL;
@@ -56,7 +56,9 @@ static void k8s(int which, const char *s)
     sa_k8s_usage u;
     switch (which) {
     case 0:
-        if (sa_k8s_parse_deployments(s, &d, &n, &eb) == SA_OK) {
+        if (sa_k8s_parse_deployments(s, &d, &n, cont, &eb) == SA_OK) {
+            if (strlen(cont) >= SA_K8S_CONTINUE_MAX)
+                __builtin_trap();
             for (size_t i = 0; i < n; i++) {
                 if (!d[i].selector[0] || d[i].n_containers > SA_K8S_MAX_CONTAINERS)
                     __builtin_trap();
@@ -66,7 +68,7 @@ static void k8s(int which, const char *s)
         }
         break;
     case 1:
-        if (sa_k8s_parse_hpas(s, &h, &n, &eb) == SA_OK) {
+        if (sa_k8s_parse_hpas(s, &h, &n, cont, &eb) == SA_OK) {
             for (size_t i = 0; i < n; i++)
                 if (h[i].min_replicas < 1 || h[i].max_replicas < 1)
                     __builtin_trap();

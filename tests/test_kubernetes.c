@@ -180,7 +180,7 @@ static void test_parse_objects(void **st)
     sa_k8s_deployment *d = NULL;
     size_t n = 0;
     sa_errbuf eb = {0};
-    assert_int_equal(sa_k8s_parse_deployments(f.deploys, &d, &n, &eb), SA_OK);
+    assert_int_equal(sa_k8s_parse_deployments(f.deploys, &d, &n, NULL, &eb), SA_OK);
     assert_int_equal(n, 2);
     assert_string_equal(d[0].selector, "app=web");
     assert_string_equal(d[1].selector, "app=api,tier in (backend)");
@@ -198,7 +198,7 @@ static void test_parse_objects(void **st)
     char *at = strstr(two_min, "\"180\"");
     assert_non_null(at);
     memcpy(at, "\"2m\" ", 5);
-    assert_int_equal(sa_k8s_parse_deployments(two_min, &d, &n, &eb), SA_OK);
+    assert_int_equal(sa_k8s_parse_deployments(two_min, &d, &n, NULL, &eb), SA_OK);
     free(two_min);
     assert_false(d[0].has_startup);
     assert_string_equal(
@@ -207,7 +207,7 @@ static void test_parse_objects(void **st)
     free(d);
 
     sa_k8s_hpa *h = NULL;
-    assert_int_equal(sa_k8s_parse_hpas(f.hpas, &h, &n, &eb), SA_OK);
+    assert_int_equal(sa_k8s_parse_hpas(f.hpas, &h, &n, NULL, &eb), SA_OK);
     assert_int_equal(n, 2);
     assert_string_equal(h[0].target_name, "api");
     assert_int_equal(h[0].min_replicas, 2);
@@ -222,8 +222,8 @@ static void test_parse_objects(void **st)
     assert_int_equal(r, 3);
     assert_string_equal(rv, "501");
     assert_int_equal(sa_k8s_parse_scale(f.s404, &r, rv, &eb), SA_ERR_SCHEMA);
-    assert_int_equal(sa_k8s_parse_deployments("[1,2]", &d, &n, &eb), SA_ERR_PARSE);
-    assert_int_equal(sa_k8s_parse_deployments("{\"items\":5}", &d, &n, &eb), SA_ERR_SCHEMA);
+    assert_int_equal(sa_k8s_parse_deployments("[1,2]", &d, &n, NULL, &eb), SA_ERR_PARSE);
+    assert_int_equal(sa_k8s_parse_deployments("{\"items\":5}", &d, &n, NULL, &eb), SA_ERR_SCHEMA);
 
     double start;
     size_t pods;
@@ -294,8 +294,9 @@ static void test_collect_contexts(void **st)
 
     /* what was asked, with the token */
     assert_int_equal(sa_fake_peer_request_count(f.peer), 5);
-    assert_string_equal(req(&f, 0)->path, P_DEPLOY "?labelSelector=scaleadvisor.io/enabled%3Dtrue");
-    assert_string_equal(req(&f, 1)->path, P_HPAS);
+    assert_string_equal(req(&f, 0)->path,
+                        P_DEPLOY "?labelSelector=scaleadvisor.io/enabled%3Dtrue&limit=500");
+    assert_string_equal(req(&f, 1)->path, P_HPAS "?limit=500");
     assert_string_equal(req(&f, 2)->path, P_METRICS "?labelSelector=app%3Dweb");
     assert_string_equal(req(&f, 3)->path, P_METRICS Q_API);
     assert_string_equal(req(&f, 4)->path, P_PODS Q_API);
@@ -322,6 +323,85 @@ static void test_collect_contexts(void **st)
     assert_string_equal(v[1].degraded, "metrics: stale (610 s old)");
     SA_ASSERT_NEAR(v[1].startup_s, 65, 0);
     contexts_free(v, n);
+    fixture_down(&f);
+}
+
+/* A list body split into pages: items[from, to) of list, with `cont` as
+ * metadata.continue ("" = the last page). Caller frees. */
+static char *list_page(const char *list, int from, int to, const char *cont)
+{
+    cJSON *root = cJSON_Parse(list), *items = cJSON_GetObjectItem(root, "items");
+    cJSON *page = cJSON_CreateObject(), *meta = cJSON_AddObjectToObject(page, "metadata");
+    cJSON *out = cJSON_AddArrayToObject(page, "items");
+    assert_non_null(root);
+    cJSON_AddStringToObject(page, "kind", cJSON_GetObjectItem(root, "kind")->valuestring);
+    cJSON_AddStringToObject(meta, "resourceVersion", "12345");
+    if (cont[0]) {
+        cJSON_AddStringToObject(meta, "continue", cont);
+        cJSON_AddNumberToObject(meta, "remainingItemCount", 1);
+    }
+    for (int i = from; i < to; i++)
+        cJSON_AddItemToArray(out, cJSON_Duplicate(cJSON_GetArrayItem(items, i), true));
+    char *s = cJSON_PrintUnformatted(page);
+    cJSON_Delete(page);
+    cJSON_Delete(root);
+    return s;
+}
+
+/* The cluster-wide lists are read in pages (limit, then the escaped
+ * continue token of the page before); the HPAs of unwatched workloads on
+ * any page are dropped, the watched deployment's found on a later page.
+ * A list that fails on a later page fails as a whole. */
+static void test_collect_pages(void **st)
+{
+    (void)st;
+    fixture f;
+    /* a real token's shape: base64 with '+', '/' and '=' */
+    const char *tok = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTIzNDV9+/a=";
+    fixture_up(&f, true);
+    char *d1 = list_page(f.deploys, 0, 1, tok), *d2 = list_page(f.deploys, 1, 2, "");
+    char *h1 = list_page(f.hpas, 1, 2, "h2"), *h2 = list_page(f.hpas, 0, 1, "");
+    push(f.peer, "GET", P_DEPLOY, 200, d1);
+    push(f.peer, "GET", P_DEPLOY, 200, d2);
+    push(f.peer, "GET", P_HPAS, 200, h1);
+    push(f.peer, "GET", P_HPAS, 200, h2);
+    push(f.peer, "GET", P_METRICS, 200, f.pm_web);
+    push(f.peer, "GET", P_METRICS, 200, f.pm_api);
+    push(f.peer, "GET", P_PODS, 200, f.pods_api);
+    size_t n = 0;
+    sa_context *v = collect(&f, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].name, "web");
+    assert_false(v[0].has_hpa); /* the StatefulSet "web"'s HPA is not its */
+    assert_string_equal(v[1].name, "api");
+    assert_true(v[1].has_hpa);
+    assert_int_equal(v[1].max_replicas, 20);
+    contexts_free(v, n);
+    assert_string_equal(req(&f, 0)->path,
+                        P_DEPLOY "?labelSelector=scaleadvisor.io/enabled%3Dtrue&limit=500");
+    assert_string_equal(req(&f, 1)->path,
+                        P_DEPLOY "?labelSelector=scaleadvisor.io/enabled%3Dtrue&limit=500&continue="
+                                 "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTIzNDV9%2B%2Fa%3D");
+    assert_string_equal(req(&f, 2)->path, P_HPAS "?limit=500");
+    assert_string_equal(req(&f, 3)->path, P_HPAS "?limit=500&continue=h2");
+
+    /* the second page expired (410 Gone): no partial list, the known
+     * deployments are reported degraded */
+    push(f.peer, "GET", P_DEPLOY, 200, d1);
+    push(f.peer, "GET", P_DEPLOY, 410,
+         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
+         "\"The provided continue parameter is too old to display a consistent list result.\","
+         "\"reason\":\"Expired\",\"code\":410}");
+    v = collect(&f, &n);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(strstr(v[i].degraded, "list deployments: "));
+    assert_non_null(strstr(v[0].degraded, "too old"));
+    contexts_free(v, n);
+    free(d1);
+    free(d2);
+    free(h1);
+    free(h2);
     fixture_down(&f);
 }
 
@@ -696,10 +776,10 @@ static int parse_all(void *ctx)
     sa_k8s_hpa *h = NULL;
     sa_k8s_usage u;
     size_t n;
-    sa_err e = sa_k8s_parse_deployments(f->deploys, &d, &n, &eb);
+    sa_err e = sa_k8s_parse_deployments(f->deploys, &d, &n, NULL, &eb);
     free(d);
     if (e == SA_OK) {
-        e = sa_k8s_parse_hpas(f->hpas, &h, &n, &eb);
+        e = sa_k8s_parse_hpas(f->hpas, &h, &n, NULL, &eb);
         free(h);
     }
     if (e == SA_OK)
@@ -721,7 +801,7 @@ static void test_parsers_fail_each_allocation(void **st)
     sa_k8s_deployment *d = NULL;
     size_t n;
     sa_errbuf eb = {0};
-    assert_int_equal(sa_k8s_parse_deployments(f.deploys, &d, &n, &eb), SA_OK);
+    assert_int_equal(sa_k8s_parse_deployments(f.deploys, &d, &n, NULL, &eb), SA_OK);
     parse_args args = {&f, &d[0]};
     assert_true(sa_test_fail_each_cjson_alloc(parse_all, &args) > 50);
     free(d);
@@ -767,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_quantity),
         cmocka_unit_test(test_parse_objects),
         cmocka_unit_test(test_collect_contexts),
+        cmocka_unit_test(test_collect_pages),
         cmocka_unit_test(test_collect_degraded),
         cmocka_unit_test(test_dry_run_writes_nothing),
         cmocka_unit_test(test_apply_scale_subresource),

@@ -17,7 +17,8 @@
 #define SA_K8S_MAX_CONTAINERS 16
 #define SA_K8S_SELECTOR_MAX 2048
 #define SA_K8S_RV_MAX 64
-#define SA_K8S_MAX_ITEMS 2000
+#define SA_K8S_MAX_ITEMS 2000    /* in one page of a list */
+#define SA_K8S_CONTINUE_MAX 1024 /* a list's continue token, NUL included */
 
 #define SA_K8S_LABEL_ENABLED "scaleadvisor.io/enabled"
 #define SA_K8S_ANN_MIN "scaleadvisor.io/min-replicas"
@@ -52,11 +53,14 @@ typedef struct {
     char ann_error[SA_STATUS_MAX]; /* "" = all annotations valid */
 } sa_k8s_deployment;
 
-/* Parse a DeploymentList (apps/v1). *out is an array of *n (caller frees
- * with free()). Items without a usable selector are skipped with a warning
- * in the log. SA_ERR_PARSE / SA_ERR_SCHEMA on a malformed list. */
+/* Parse a DeploymentList (apps/v1), or one page of it. *out is an array
+ * of *n (caller frees with free()). Items without a usable selector are
+ * skipped with a warning in the log. cont (may be NULL) receives the
+ * page's metadata.continue (SA_K8S_CONTINUE_MAX bytes; "" on the last
+ * page). SA_ERR_PARSE / SA_ERR_SCHEMA on a malformed list, SA_ERR_TOOBIG
+ * past SA_K8S_MAX_ITEMS items or a continue token too long. */
 SA_MUST_CHECK sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n,
-                                              sa_errbuf *eb);
+                                              char *cont, sa_errbuf *eb);
 
 typedef struct {
     char name[SA_NAME_MAX];
@@ -71,8 +75,9 @@ typedef struct {
     char resource_version[SA_K8S_RV_MAX];
 } sa_k8s_hpa;
 
-/* A HorizontalPodAutoscalerList (autoscaling/v2); caller frees *out. */
-SA_MUST_CHECK sa_err sa_k8s_parse_hpas(const char *body, sa_k8s_hpa **out, size_t *n,
+/* A HorizontalPodAutoscalerList (autoscaling/v2), or one page of it, as
+ * sa_k8s_parse_deployments; caller frees *out. */
+SA_MUST_CHECK sa_err sa_k8s_parse_hpas(const char *body, sa_k8s_hpa **out, size_t *n, char *cont,
                                        sa_errbuf *eb);
 /* One HorizontalPodAutoscaler object. */
 SA_MUST_CHECK sa_err sa_k8s_parse_hpa(const char *body, sa_k8s_hpa *out, sa_errbuf *eb);

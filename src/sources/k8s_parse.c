@@ -263,17 +263,32 @@ static sa_err list_items(const cJSON *root, const cJSON **items, size_t *n, sa_e
     return SA_OK;
 }
 
-/* Parse a List object into a new array of items of `size` bytes each,
- * filled by parse_item; items it refuses are logged as `what` and left out. */
+/* metadata.continue of a List page into cont[SA_K8S_CONTINUE_MAX] ("" on
+ * the last page). */
+static sa_err list_continue(const cJSON *root, char *cont, sa_errbuf *eb)
+{
+    const char *c = str_or(J(root, "metadata"), "continue", "");
+    if (sa_strlcpy(cont, c, SA_K8S_CONTINUE_MAX) >= SA_K8S_CONTINUE_MAX) {
+        cont[0] = '\0';
+        return sa_fail(eb, SA_ERR_TOOBIG, "list continue token longer than %d bytes",
+                       SA_K8S_CONTINUE_MAX - 1);
+    }
+    return SA_OK;
+}
+
+/* Parse a List object (one page of it) into a new array of items of
+ * `size` bytes each, filled by parse_item; items it refuses are logged as
+ * `what` and left out. Its continue token into cont (may be NULL). */
 static sa_err parse_list(const char *body, size_t size, bool (*parse_item)(const cJSON *, void *),
-                         const char *what, void **out, size_t *n, sa_errbuf *eb)
+                         const char *what, void **out, size_t *n, char *cont, sa_errbuf *eb)
 {
     cJSON *root = NULL;
     const cJSON *items, *it;
     char *v = NULL;
     size_t cnt = 0, k = 0;
     sa_err e = parse_root(body, &root, eb);
-    if (e != SA_OK || (e = list_items(root, &items, &cnt, eb)) != SA_OK)
+    if (e != SA_OK || (e = list_items(root, &items, &cnt, eb)) != SA_OK ||
+        (cont && (e = list_continue(root, cont, eb)) != SA_OK))
         goto out;
     if (!(v = calloc(cnt ? cnt : 1, size))) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
@@ -300,11 +315,13 @@ static bool parse_deployment_item(const cJSON *item, void *d)
     return parse_deployment(item, d);
 }
 
-sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n, sa_errbuf *eb)
+sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_t *n, char *cont,
+                                sa_errbuf *eb)
 {
     void *v = NULL;
-    sa_err e = parse_list(body, sizeof **out, parse_deployment_item,
-                          "kubernetes deployment skipped: no usable name or selector", &v, n, eb);
+    sa_err e =
+        parse_list(body, sizeof **out, parse_deployment_item,
+                   "kubernetes deployment skipped: no usable name or selector", &v, n, cont, eb);
     if (e == SA_OK)
         *out = v;
     return e;
@@ -352,11 +369,11 @@ static bool parse_hpa_list_item(const cJSON *item, void *h)
     return parse_hpa_item(item, h);
 }
 
-sa_err sa_k8s_parse_hpas(const char *body, sa_k8s_hpa **out, size_t *n, sa_errbuf *eb)
+sa_err sa_k8s_parse_hpas(const char *body, sa_k8s_hpa **out, size_t *n, char *cont, sa_errbuf *eb)
 {
     void *v = NULL;
     sa_err e = parse_list(body, sizeof **out, parse_hpa_list_item,
-                          "kubernetes HPA skipped: malformed", &v, n, eb);
+                          "kubernetes HPA skipped: malformed", &v, n, cont, eb);
     if (e == SA_OK)
         *out = v;
     return e;

@@ -194,6 +194,144 @@ static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, siz
     return true;
 }
 
+/* The cluster-wide lists (labelled deployments, HPAs) are read in pages
+ * of K8S_PAGE items with limit and continue, as kubectl and client-go do:
+ * each reply stays small whatever the cluster's size. */
+#define K8S_PAGE 500
+#define K8S_PAGES_MAX 64
+
+typedef struct {
+    const char *path;
+    char cont[SA_K8S_CONTINUE_MAX]; /* set by the page's parser */
+    int pages;
+} k8s_pager;
+
+static void pager_init(k8s_pager *pg, const char *path)
+{
+    pg->path = path;
+    pg->cont[0] = '\0';
+    pg->pages = 0;
+}
+
+/* GET the pager's next page into rp. False after the last page (why
+ * "") or on a failure (why says it). */
+static bool pager_next(k8s *k, k8s_pager *pg, sa_peer_reply *rp, char *why, size_t size)
+{
+    char path[512 + 3 * SA_K8S_CONTINUE_MAX];
+    char *c = NULL;
+    int w;
+    why[0] = '\0';
+    if (pg->pages > 0 && !pg->cont[0])
+        return false;
+    if (pg->pages == K8S_PAGES_MAX) {
+        snprintf(why, size, "more than %d pages of %d items", K8S_PAGES_MAX, K8S_PAGE);
+        return false;
+    }
+    if (pg->cont[0] && !(c = sa_peer_escape(pg->cont))) {
+        snprintf(why, size, "out of memory");
+        return false;
+    }
+    w = snprintf(path, sizeof path, "%s%climit=%d%s%s", pg->path, strchr(pg->path, '?') ? '&' : '?',
+                 K8S_PAGE, c ? "&continue=" : "", c ? c : "");
+    free(c);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        snprintf(why, size, "request path too long");
+        return false;
+    }
+    pg->pages++;
+    pg->cont[0] = '\0'; /* a page that is not parsed ends the list */
+    return get_list(k, path, rp, why, size);
+}
+
+/* Append n items of `size` bytes to the array *acc of *acc_n, at most max
+ * in all; false (why set) past max or out of memory. */
+static bool append_items(void **acc, size_t *acc_n, const void *items, size_t n, size_t size,
+                         size_t max, char *why, size_t wsize)
+{
+    char *a;
+    if (n == 0)
+        return true;
+    if (*acc_n + n > max) {
+        snprintf(why, wsize, "more than %zu items", max);
+        return false;
+    }
+    if (!(a = realloc(*acc, (*acc_n + n) * size))) {
+        snprintf(why, wsize, "out of memory");
+        return false;
+    }
+    memcpy(a + *acc_n * size, items, n * size);
+    *acc = a;
+    *acc_n += n;
+    return true;
+}
+
+/* Every labelled deployment, page by page, into *out / *n. */
+static bool list_deployments(k8s *k, sa_peer_reply *rp, sa_k8s_deployment **out, size_t *n,
+                             char *why, size_t size)
+{
+    k8s_pager pg;
+    void *acc = NULL;
+    bool ok = true;
+    *out = NULL;
+    *n = 0;
+    pager_init(&pg, "/apis/apps/v1/deployments?labelSelector=" SA_K8S_LABEL_ENABLED "%3Dtrue");
+    while (ok && pager_next(k, &pg, rp, why, size)) {
+        sa_k8s_deployment *page = NULL;
+        size_t np = 0;
+        sa_errbuf pe = {0};
+        if (sa_k8s_parse_deployments(rp->body.data, &page, &np, pg.cont, &pe) != SA_OK) {
+            snprintf(why, size, "%.180s", pe.msg);
+            ok = false;
+        } else {
+            ok = append_items(&acc, n, page, np, sizeof *page, SA_K8S_MAX_ITEMS, why, size);
+        }
+        free(page);
+    }
+    ok = ok && !why[0];
+    if (ok)
+        *out = acc;
+    else
+        free(acc);
+    return ok;
+}
+
+/* The HPAs of the cluster, page by page; only those of a deployment in
+ * deps are kept, so memory follows the watched deployments. */
+static bool list_hpas(k8s *k, sa_peer_reply *rp, const sa_k8s_deployment *deps, size_t nd,
+                      sa_k8s_hpa **out, size_t *n, char *why, size_t size)
+{
+    k8s_pager pg;
+    void *acc = NULL;
+    bool ok = true;
+    *out = NULL;
+    *n = 0;
+    pager_init(&pg, "/apis/autoscaling/v2/horizontalpodautoscalers");
+    while (ok && pager_next(k, &pg, rp, why, size)) {
+        sa_k8s_hpa *page = NULL;
+        size_t np = 0, kept = 0;
+        sa_errbuf pe = {0};
+        if (sa_k8s_parse_hpas(rp->body.data, &page, &np, pg.cont, &pe) != SA_OK) {
+            snprintf(why, size, "%.180s", pe.msg);
+            ok = false;
+        } else {
+            for (size_t i = 0; i < np; i++)
+                for (size_t j = 0; j < nd; j++)
+                    if (find_hpa(&page[i], 1, &deps[j])) {
+                        page[kept++] = page[i];
+                        break;
+                    }
+            ok = append_items(&acc, n, page, kept, sizeof *page, SA_K8S_MAX_ITEMS, why, size);
+        }
+        free(page);
+    }
+    ok = ok && !why[0];
+    if (ok)
+        *out = acc;
+    else
+        free(acc);
+    return ok;
+}
+
 /* GET the pods (of API group path api) of deployment d's namespace and
  * selector, as get_list. */
 static bool get_pods_list(k8s *k, const char *api, const sa_k8s_deployment *d, sa_peer_reply *rp,
@@ -357,21 +495,12 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     if (load_token(k, &pe) != SA_OK)
         sa_log(SA_LOG_WARN, "kubernetes token not re-read, keeping the previous one", "error=%s",
                pe.msg);
-    if (!get_list(k, "/apis/apps/v1/deployments?labelSelector=" SA_K8S_LABEL_ENABLED "%3Dtrue", &rp,
-                  why, sizeof why)) {
+    if (!list_deployments(k, &rp, &deps, &nd, why, sizeof why)) {
         e = fallback(k, why, out, n, eb);
         goto out;
     }
-    if (sa_k8s_parse_deployments(rp.body.data, &deps, &nd, &pe) != SA_OK) {
-        e = fallback(k, pe.msg, out, n, eb);
-        goto out;
-    }
-    if (!get_list(k, "/apis/autoscaling/v2/horizontalpodautoscalers", &rp, hpa_why, sizeof hpa_why))
+    if (!list_hpas(k, &rp, deps, nd, &hpas, &nh, hpa_why, sizeof hpa_why))
         hpa_err = hpa_why;
-    else if (sa_k8s_parse_hpas(rp.body.data, &hpas, &nh, &pe) != SA_OK) {
-        snprintf(hpa_why, sizeof hpa_why, "%.180s", pe.msg);
-        hpa_err = hpa_why;
-    }
     if (!(v = calloc(nd ? nd : 1, sizeof *v))) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;

@@ -24,7 +24,7 @@ it_setup it_kubernetes
 
 cat > "$TMP/fake_k8s.py" <<'PY'
 # fake_k8s.py DATA_DIR PORT_FILE LOG_FILE MODE  (MODE: ok | forbid-web)
-import http.server, json, os, sys, time
+import base64, http.server, json, os, sys, time, urllib.parse
 data, port_file, log_file, mode = sys.argv[1:5]
 def load(n):
     with open(os.path.join(data, n)) as f:
@@ -62,17 +62,32 @@ class H(http.server.BaseHTTPRequestHandler):
             f.write(json.dumps({"method": self.command, "path": self.path, "body": body,
                                 "content_type": self.headers.get("Content-Type", ""),
                                 "auth": self.headers.get("Authorization", "")}) + "\n")
+    def page(self, o, q):
+        # limit and continue as the API server pages a list (the token is
+        # opaque to clients: here base64 of the next index)
+        limit = int(q.get("limit", ["0"])[0])
+        start = int(json.loads(base64.b64decode(q["continue"][0]))["i"]) if "continue" in q else 0
+        items = o["items"]
+        end = len(items) if limit <= 0 else min(len(items), start + limit)
+        o["items"] = items[start:end]
+        o.setdefault("metadata", {})["resourceVersion"] = "12345"
+        if end < len(items):
+            o["metadata"]["continue"] = base64.b64encode(json.dumps({"i": end}).encode()).decode()
+            o["metadata"]["remainingItemCount"] = len(items) - end
+        return self.reply(200, o)
     def do_GET(self):
         self.record("")
         p = self.path
-        if p == "/apis/apps/v1/deployments?labelSelector=scaleadvisor.io/enabled%3Dtrue":
+        u = urllib.parse.urlsplit(p)
+        q = urllib.parse.parse_qs(u.query)
+        if u.path == "/apis/apps/v1/deployments" and q.get("labelSelector") == ["scaleadvisor.io/enabled=true"]:
             o = load("deployments.json")
             o["items"][0]["spec"]["replicas"] = state["web_replicas"]
-            return self.reply(200, o)
-        if p == "/apis/autoscaling/v2/horizontalpodautoscalers":
+            return self.page(o, q)
+        if u.path == "/apis/autoscaling/v2/horizontalpodautoscalers":
             o = load("hpas.json")
             o["items"][0] = hpa()
-            return self.reply(200, o)
+            return self.page(o, q)
         if p == "/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods?labelSelector=app%3Dweb":
             return self.reply(200, fresh("podmetrics-web.json"))
         if p.startswith("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods?labelSelector=app%3Dapi"):
