@@ -65,6 +65,19 @@ static void test_health_ready_status(void **state)
     sa_ht_expect_header(&r, "Cache-Control", "no-store");
     sa_ht_resp_free(&r);
 
+    /* a stuck control loop fails liveness (the kubelet restarts it) */
+    pthread_mutex_lock(&fx->f.mu);
+    fx->f.stalled_s = 700;
+    pthread_mutex_unlock(&fx->f.mu);
+    sa_ht_get(fx, "/healthz", &r);
+    sa_ht_expect(&r, 503, "stalled");
+    assert_non_null(strstr(sa_ht_body(&r), "no progress for 700 s"));
+    sa_ht_resp_free(&r);
+    pthread_mutex_lock(&fx->f.mu);
+    fx->f.stalled_s = 0;
+    pthread_mutex_unlock(&fx->f.mu);
+    sa_ht_check_get(fx, "/healthz", 200, NULL);
+
     sa_ht_fake_set(&fx->f, SA_OK, false);
     sa_ht_check_get(fx, "/readyz", 503, "not_ready");
     sa_ht_fake_set(&fx->f, SA_OK, true);

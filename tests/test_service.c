@@ -495,6 +495,24 @@ static void run_eval(fx *f, eval_call *c)
     pthread_join(th, NULL);
 }
 
+/* Liveness: stalled only once the loop made no progress for longer than
+ * its limit; a cycle is progress. */
+static void test_stall_limit(void **state)
+{
+    (void)state;
+    fx *f = fx_new(true);
+    double now = sa_mono_ms();
+    assert_int_equal(sa_service_stall_limit_s(f->svc), 600); /* 3 x 15 s + 4 x 15 s < 600 */
+    assert_int_equal(sa_service_stalled_s(f->svc, now), 0);
+    assert_int_equal(sa_service_stalled_s(f->svc, now + 590e3), 0);
+    assert_true(sa_service_stalled_s(f->svc, now + 700e3) >= 699);
+    cycle(f, T0);
+    assert_int_equal(sa_service_stalled_s(f->svc, sa_mono_ms() + 590e3), 0);
+    f->cfg.interval_s = 300;
+    assert_int_equal(sa_service_stall_limit_s(f->svc), 3 * 300 + 4 * 15);
+    fx_free(f);
+}
+
 static void test_evaluate_now_through_loop(void **state)
 {
     (void)state;
@@ -774,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_paused_before_actuation),
         cmocka_unit_test(test_decisions_pruned_actuations_kept),
         cmocka_unit_test(test_restart_resumes_without_duplicates),
+        cmocka_unit_test(test_stall_limit),
         cmocka_unit_test(test_evaluate_now_through_loop),
         cmocka_unit_test(test_gone_deployment_forgotten),
         cmocka_unit_test(test_llm_step_parallel_and_api_not_stalled),

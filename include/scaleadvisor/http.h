@@ -45,6 +45,9 @@ typedef struct {
     sa_err (*set_paused)(void *ctx, bool paused, bool emergency_stop, sa_errbuf *eb);
     /* Readiness: true once the first cycle has completed. */
     bool (*ready)(void *ctx);
+    /* Liveness: seconds the control loop has been stuck past its limit,
+     * 0 = live (NULL = always live). /healthz answers 503 then. */
+    int64_t (*stalled_s)(void *ctx);
     /* Append the service's own metrics in Prometheus text format. */
     sa_err (*metrics)(void *ctx, sa_buf *out);
 } sa_http_backend;

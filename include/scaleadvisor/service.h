@@ -68,6 +68,13 @@ void sa_service_serve_requests(sa_service *s);
 /* Fill be with the service's backend (be->ctx = s). */
 void sa_service_backend(sa_service *s, sa_http_backend *be);
 
+/* Liveness: seconds since the loop last made progress (a turn of
+ * sa_service_run, a cycle begun or ended) when that exceeds
+ * sa_service_stall_limit_s, else 0. now_ms is sa_mono_ms(). */
+int64_t sa_service_stalled_s(sa_service *s, double now_ms);
+/* The longer of SVC_STALL_MIN_S (600) and 3 intervals + 4 LLM budgets. */
+int64_t sa_service_stall_limit_s(const sa_service *s);
+
 /* Cycles completed since start. */
 int64_t sa_service_cycles(const sa_service *s);
 

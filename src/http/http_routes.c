@@ -421,8 +421,14 @@ enum MHD_Result sa_http_serve_get(sa_http *h, struct MHD_Connection *c, sa_http_
     }
     if (r->route == R_STATUS)
         return get_status(h, c, r);
-    if (r->route == R_HEALTHZ)
+    if (r->route == R_HEALTHZ) {
+        int64_t stalled = h->be.stalled_s ? h->be.stalled_s(h->be.ctx) : 0;
+        if (stalled > 0)
+            return sa_http_error(c, r, MHD_HTTP_SERVICE_UNAVAILABLE, "stalled",
+                                 "the control loop has made no progress for %lld s",
+                                 (long long)stalled);
         return get_simple(c, r, "{\"status\":\"ok\"}");
+    }
     if (r->route == R_METRICS)
         return get_metrics(h, c, r);
     if (h->be.ready && h->be.ready(h->be.ctx))

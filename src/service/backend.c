@@ -244,6 +244,11 @@ static bool be_ready(void *ctx)
     return r;
 }
 
+static int64_t be_stalled(void *ctx)
+{
+    return sa_service_stalled_s(ctx, sa_mono_ms());
+}
+
 static sa_err be_metrics(void *ctx, sa_buf *out)
 {
     sa_service *s = ctx;
@@ -263,5 +268,6 @@ void sa_service_backend(sa_service *s, sa_http_backend *be)
     be->status = be_status;
     be->set_paused = be_set_paused;
     be->ready = be_ready;
+    be->stalled_s = be_stalled;
     be->metrics = be_metrics;
 }

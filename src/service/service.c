@@ -47,6 +47,7 @@ sa_err sa_service_create(const sa_service_deps *d, sa_service **out, sa_errbuf *
         return SA_ERR_NOMEM;
     s->d = *d;
     s->started_at = (int64_t)sa_now();
+    s->beat_ms = sa_mono_ms();
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if ((e = svc_metrics_init(s, eb)) != SA_OK) {
@@ -93,6 +94,30 @@ void sa_service_destroy(sa_service *s)
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s);
+}
+
+/* The loop made progress (a turn, a cycle begun or ended). */
+static void beat(sa_service *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->beat_ms = sa_mono_ms();
+    pthread_mutex_unlock(&s->mu);
+}
+
+int64_t sa_service_stall_limit_s(const sa_service *s)
+{
+    const sa_config *c = s->d.cfg;
+    int64_t lim = 3 * c->interval_s + 4 * ((c->llm_timeout_ms + 999) / 1000);
+    return lim > SVC_STALL_MIN_S ? lim : SVC_STALL_MIN_S;
+}
+
+int64_t sa_service_stalled_s(sa_service *s, double now_ms)
+{
+    double since;
+    pthread_mutex_lock(&s->mu);
+    since = (now_ms - s->beat_ms) / 1000.0;
+    pthread_mutex_unlock(&s->mu);
+    return since > (double)sa_service_stall_limit_s(s) ? (int64_t)since : 0;
 }
 
 int64_t sa_service_cycles(const sa_service *s)
@@ -575,6 +600,7 @@ static sa_err cycle_run(sa_service *s, int64_t now, const svc_req *first, sa_err
     double t0 = sa_mono_ms(), ms;
     sa_store_deleted deleted = {0, 0};
     svc_job *jobs = NULL;
+    beat(s);
     e = s->d.src->collect(s->d.src, now, &v, &n, eb);
     if (e == SA_OK)
         e = sa_store_begin(s->d.store, eb);
@@ -603,6 +629,7 @@ static sa_err cycle_run(sa_service *s, int64_t now, const svc_req *first, sa_err
     ms = sa_mono_ms() - t0;
     svc_mcheck(sa_metrics_observe(s->m_cycle_seconds, NULL, ms / 1000.0));
     pthread_mutex_lock(&s->mu);
+    s->beat_ms = sa_mono_ms();
     s->last_cycle_at = now;
     s->last_cycle_ms = ms;
     if (e == SA_OK) {
@@ -683,6 +710,7 @@ int sa_service_run(sa_service *s, const sigset_t *stop)
             next = (slot > next ? slot : next) + step;
         }
         sa_service_serve_requests(s);
+        beat(s);
         left_ms = ((double)next - sa_now()) * 1000.0;
         if (left_ms > 200)
             left_ms = 200;

@@ -22,6 +22,9 @@
 #define SVC_CONTEXT_HISTORY 20
 /* Forecast points written per cycle (the chart's look-ahead). */
 #define SVC_FORECAST_POINTS 20
+/* Liveness: the loop is stalled when it made no progress for the longer
+ * of this and 3 intervals + 4 LLM budgets (a cycle spends at most two). */
+#define SVC_STALL_MIN_S 600
 
 struct svc_eval; /* the advisor's state of one deployment (evaluate.c) */
 
@@ -71,6 +74,7 @@ struct sa_service {
     int64_t last_cycle_at;
     double last_cycle_ms;
     char last_error[SA_STATUS_MAX];
+    double beat_ms; /* sa_mono_ms of the loop's last progress (liveness) */
 
     /* metric families (borrowed from the registry) */
     sa_metric *m_decisions, *m_cycle_seconds, *m_cycles, *m_cycle_errors;

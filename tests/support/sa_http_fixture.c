@@ -144,6 +144,15 @@ static bool fake_ready(void *ctx)
     return r;
 }
 
+static int64_t fake_stalled(void *ctx)
+{
+    sa_ht_fake *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    int64_t s = f->stalled_s;
+    pthread_mutex_unlock(&f->mu);
+    return s;
+}
+
 static sa_err fake_metrics(void *ctx, sa_buf *out)
 {
     (void)ctx;
@@ -221,6 +230,7 @@ sa_http_backend sa_ht_fake_backend(sa_ht_fake *f)
                           .status = fake_status,
                           .set_paused = fake_set_paused,
                           .ready = fake_ready,
+                          .stalled_s = fake_stalled,
                           .metrics = fake_metrics};
     return be;
 }

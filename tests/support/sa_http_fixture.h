@@ -30,6 +30,7 @@ typedef struct {
     char last_ns[80], last_name[300];
     int64_t last_since;
     int last_limit;
+    int64_t stalled_s; /* what the liveness check answers (0 = live) */
 } sa_ht_fake;
 
 /* Scratch dir/web with index.html, app.js, style.css, logo.svg, img.png,
