@@ -1,8 +1,8 @@
 /*
  * llm.c - the LLM advisor: per step, tries the configured models in order
  * within one time budget (retries with back-off, retry-after, fallback on
- * missing models), keeps the shared circuit breaker, the per-deployment
- * answer cache that drives the economy check, and the counters. The mutex
+ * missing models), keeps the shared circuit breaker and the counters, and
+ * stores answers in the per-deployment memory of economy.c. The mutex
  * guards that shared state and is never held across network I/O.
  */
 #include <math.h>
@@ -19,71 +19,6 @@
 #include "scaleadvisor/log.h"
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
-
-#define LLM_MODELS_MAX 8
-/* Deployments remembered (last answer, when last asked): as many as the
- * Kubernetes source lists (SA_K8S_MAX_ITEMS), about 2.5 KB each, grown on
- * demand; past it the oldest entry is reused. */
-#define LLM_CACHE_MAX 2048
-#define LLM_CACHE_FIRST 64
-#define LLM_FAILS_MAX 64
-#define LLM_ATTEMPTS_MAX 10 /* per model and step, besides the budget */
-
-typedef struct {
-    char name[SA_MODEL_MAX];
-    bool strict;       /* json_schema strict, else json_object */
-    bool reasoning;    /* send reasoning_effort */
-    double skip_until; /* mono ms; not found / decommissioned */
-    /* mono ms until which its rate limit (per model at Groq) is spent, as
-     * a 429's retry-after or x-ratelimit-reset said, or an answer's
-     * x-ratelimit-remaining 0: no request to it before, from any step */
-    double limited_until;
-} llm_model;
-
-typedef struct {
-    char ns[SA_NAME_MAX];
-    char name[SA_NAME_MAX];
-    uint64_t fp;
-    int64_t answered_at; /* epoch s of the input; answer.present when valid */
-    int64_t asked_at;    /* epoch s of the last step that sent a request */
-    int band;
-    sa_rec answer;
-} llm_entry;
-
-typedef struct {
-    int64_t minute;
-    uint64_t calls, tokens;
-} llm_minute;
-
-struct sa_llm {
-    bool enabled;
-    char key[SA_CFG_STR_MAX];
-    char url[SA_CFG_STR_MAX + 32];
-    llm_model models[LLM_MODELS_MAX];
-    size_t n_models;
-    int64_t timeout_ms, max_tokens, cache_ttl_s, refresh_s;
-    double temperature;
-    char effort[16];
-    llm_prompts prompts;
-    sa_llm_tuning tun;
-    cJSON *schema; /* parsed once, copied into each request */
-
-    pthread_mutex_t mu;
-    /* breaker */
-    sa_breaker_state breaker;
-    double fails[LLM_FAILS_MAX];
-    size_t n_fails;
-    double opened_at;
-    int half_ok;
-    bool probe;
-    bool auth_stopped;
-    /* cache */
-    llm_entry *cache;
-    size_t cache_n, cache_cap, cache_next; /* cache_next: round robin when full */
-    /* counters */
-    sa_llm_stats st;
-    llm_minute hour[60];
-};
 
 static const char *const outcome_names[] = {"ok",           "cached",   "invalid",
                                             "rate_limited", "http_4xx", "http_5xx",
@@ -232,7 +167,7 @@ bool sa_llm_enabled(const sa_llm *l)
 
 /* ---- breaker (mutex held) ---- */
 
-static sa_breaker_state breaker_now(sa_llm *l, double now)
+sa_breaker_state llm_breaker_now(sa_llm *l, double now)
 {
     if (l->breaker == SA_BREAKER_OPEN && now - l->opened_at >= (double)l->tun.breaker_cooloff_ms) {
         l->breaker = SA_BREAKER_HALF_OPEN;
@@ -244,7 +179,7 @@ static sa_breaker_state breaker_now(sa_llm *l, double now)
 
 static bool breaker_allow(sa_llm *l, double now)
 {
-    switch (breaker_now(l, now)) {
+    switch (llm_breaker_now(l, now)) {
     case SA_BREAKER_CLOSED:
         return true;
     case SA_BREAKER_HALF_OPEN:
@@ -293,145 +228,6 @@ static void breaker_result(sa_llm *l, double now, bool ok)
         l->fails[l->n_fails++] = now;
     if ((int)l->n_fails >= l->tun.breaker_failures)
         breaker_open(l, now);
-}
-
-/* ---- cache and economy (mutex held) ---- */
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static uint64_t fingerprint(const sa_llm_input *in)
-{
-    const sa_context *c = in->ctx;
-    char s[1024];
-    int n = snprintf(s, sizeof s, "%s/%s|%d|%d|%d|%.0f|%.0f|%d|%d|%d", c->namespace_, c->name,
-                     c->current_replicas, c->min_replicas, c->max_replicas,
-                     isfinite(c->cpu_percent) ? c->cpu_percent : -1.0,
-                     isfinite(c->memory_percent) ? c->memory_percent : -1.0, c->ready_pods,
-                     c->has_hpa ? c->hpa_desired_replicas : -1, c->degraded[0] != '\0');
-    uint64_t h = fnv(1469598103934665603ull, s, n > 0 ? (size_t)n : 0);
-    const sa_rec *r[2] = {in->rule, in->predictive};
-    for (int i = 0; i < 2; i++) {
-        n = snprintf(s, sizeof s, "|%d:%d:%d", r[i] && r[i]->present, r[i] ? (int)r[i]->action : 0,
-                     r[i] ? r[i]->target_replicas : 0);
-        h = fnv(h, s, (size_t)n);
-    }
-    if (in->forecast && in->forecast->present) {
-        n = snprintf(s, sizeof s, "|f%.0f:%.0f", in->forecast->peak, in->forecast->peak_upper);
-        h = fnv(h, s, (size_t)n);
-    }
-    return h;
-}
-
-/* Band of the expected peak relative to the CPU target: <50%, <90%,
- * within +-10%, above. -1 when unknown. */
-static int band_of(const sa_llm_input *in)
-{
-    const sa_context *c = in->ctx;
-    double v =
-        in->forecast && in->forecast->present && strcmp(in->forecast->metric, "cpu_percent") == 0
-            ? in->forecast->peak
-            : c->cpu_percent;
-    double t = c->target_cpu_percent > 0 ? c->target_cpu_percent : 70.0;
-    if (!isfinite(v))
-        return -1;
-    double r = v / t;
-    return r < 0.5 ? 0 : r < 0.9 ? 1 : r <= 1.1 ? 2 : 3;
-}
-
-static llm_entry *entry_lookup(sa_llm *l, const char *ns, const char *name)
-{
-    for (size_t i = 0; i < l->cache_n; i++) {
-        llm_entry *e = &l->cache[i];
-        if (strcmp(e->name, name) == 0 && strcmp(e->ns, ns) == 0)
-            return e;
-    }
-    return NULL;
-}
-
-/* A free entry: a new one while the cache may grow, else (full, or out of
- * memory) the next in round robin. */
-static llm_entry *entry_new(sa_llm *l)
-{
-    if (l->cache_n == l->cache_cap && l->cache_cap < LLM_CACHE_MAX) {
-        size_t cap = l->cache_cap * 2 < LLM_CACHE_MAX ? l->cache_cap * 2 : LLM_CACHE_MAX;
-        llm_entry *c = realloc(l->cache, cap * sizeof *c);
-        if (c) {
-            l->cache = c;
-            l->cache_cap = cap;
-        }
-    }
-    if (l->cache_n < l->cache_cap)
-        return &l->cache[l->cache_n++];
-    llm_entry *e = &l->cache[l->cache_next];
-    l->cache_next = (l->cache_next + 1) % l->cache_n;
-    return e;
-}
-
-static llm_entry *entry_find(sa_llm *l, const sa_context *c, bool create)
-{
-    llm_entry *e = entry_lookup(l, c->namespace_, c->name);
-    if (e || !create)
-        return e;
-    e = entry_new(l);
-    memset(e, 0, sizeof *e);
-    sa_strlcpy(e->ns, c->namespace_, sizeof e->ns);
-    sa_strlcpy(e->name, c->name, sizeof e->name);
-    return e;
-}
-
-bool sa_llm_should_consult(sa_llm *l, const sa_llm_input *in, sa_rec *reuse,
-                           char why[SA_STATUS_MAX])
-{
-    char tmp[SA_STATUS_MAX];
-    char *w = why ? why : tmp;
-    bool consult = false;
-    if (reuse)
-        sa_rec_init(reuse);
-    if (!l || !l->enabled) {
-        sa_strlcpy(w, "disabled", SA_STATUS_MAX);
-        return false;
-    }
-    const sa_context *c = in->ctx;
-    pthread_mutex_lock(&l->mu);
-    llm_entry *e = entry_find(l, c, false);
-    bool fresh = e && e->answer.present && in->now - e->answered_at < l->refresh_s;
-    if (reuse && fresh)
-        *reuse = e->answer;
-    if (l->auth_stopped) {
-        sa_strlcpy(w, "auth stopped", SA_STATUS_MAX);
-    } else if (breaker_now(l, sa_mono_ms()) == SA_BREAKER_OPEN) {
-        sa_strlcpy(w, "circuit open", SA_STATUS_MAX);
-    } else if (!e || !e->answer.present) {
-        consult = true;
-        sa_strlcpy(w, "no earlier answer", SA_STATUS_MAX);
-    } else if (!fresh) {
-        consult = true;
-        sa_strlcpy(w, "earlier answer expired", SA_STATUS_MAX);
-    } else if (in->rule && in->rule->present && in->rule->target_replicas != c->current_replicas) {
-        consult = true;
-        sa_strlcpy(w, "rule disagrees with current replicas", SA_STATUS_MAX);
-    } else if (in->predictive && in->predictive->present &&
-               in->predictive->target_replicas != c->current_replicas) {
-        consult = true;
-        sa_strlcpy(w, "forecast disagrees with current replicas", SA_STATUS_MAX);
-    } else if (band_of(in) != e->band) {
-        consult = true;
-        sa_strlcpy(w, "forecast crossed a band", SA_STATUS_MAX);
-    } else {
-        sa_strlcpy(w, "no material change", SA_STATUS_MAX);
-    }
-    pthread_mutex_unlock(&l->mu);
-    if (consult && reuse)
-        reuse->present = false;
-    return consult;
 }
 
 /* ---- counters (mutex held) ---- */
@@ -735,8 +531,8 @@ static bool pre_step(sa_llm *l, const sa_llm_input *in, sa_rec *rec, sa_llm_stat
         l->st.by_outcome[SA_LLM_OUT_SKIPPED]++;
         return false;
     }
-    llm_entry *e = entry_find(l, in->ctx, false);
-    if (e && e->answer.present && e->fp == fingerprint(in) &&
+    llm_entry *e = llm_entry_find(l, in->ctx, false);
+    if (e && e->answer.present && e->fp == llm_fingerprint(in) &&
         in->now - e->answered_at < l->cache_ttl_s && in->now >= e->answered_at) {
         *rec = e->answer;
         st->used = true;
@@ -777,12 +573,12 @@ static void post_step(sa_llm *l, const step *s, bool ok)
     else if (l->breaker == SA_BREAKER_HALF_OPEN)
         l->probe = false;
     if (s->sent > 0)
-        entry_find(l, s->in->ctx, true)->asked_at = s->in->now;
+        llm_entry_find(l, s->in->ctx, true)->asked_at = s->in->now;
     if (ok) {
-        llm_entry *e = entry_find(l, s->in->ctx, true);
-        e->fp = fingerprint(s->in);
+        llm_entry *e = llm_entry_find(l, s->in->ctx, true);
+        e->fp = llm_fingerprint(s->in);
         e->answered_at = s->in->now;
-        e->band = band_of(s->in);
+        e->band = llm_band_of(s->in);
         e->answer = *s->rec;
         l->st.steps_answered++;
         sa_strlcpy(l->st.last_model, s->rec->model, sizeof l->st.last_model);
@@ -838,19 +634,6 @@ done:
     st->latency_ms = sa_mono_ms() - t0;
 }
 
-int64_t sa_llm_asked_at(sa_llm *l, const char *ns, const char *name)
-{
-    int64_t at = 0;
-    if (!l || !l->enabled)
-        return 0;
-    pthread_mutex_lock(&l->mu);
-    const llm_entry *e = entry_lookup(l, ns, name);
-    if (e)
-        at = e->asked_at;
-    pthread_mutex_unlock(&l->mu);
-    return at;
-}
-
 /* ---- stats ---- */
 
 void sa_llm_stats_get(sa_llm *l, int64_t now, sa_llm_stats *out)
@@ -861,7 +644,7 @@ void sa_llm_stats_get(sa_llm *l, int64_t now, sa_llm_stats *out)
     pthread_mutex_lock(&l->mu);
     *out = l->st;
     out->auth_stopped = l->auth_stopped;
-    out->breaker = l->enabled ? breaker_now(l, sa_mono_ms()) : SA_BREAKER_CLOSED;
+    out->breaker = l->enabled ? llm_breaker_now(l, sa_mono_ms()) : SA_BREAKER_CLOSED;
     int64_t minute = now / 60;
     for (size_t i = 0; i < 60; i++)
         if (l->hour[i].minute > minute - 60 && l->hour[i].minute <= minute) {

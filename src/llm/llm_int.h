@@ -5,11 +5,13 @@
  *   prompt.c  templates: load, check placeholders, render a context
  *   reply.c   parse a chat completion (and error bodies) into a sa_rec
  *   client.c  one HTTP POST with libcurl within a time limit
- *   llm.c     the advisor: models, retries, breaker, cache, counters
+ *   llm.c     the advisor: models, retries, breaker, counters
+ *   economy.c each deployment's last answer; whether to ask again
  */
 #ifndef SCALEADVISOR_LLM_INT_H
 #define SCALEADVISOR_LLM_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,5 +95,83 @@ void llm_http_post(const char *url, const char *key, const char *json, int64_t t
 /* Parse a Go-style duration ("2m59.56s", "7.66s", "120ms") or plain
  * seconds into milliseconds; -1 when malformed. */
 double llm_parse_duration_ms(const char *s);
+
+/* ---- llm.c and economy.c: the handle ---- */
+
+#define LLM_MODELS_MAX 8
+/* Deployments remembered (last answer, when last asked): as many as the
+ * Kubernetes source lists (SA_K8S_MAX_ITEMS), about 2.5 KB each, grown on
+ * demand; past it the oldest entry is reused. */
+#define LLM_CACHE_MAX 2048
+#define LLM_CACHE_FIRST 64
+#define LLM_FAILS_MAX 64
+#define LLM_ATTEMPTS_MAX 10 /* per model and step, besides the budget */
+
+typedef struct {
+    char name[SA_MODEL_MAX];
+    bool strict;       /* json_schema strict, else json_object */
+    bool reasoning;    /* send reasoning_effort */
+    double skip_until; /* mono ms; not found / decommissioned */
+    /* mono ms until which its rate limit (per model at Groq) is spent, as
+     * a 429's retry-after or x-ratelimit-reset said, or an answer's
+     * x-ratelimit-remaining 0: no request to it before, from any step */
+    double limited_until;
+} llm_model;
+
+typedef struct {
+    char ns[SA_NAME_MAX];
+    char name[SA_NAME_MAX];
+    uint64_t fp;
+    int64_t answered_at; /* epoch s of the input; answer.present when valid */
+    int64_t asked_at;    /* epoch s of the last step that sent a request */
+    int band;
+    sa_rec answer;
+} llm_entry;
+
+typedef struct {
+    int64_t minute;
+    uint64_t calls, tokens;
+} llm_minute;
+
+struct sa_llm {
+    bool enabled;
+    char key[SA_CFG_STR_MAX];
+    char url[SA_CFG_STR_MAX + 32];
+    llm_model models[LLM_MODELS_MAX];
+    size_t n_models;
+    int64_t timeout_ms, max_tokens, cache_ttl_s, refresh_s;
+    double temperature;
+    char effort[16];
+    llm_prompts prompts;
+    sa_llm_tuning tun;
+    struct cJSON *schema; /* parsed once, copied into each request */
+
+    pthread_mutex_t mu;
+    /* breaker */
+    sa_breaker_state breaker;
+    double fails[LLM_FAILS_MAX];
+    size_t n_fails;
+    double opened_at;
+    int half_ok;
+    bool probe;
+    bool auth_stopped;
+    /* cache */
+    llm_entry *cache;
+    size_t cache_n, cache_cap, cache_next; /* cache_next: round robin when full */
+    /* counters */
+    sa_llm_stats st;
+    llm_minute hour[60];
+};
+
+/* llm.c: the breaker's state at now (mono ms), half-open after cool-off. */
+sa_breaker_state llm_breaker_now(sa_llm *l, double now);
+
+/* economy.c (mutex held): a deployment's entry (NULL when unknown and
+ * !create; a new one, evicting round robin when full, when create); a
+ * hash of everything the prompt says; the band of the expected peak
+ * against the CPU target (-1 unknown). */
+llm_entry *llm_entry_find(sa_llm *l, const sa_context *c, bool create);
+uint64_t llm_fingerprint(const sa_llm_input *in);
+int llm_band_of(const sa_llm_input *in);
 
 #endif
