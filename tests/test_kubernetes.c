@@ -405,6 +405,57 @@ static void test_collect_pages(void **st)
     fixture_down(&f);
 }
 
+/* A metrics API that hangs costs two request timeouts a cycle, not one
+ * per deployment: the deployments after those are degraded "skipped"
+ * without a request, and the next cycle tries again. */
+static void test_hung_metrics_api_skipped(void **st)
+{
+    (void)st;
+    fixture f;
+    sa_errbuf eb = {0};
+    fixture_up(&f, true);
+    sa_src_destroy(f.src);
+    sa_k8s_options o = {.api_url = sa_fake_peer_url(f.peer), .dry_run = true, .timeout_ms = 300};
+    assert_int_equal(sa_src_kubernetes_create_opts(&o, &f.src, &eb), SA_OK);
+    /* three deployments: web, api and a copy of api */
+    cJSON *list = cJSON_Parse(f.deploys), *items = cJSON_GetObjectItem(list, "items");
+    cJSON *copy = cJSON_Duplicate(cJSON_GetArrayItem(items, 1), true);
+    cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetObjectItem(copy, "metadata"), "name"),
+                         "api2");
+    cJSON_AddItemToArray(items, copy);
+    char *three = cJSON_PrintUnformatted(list);
+    cJSON_Delete(list);
+    sa_fake_response hang;
+    sa_fake_response_init(&hang);
+    hang.method = "GET";
+    hang.path_prefix = "/apis/metrics.k8s.io/";
+    hang.hang = true;
+    hang.times = -1;
+    for (int cyc = 0; cyc < 2; cyc++) {
+        size_t before = sa_fake_peer_request_count(f.peer), metrics = 0, n = 0;
+        push(f.peer, "GET", P_DEPLOY, 200, three);
+        push(f.peer, "GET", P_HPAS, 200, f.hpas);
+        push(f.peer, "GET", P_PODS, 200, f.pods_api);
+        push(f.peer, "GET", P_PODS, 200, f.pods_api);
+        sa_fake_peer_push(f.peer, &hang);
+        sa_context *v = collect(&f, &n);
+        assert_int_equal(n, 3);
+        for (size_t i = before; i < sa_fake_peer_request_count(f.peer); i++)
+            metrics += strncmp(req(&f, i)->path, "/apis/metrics.k8s.io/", 21) == 0;
+        assert_int_equal(metrics, 2);
+        assert_non_null(strstr(v[0].degraded, "metrics: timed out after 300 ms"));
+        assert_non_null(strstr(v[1].degraded, "metrics: timed out after 300 ms"));
+        assert_string_equal(v[2].name, "api2");
+        assert_string_equal(v[2].degraded,
+                            "metrics: skipped this cycle: "
+                            "/apis/metrics.k8s.io/v1beta1 timed out 2 times in a row");
+        contexts_free(v, n);
+        sa_fake_peer_clear(f.peer);
+    }
+    free(three);
+    fixture_down(&f);
+}
+
 static void test_collect_degraded(void **st)
 {
     (void)st;
@@ -848,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_parse_objects),
         cmocka_unit_test(test_collect_contexts),
         cmocka_unit_test(test_collect_pages),
+        cmocka_unit_test(test_hung_metrics_api_skipped),
         cmocka_unit_test(test_collect_degraded),
         cmocka_unit_test(test_dry_run_writes_nothing),
         cmocka_unit_test(test_apply_scale_subresource),

@@ -52,7 +52,17 @@ typedef struct {
     sa_preset preset;
     dep_state *st;
     size_t n_st;
+    /* per-deployment reads timed out in a row this cycle, by API (metrics,
+     * core): past K8S_TIMEOUTS_MAX the rest of the cycle skips that API */
+    int timeouts[2];
 } k8s;
+
+/* A hung API (an overloaded metrics-server) costs at most this many
+ * request timeouts a cycle, not one per watched deployment. */
+#define K8S_TIMEOUTS_MAX 2
+
+enum { K8S_API_METRICS = 0, K8S_API_CORE = 1 };
+static const char *const k8s_api_path[] = {"/apis/metrics.k8s.io/v1beta1", "/api/v1"};
 
 static sa_err call(k8s *k, const char *method, const char *path, const char *body,
                    sa_peer_reply *rp, sa_errbuf *eb)
@@ -180,10 +190,14 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
 }
 
 /* GET a list; SA_OK with a 200 body, else *why describes the failure. */
-static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, size_t size)
+static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, size_t size,
+                     int *timeouts)
 {
     sa_errbuf eb = {0};
-    if (call(k, "GET", path, NULL, rp, &eb) != SA_OK) {
+    sa_err e = call(k, "GET", path, NULL, rp, &eb);
+    if (timeouts) /* a streak of timeouts (NULL: not counted) */
+        *timeouts = e == SA_ERR_TIMEOUT ? *timeouts + 1 : 0;
+    if (e != SA_OK) {
         snprintf(why, size, "%.180s", eb.msg);
         return false;
     }
@@ -240,7 +254,7 @@ static bool pager_next(k8s *k, k8s_pager *pg, sa_peer_reply *rp, char *why, size
     }
     pg->pages++;
     pg->cont[0] = '\0'; /* a page that is not parsed ends the list */
-    return get_list(k, path, rp, why, size);
+    return get_list(k, path, rp, why, size, NULL);
 }
 
 /* Append n items of `size` bytes to the array *acc of *acc_n, at most max
@@ -332,21 +346,30 @@ static bool list_hpas(k8s *k, sa_peer_reply *rp, const sa_k8s_deployment *deps, 
     return ok;
 }
 
-/* GET the pods (of API group path api) of deployment d's namespace and
- * selector, as get_list. */
-static bool get_pods_list(k8s *k, const char *api, const sa_k8s_deployment *d, sa_peer_reply *rp,
-                          char *why, size_t size)
+/* GET the pods (of API api, K8S_API_*) of deployment d's namespace and
+ * selector, as get_list; skipped once that API timed out K8S_TIMEOUTS_MAX
+ * times in a row this cycle. */
+static bool get_pods_list(k8s *k, int api, const sa_k8s_deployment *d, sa_peer_reply *rp, char *why,
+                          size_t size)
 {
     char path[SA_K8S_SELECTOR_MAX * 3 + 2 * SA_NAME_MAX * 3 + 128];
-    char *ns = sa_peer_escape(d->namespace_), *sel = sa_peer_escape(d->selector);
+    char *ns = NULL, *sel = NULL;
     bool ok = false;
-    if (!ns || !sel)
+    if (k->timeouts[api] >= K8S_TIMEOUTS_MAX) {
+        snprintf(why, size, "skipped this cycle: %s timed out %d times in a row", k8s_api_path[api],
+                 k->timeouts[api]);
+        return false;
+    }
+    ns = sa_peer_escape(d->namespace_);
+    sel = sa_peer_escape(d->selector);
+    if (!ns || !sel) {
         snprintf(why, size, "out of memory");
-    else if ((size_t)snprintf(path, sizeof path, "%s/namespaces/%s/pods?labelSelector=%s", api, ns,
-                              sel) >= sizeof path)
+    } else if ((size_t)snprintf(path, sizeof path, "%s/namespaces/%s/pods?labelSelector=%s",
+                                k8s_api_path[api], ns, sel) >= sizeof path) {
         snprintf(why, size, "request path too long");
-    else
-        ok = get_list(k, path, rp, why, size);
+    } else {
+        ok = get_list(k, path, rp, why, size, &k->timeouts[api]);
+    }
     free(ns);
     free(sel);
     return ok;
@@ -359,7 +382,7 @@ static void read_metrics(k8s *k, const sa_k8s_deployment *d, int64_t now, sa_con
     sa_errbuf eb = {0};
     sa_k8s_usage u;
     sa_peer_reply_init(&rp);
-    if (!get_pods_list(k, "/apis/metrics.k8s.io/v1beta1", d, &rp, why, sizeof why)) {
+    if (!get_pods_list(k, K8S_API_METRICS, d, &rp, why, sizeof why)) {
         degrade(c, "metrics: %s", why);
         goto out;
     }
@@ -396,7 +419,7 @@ static void read_startup(k8s *k, dep_state *st, const sa_k8s_deployment *d, int6
     if (!sa_src_startup_due(&st->startup, now))
         return;
     sa_peer_reply_init(&rp);
-    bool ok = get_pods_list(k, "/api/v1", d, &rp, why, sizeof why);
+    bool ok = get_pods_list(k, K8S_API_CORE, d, &rp, why, sizeof why);
     if (ok && sa_k8s_parse_pod_startup(rp.body.data, &s, &pods, &eb) != SA_OK) {
         ok = false;
         snprintf(why, sizeof why, "%.180s", eb.msg);
@@ -492,6 +515,7 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     char why[SA_STATUS_MAX], hpa_why[SA_STATUS_MAX];
     const char *hpa_err = NULL;
     sa_peer_reply_init(&rp);
+    k->timeouts[K8S_API_METRICS] = k->timeouts[K8S_API_CORE] = 0;
     if (load_token(k, &pe) != SA_OK)
         sa_log(SA_LOG_WARN, "kubernetes token not re-read, keeping the previous one", "error=%s",
                pe.msg);
