@@ -374,8 +374,32 @@ static void test_cycle_timeout_and_unreachable(void **st)
     SA_ASSERT_NEAR(v[1].cpu_percent, 20, 0);
     assert_int_equal(v[1].current_replicas, 2);
     contexts_free(v, n);
+    fixture_down(&f);
+
+    /* Prometheus hangs: two timeouts in a row, then the other deployments
+     * are skipped for the cycle without a request */
+    fixture_up(&f,
+               "{\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"a\"},"
+               "{\"name\":\"b\"},{\"name\":\"c\"},{\"name\":\"d\"}]}",
+               300);
+    r.times = -1;
+    r.hang = true;
+    sa_fake_peer_push(f.peer, &r);
+    assert_int_equal(f.src->collect(f.src, 1700000000, &v, &n, &eb), SA_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 2);
+    assert_string_equal(v[1].degraded, "cpu_percent: timed out after 300 ms");
+    for (size_t i = 2; i < 4; i++)
+        assert_string_equal(v[i].degraded,
+                            "skipped this cycle: Prometheus timed out for 2 deployments in a row");
+    contexts_free(v, n);
+    fixture_down(&f);
 
     /* Prometheus gone: every deployment degraded, the cycle still returns */
+    fixture_up(&f,
+               "{\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"slow\"},"
+               "{\"name\":\"fine\",\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
+               300);
     sa_fake_peer_destroy(f.peer);
     f.peer = NULL;
     assert_int_equal(f.src->collect(f.src, 1700000060, &v, &n, &eb), SA_OK);

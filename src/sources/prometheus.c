@@ -26,10 +26,14 @@ typedef struct {
     sa_prom_config cfg;
     bool *backfilled;        /* per deployment */
     sa_src_startup *startup; /* per deployment: from kube-state-metrics */
-    /* set when Prometheus refused the connection this cycle: the remaining
-     * deployments are reported degraded without waiting on it again */
+    /* set when Prometheus refused the connection this cycle, or timed out
+     * for PROM_TIMEOUTS_MAX deployments in a row: the remaining ones are
+     * reported degraded without waiting on it again */
     char down[SA_STATUS_MAX];
+    int timeouts;
 } prom;
+
+#define PROM_TIMEOUTS_MAX 2
 
 /* GET base + path?query=..&extra into rp; returns transport errors only. */
 static sa_err prom_get(const prom *p, const char *path, const char *query, const char *extra,
@@ -250,10 +254,15 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
             note(c, &nfail, (sa_prom_query)q, qe.msg);
             if (e == SA_ERR_UNAVAILABLE)
                 snprintf(p->down, sizeof p->down, "%s", c->degraded);
+            if (e == SA_ERR_TIMEOUT && ++p->timeouts >= PROM_TIMEOUTS_MAX)
+                snprintf(p->down, sizeof p->down,
+                         "skipped this cycle: Prometheus timed out for %d deployments in a row",
+                         p->timeouts);
             if (e == SA_ERR_UNAVAILABLE || e == SA_ERR_TIMEOUT)
                 break; /* do not wait once per query */
             continue;
         }
+        p->timeouts = 0;
         apply_value(c, (sa_prom_query)q, v, &nfail);
         if (q == SA_PQ_CPU)
             c->observed_at = (int64_t)ts;
@@ -288,6 +297,7 @@ static sa_err prom_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, 
     if (!v)
         return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
     p->down[0] = '\0';
+    p->timeouts = 0;
     for (size_t i = 0; i < p->cfg.n; i++)
         collect_one(p, i, now, &v[i]);
     *out = v;
