@@ -87,4 +87,37 @@ hist=$(curl -sf "http://127.0.0.1:$SA_PORT/api/autoscaling/deployments/shop/web/
 echo "$hist" | jq -e --argjson t "$last_ts" '[.samples[].timestamp] | min < $t' >/dev/null ||
     die "history does not reach before the crash"
 sa_stop_term || die "exit status after SIGTERM"
-echo "crash_recovery: ok (killed inside a cycle after $c_before committed cycles; resumed)"
+
+# With --apply, killed at random points: an actuation is written down (an
+# audit row "pending") before the source is called, so every actuation the
+# log reports has its audit row, as made ("ok") or as intended ("pending")
+# when the kill came between the two.
+ADB="$SA_TMP/apply.db"
+for run in 1 2 3; do
+    log="apply.$run.log"
+    sa_start "$log" --db "$ADB" --interval-s 3 --apply # a shorter back-fill than at 1 s
+    for _ in $(seq 1 600); do
+        [ "$(count_in "$log" "cycle done")" -ge 2 ] && break
+        sleep 0.1
+    done
+    sleep "0.$((RANDOM % 10))"
+    kill -KILL "$SA_PID"
+    wait "$SA_PID" 2>/dev/null || true
+    SA_PID=""
+done
+[ "$(sqlite3 "$ADB" 'PRAGMA integrity_check')" = ok ] || die "integrity_check after SIGKILL (apply)"
+acted=0
+while IFS=$'\t' read -r ns name before after; do
+    acted=$((acted + 1))
+    rows=$(sqlite3 -cmd ".timeout 5000" "$ADB" "SELECT count(*) FROM audit_log a JOIN deployments d
+        ON d.id = a.deployment_id WHERE d.namespace = '$ns' AND d.name = '$name'
+        AND a.before_replicas = $before AND a.after_replicas = $after
+        AND a.outcome IN ('ok', 'pending')")
+    [ "$rows" -ge 1 ] || die "actuation $ns/$name $before -> $after has no audit row"
+done < <(cat "$SA_TMP"/apply.*.log | grep '"msg":"actuated"' |
+         jq -r '[.namespace, .deployment, (.before | tostring), (.after | tostring)] | @tsv')
+[ "$acted" -ge 1 ] || die "no actuation in the --apply runs"
+ok_rows=$(sqlite3 "$ADB" "SELECT count(*) FROM audit_log WHERE outcome = 'ok'")
+[ "$ok_rows" -le "$acted" ] || die "$ok_rows audit rows say ok for $acted actuations logged"
+echo "crash_recovery: ok (killed inside a cycle after $c_before committed cycles; resumed;" \
+    "$acted actuations under --apply, each with its audit row)"
