@@ -205,6 +205,12 @@ static void test_dry_run_cycle_stores_every_deployment(void **state)
     assert_non_null(strstr(b.data, "scaleadvisor_cycle_duration_seconds_count 4"));
     assert_non_null(
         strstr(b.data, "scaleadvisor_recommended_replicas{namespace=\"shop\",deployment=\"web\"}"));
+    /* every decision of a dry run is counted as such; no deployment
+     * degraded; the newest cycle's time for a staleness alert */
+    assert_non_null(strstr(b.data, "scaleadvisor_actuations_total{status=\"dry_run\"} 16\n"));
+    assert_non_null(strstr(b.data, "scaleadvisor_deployment_degraded{namespace=\"shop\","
+                                   "deployment=\"web\"} 0\n"));
+    assert_non_null(strstr(b.data, "scaleadvisor_last_cycle_timestamp_seconds 1699999245\n"));
     sa_buf_reset(&b);
     assert_int_equal(be.status(be.ctx, &b), SA_OK);
     assert_non_null(strstr(b.data, "\"mode\":\"dry_run\""));
@@ -266,6 +272,20 @@ static void test_apply_drives_cluster_and_audits(void **state)
         cycle(f, t);
     assert_int_equal(count(f, "SELECT count(*) FROM audit_log"), before);
     assert_int_equal(replicas_of(f, "shop", "web", t), web);
+    {
+        /* what was done with each decision: applied as often as audited,
+         * paused ones are not counted as applied */
+        sa_buf m;
+        char want[96];
+        sa_buf_init(&m, SA_CAP_JSON_OUT);
+        assert_int_equal(be.metrics(be.ctx, &m), SA_OK);
+        snprintf(want, sizeof want, "scaleadvisor_actuations_total{status=\"applied\"} %lld\n",
+                 (long long)before);
+        assert_non_null(strstr(m.data, want));
+        assert_null(strstr(m.data, "status=\"failed\""));
+        assert_non_null(strstr(m.data, "scaleadvisor_actuations_total{status=\"paused\"} 80\n"));
+        sa_buf_release(&m);
+    }
     {
         char q[160];
         snprintf(q, sizeof q, "SELECT count(*) FROM recommendations WHERE generated_at >= %lld",
@@ -570,7 +590,10 @@ static bool web_gauges(fx *f)
                               "deployment=\"web\"}") != NULL;
     bool cur = strstr(b.data, "scaleadvisor_current_replicas{namespace=\"shop\","
                               "deployment=\"web\"}") != NULL;
+    bool deg = strstr(b.data, "scaleadvisor_deployment_degraded{namespace=\"shop\","
+                              "deployment=\"web\"}") != NULL;
     assert_int_equal(rec, cur);
+    assert_int_equal(rec, deg);
     sa_buf_release(&b);
     return rec;
 }

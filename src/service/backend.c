@@ -48,8 +48,16 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
                               "Replicas observed at the latest cycle, per deployment.", dep, 2,
                               &s->m_current, eb)) != SA_OK ||
         (e = sa_metrics_counter(m, "scaleadvisor_actuations_total",
-                                "Decisions acted on or not, by what happened.", st, 1,
-                                &s->m_actuations, eb)) != SA_OK ||
+                                "Decisions by what was done with them: applied, failed, "
+                                "dry_run, paused, noop, unsupported.",
+                                st, 1, &s->m_actuations, eb)) != SA_OK ||
+        (e = sa_metrics_gauge(m, "scaleadvisor_deployment_degraded",
+                              "1 while a deployment's metrics are unusable (the reason is in "
+                              "its recommendation), per deployment.",
+                              dep, 2, &s->m_degraded, eb)) != SA_OK ||
+        (e = sa_metrics_gauge(m, "scaleadvisor_last_cycle_timestamp_seconds",
+                              "Time of the latest committed cycle (epoch s): alert when old.", NULL,
+                              0, &s->m_last_cycle, eb)) != SA_OK ||
         (e = sa_metrics_gauge(m, "scaleadvisor_paused",
                               "1 while actuation is paused or emergency-stopped.", NULL, 0,
                               &s->m_paused, eb)) != SA_OK ||
@@ -71,18 +79,17 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
     return SA_OK;
 }
 
-void svc_metrics_cycle(sa_service *s, svc_dep *d, const sa_result *r)
+void svc_metrics_cycle(sa_service *s, svc_dep *d, const sa_result *r, sa_act_status act)
 {
     const char *sv[] = {sa_source_name(r->decision.source),
                         sa_verdict_name(r->decision.validation.verdict)};
     const char *dep[] = {d->ns, d->name};
-    const char *act[] = {r->decision.applied   ? "applied"
-                         : r->decision.dry_run ? "dry_run"
-                                               : "not_applied"};
+    const char *st[] = {sa_act_status_name(act)};
     svc_mcheck(sa_metrics_inc(s->m_decisions, sv, 1));
     svc_mcheck(sa_metrics_set(s->m_recommended, dep, r->decision.target_replicas));
     svc_mcheck(sa_metrics_set(s->m_current, dep, r->current_replicas));
-    svc_mcheck(sa_metrics_inc(s->m_actuations, act, 1));
+    svc_mcheck(sa_metrics_set(s->m_degraded, dep, r->degraded[0] ? 1 : 0));
+    svc_mcheck(sa_metrics_inc(s->m_actuations, st, 1));
     svc_mcheck(sa_metrics_set(s->m_ready, NULL, 1));
     d->gauges_set = true;
 }
@@ -92,6 +99,7 @@ void svc_metrics_forget(sa_service *s, svc_dep *d)
     const char *dep[] = {d->ns, d->name};
     svc_mcheck(sa_metrics_forget(s->m_recommended, dep));
     svc_mcheck(sa_metrics_forget(s->m_current, dep));
+    svc_mcheck(sa_metrics_forget(s->m_degraded, dep));
     d->gauges_set = false;
 }
 

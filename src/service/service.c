@@ -267,6 +267,7 @@ typedef struct {
      * called after the commit (act_due) */
     bool due;
     int64_t rec_id, audit_id;
+    sa_act_status act; /* what was done: the gate's answer, then the actuation's */
 } svc_job;
 
 static void job_run(svc_job *j)
@@ -409,8 +410,8 @@ static sa_err record(sa_service *s, svc_job *j, sa_errbuf *eb)
     svc_dep *d = j->d;
     sa_actuation intent;
     sa_buf rj, cj;
-    j->due = sa_act_gate(s->d.src, &j->ctx, &j->r.decision, s->d.cfg->dry_run,
-                         actuation_paused(s)) == SA_ACT_DUE;
+    j->act = sa_act_gate(s->d.src, &j->ctx, &j->r.decision, s->d.cfg->dry_run, actuation_paused(s));
+    j->due = j->act == SA_ACT_DUE;
     sa_buf_init(&rj, SA_CAP_JSON_OUT);
     sa_buf_init(&cj, SA_CAP_JSON_OUT);
     if (j->npts)
@@ -449,6 +450,7 @@ static void act_due(sa_service *s, svc_job *jobs, size_t n)
             continue;
         sa_act_status st = sa_actuate(s->d.src, &j->ctx, &j->r.decision, s->d.cfg->dry_run,
                                       actuation_paused(s), &act);
+        j->act = st;
         if (st != SA_ACT_APPLIED && st != SA_ACT_FAILED) { /* paused since */
             sa_act_intent(s->d.src, &j->ctx, &j->r.decision, &act);
             act.after = act.before;
@@ -622,7 +624,8 @@ static sa_err cycle_run(sa_service *s, int64_t now, const svc_req *first, sa_err
     if (e == SA_OK) {
         act_due(s, jobs, n);
         for (size_t i = 0; i < n; i++)
-            svc_metrics_cycle(s, jobs[i].d, &jobs[i].r);
+            svc_metrics_cycle(s, jobs[i].d, &jobs[i].r, jobs[i].act);
+        svc_mcheck(sa_metrics_set(s->m_last_cycle, NULL, (double)now));
     }
     jobs_free(jobs, n);
     sa_src_contexts_free(v, n);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "scaleadvisor/actuate.h"
 #include "scaleadvisor/buf.h"
 #include "scaleadvisor/metrics.h"
 #include "scaleadvisor/model.h"
@@ -79,7 +80,7 @@ struct sa_service {
     /* metric families (borrowed from the registry) */
     sa_metric *m_decisions, *m_cycle_seconds, *m_cycles, *m_cycle_errors;
     sa_metric *m_recommended, *m_current, *m_actuations, *m_paused, *m_ready;
-    sa_metric *m_db_bytes, *m_retained;
+    sa_metric *m_db_bytes, *m_retained, *m_degraded, *m_last_cycle;
 };
 
 /* evaluate.c: the advisor step of one deployment. */
@@ -101,7 +102,7 @@ void svc_eval_note_scale(struct svc_eval *ev, int64_t now, int from, int to);
 /* A metric update failing (cardinality cap) is logged, never fatal. */
 void svc_mcheck(sa_err e);
 SA_MUST_CHECK sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb);
-void svc_metrics_cycle(sa_service *s, svc_dep *d, const sa_result *r);
+void svc_metrics_cycle(sa_service *s, svc_dep *d, const sa_result *r, sa_act_status act);
 /* Drop a deployment's gauges (it is no longer collected). */
 void svc_metrics_forget(sa_service *s, svc_dep *d);
 
