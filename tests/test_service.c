@@ -211,6 +211,12 @@ static void test_dry_run_cycle_stores_every_deployment(void **state)
     assert_non_null(strstr(b.data, "scaleadvisor_deployment_degraded{namespace=\"shop\","
                                    "deployment=\"web\"} 0\n"));
     assert_non_null(strstr(b.data, "scaleadvisor_last_cycle_timestamp_seconds 1699999245\n"));
+    /* the simulated deployments have an HPA; the forecast's accuracy is
+     * known once the back-filled history is scored */
+    assert_non_null(strstr(b.data, "scaleadvisor_hpa_desired_replicas{namespace=\"shop\","
+                                   "deployment=\"web\"} "));
+    assert_non_null(strstr(b.data, "scaleadvisor_forecast_accuracy{namespace=\"shop\","
+                                   "deployment=\"web\"} 0."));
     sa_buf_reset(&b);
     assert_int_equal(be.status(be.ctx, &b), SA_OK);
     assert_non_null(strstr(b.data, "\"mode\":\"dry_run\""));
@@ -592,8 +598,11 @@ static bool web_gauges(fx *f)
                               "deployment=\"web\"}") != NULL;
     bool deg = strstr(b.data, "scaleadvisor_deployment_degraded{namespace=\"shop\","
                               "deployment=\"web\"}") != NULL;
+    bool hpa = strstr(b.data, "scaleadvisor_hpa_desired_replicas{namespace=\"shop\","
+                              "deployment=\"web\"}") != NULL;
     assert_int_equal(rec, cur);
     assert_int_equal(rec, deg);
+    assert_int_equal(rec, hpa);
     sa_buf_release(&b);
     return rec;
 }

@@ -5,6 +5,7 @@
  * and the service's own metrics.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +56,14 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
                               "1 while a deployment's metrics are unusable (the reason is in "
                               "its recommendation), per deployment.",
                               dep, 2, &s->m_degraded, eb)) != SA_OK ||
+        (e = sa_metrics_gauge(m, "scaleadvisor_hpa_desired_replicas",
+                              "Replicas the deployment's HPA wants, next to the recommended "
+                              "ones (deployments with an HPA).",
+                              dep, 2, &s->m_hpa_desired, eb)) != SA_OK ||
+        (e = sa_metrics_gauge(m, "scaleadvisor_forecast_accuracy",
+                              "1 - WAPE of the predictor's recent one-step forecasts, per "
+                              "deployment (once known).",
+                              dep, 2, &s->m_accuracy, eb)) != SA_OK ||
         (e = sa_metrics_gauge(m, "scaleadvisor_last_cycle_timestamp_seconds",
                               "Time of the latest committed cycle (epoch s): alert when old.", NULL,
                               0, &s->m_last_cycle, eb)) != SA_OK ||
@@ -89,6 +98,12 @@ void svc_metrics_cycle(sa_service *s, svc_dep *d, const sa_result *r, sa_act_sta
     svc_mcheck(sa_metrics_set(s->m_recommended, dep, r->decision.target_replicas));
     svc_mcheck(sa_metrics_set(s->m_current, dep, r->current_replicas));
     svc_mcheck(sa_metrics_set(s->m_degraded, dep, r->degraded[0] ? 1 : 0));
+    svc_mcheck(r->hpa_desired_replicas >= 0
+                   ? sa_metrics_set(s->m_hpa_desired, dep, r->hpa_desired_replicas)
+                   : sa_metrics_forget(s->m_hpa_desired, dep));
+    svc_mcheck(r->forecast.present && isfinite(r->forecast.accuracy)
+                   ? sa_metrics_set(s->m_accuracy, dep, r->forecast.accuracy)
+                   : sa_metrics_forget(s->m_accuracy, dep));
     svc_mcheck(sa_metrics_inc(s->m_actuations, st, 1));
     svc_mcheck(sa_metrics_set(s->m_ready, NULL, 1));
     d->gauges_set = true;
@@ -100,6 +115,8 @@ void svc_metrics_forget(sa_service *s, svc_dep *d)
     svc_mcheck(sa_metrics_forget(s->m_recommended, dep));
     svc_mcheck(sa_metrics_forget(s->m_current, dep));
     svc_mcheck(sa_metrics_forget(s->m_degraded, dep));
+    svc_mcheck(sa_metrics_forget(s->m_hpa_desired, dep));
+    svc_mcheck(sa_metrics_forget(s->m_accuracy, dep));
     d->gauges_set = false;
 }
 
