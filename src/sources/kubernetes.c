@@ -302,10 +302,12 @@ static bool list_deployments(k8s *k, sa_peer_reply *rp, sa_k8s_deployment **out,
         free(page);
     }
     ok = ok && !why[0];
-    if (ok)
+    if (ok) {
         *out = acc;
-    else
+    } else {
         free(acc);
+        *n = 0;
+    }
     return ok;
 }
 
@@ -339,10 +341,12 @@ static bool list_hpas(k8s *k, sa_peer_reply *rp, const sa_k8s_deployment *deps, 
         free(page);
     }
     ok = ok && !why[0];
-    if (ok)
+    if (ok) {
         *out = acc;
-    else
+    } else {
         free(acc);
+        *n = 0;
+    }
     return ok;
 }
 
