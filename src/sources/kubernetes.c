@@ -11,6 +11,7 @@
  * A 403 stops actuation for that deployment until restart.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +54,14 @@ typedef struct {
     dep_state *st;
     size_t n_st;
     /* per-deployment reads timed out in a row this cycle, by API (metrics,
-     * core): past K8S_TIMEOUTS_MAX the rest of the cycle skips that API */
+     * core): past K8S_TIMEOUTS_MAX the rest of the cycle skips that API.
+     * Guarded by mu: the reads run on K8S_READERS threads. */
+    pthread_mutex_t mu;
     int timeouts[2];
 } k8s;
+
+/* Per-deployment reads (pod metrics, pods) run this many at once. */
+#define K8S_READERS 8
 
 /* A hung API (an overloaded metrics-server) costs at most this many
  * request timeouts a cycle, not one per watched deployment. */
@@ -195,8 +201,11 @@ static bool get_list(k8s *k, const char *path, sa_peer_reply *rp, char *why, siz
 {
     sa_errbuf eb = {0};
     sa_err e = call(k, "GET", path, NULL, rp, &eb);
-    if (timeouts) /* a streak of timeouts (NULL: not counted) */
+    if (timeouts) { /* a streak of timeouts (NULL: not counted) */
+        pthread_mutex_lock(&k->mu);
         *timeouts = e == SA_ERR_TIMEOUT ? *timeouts + 1 : 0;
+        pthread_mutex_unlock(&k->mu);
+    }
     if (e != SA_OK) {
         snprintf(why, size, "%.180s", eb.msg);
         return false;
@@ -359,9 +368,12 @@ static bool get_pods_list(k8s *k, int api, const sa_k8s_deployment *d, sa_peer_r
     char path[SA_K8S_SELECTOR_MAX * 3 + 2 * SA_NAME_MAX * 3 + 128];
     char *ns = NULL, *sel = NULL;
     bool ok = false;
-    if (k->timeouts[api] >= K8S_TIMEOUTS_MAX) {
+    pthread_mutex_lock(&k->mu);
+    int streak = k->timeouts[api];
+    pthread_mutex_unlock(&k->mu);
+    if (streak >= K8S_TIMEOUTS_MAX) {
         snprintf(why, size, "skipped this cycle: %s timed out %d times in a row", k8s_api_path[api],
-                 k->timeouts[api]);
+                 streak);
         return false;
     }
     ns = sa_peer_escape(d->namespace_);
@@ -437,12 +449,11 @@ static void read_startup(k8s *k, dep_state *st, const sa_k8s_deployment *d, int6
     sa_peer_reply_release(&rp);
 }
 
-static sa_err fill_context(k8s *k, const sa_k8s_deployment *d, const sa_k8s_hpa *hpas, size_t nh,
-                           const char *hpa_err, int64_t now, sa_context *c, sa_errbuf *eb)
+/* One deployment's context from its list entry, HPA and reads; st is its
+ * own state, so deployments can be filled side by side. */
+static void fill_context(k8s *k, dep_state *st, const sa_k8s_deployment *d, const sa_k8s_hpa *hpas,
+                         size_t nh, const char *hpa_err, int64_t now, sa_context *c)
 {
-    dep_state *st = state_get(k, d->namespace_, d->name, true);
-    if (!st)
-        return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
     sa_context_init(c);
     sa_strlcpy(c->name, d->name, sizeof c->name);
     sa_strlcpy(c->namespace_, d->namespace_, sizeof c->namespace_);
@@ -467,7 +478,47 @@ static sa_err fill_context(k8s *k, const sa_k8s_deployment *d, const sa_k8s_hpa 
     if (c->degraded[0])
         sa_log(SA_LOG_WARN, "kubernetes deployment degraded",
                "namespace=%s deployment=%s reason=%s", c->namespace_, c->name, c->degraded);
-    return SA_OK;
+}
+
+/* The deployments of one cycle, filled by K8S_READERS threads. */
+typedef struct {
+    k8s *k;
+    const sa_k8s_deployment *deps;
+    dep_state **st;
+    const sa_k8s_hpa *hpas;
+    size_t nh, nd, next;
+    const char *hpa_err;
+    int64_t now;
+    sa_context *v;
+    pthread_mutex_t mu;
+} k8s_fill;
+
+static void *fill_work(void *arg)
+{
+    k8s_fill *f = arg;
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&f->mu);
+        i = f->next < f->nd ? f->next++ : f->nd;
+        pthread_mutex_unlock(&f->mu);
+        if (i == f->nd)
+            return NULL;
+        fill_context(f->k, f->st[i], &f->deps[i], f->hpas, f->nh, f->hpa_err, f->now, &f->v[i]);
+    }
+}
+
+/* Fill v[0..nd) side by side (the loop thread one of the readers). */
+static void fill_all(k8s_fill *f)
+{
+    pthread_t th[K8S_READERS - 1];
+    size_t started = 0, want = f->nd < K8S_READERS ? f->nd : K8S_READERS;
+    pthread_mutex_init(&f->mu, NULL);
+    while (started + 1 < want && pthread_create(&th[started], NULL, fill_work, f) == 0)
+        started++;
+    fill_work(f);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&f->mu);
 }
 
 /* Drop the state of deployments no longer listed (deleted, unlabelled). */
@@ -514,8 +565,9 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     sa_errbuf pe = {0};
     sa_k8s_deployment *deps = NULL;
     sa_k8s_hpa *hpas = NULL;
-    size_t nd = 0, nh = 0, done = 0;
+    size_t nd = 0, nh = 0;
     sa_context *v = NULL;
+    dep_state **st = NULL;
     char why[SA_STATUS_MAX], hpa_why[SA_STATUS_MAX];
     const char *hpa_err = NULL;
     sa_peer_reply_init(&rp);
@@ -529,23 +581,35 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     }
     if (!list_hpas(k, &rp, deps, nd, &hpas, &nh, hpa_why, sizeof hpa_why))
         hpa_err = hpa_why;
-    if (!(v = calloc(nd ? nd : 1, sizeof *v))) {
+    if (!(v = calloc(nd ? nd : 1, sizeof *v)) || !(st = calloc(nd ? nd : 1, sizeof *st))) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (; done < nd; done++)
-        if ((e = fill_context(k, &deps[done], hpas, nh, hpa_err, now, &v[done], eb)) != SA_OK)
+    /* every state first (state_get may move them), then the reads */
+    for (size_t i = 0; i < nd; i++)
+        if (!state_get(k, deps[i].namespace_, deps[i].name, true)) {
+            e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
             goto out;
+        }
+    for (size_t i = 0; i < nd; i++)
+        st[i] = state_get(k, deps[i].namespace_, deps[i].name, false);
+    k8s_fill f = {.k = k,
+                  .deps = deps,
+                  .st = st,
+                  .hpas = hpas,
+                  .nh = nh,
+                  .nd = nd,
+                  .hpa_err = hpa_err,
+                  .now = now,
+                  .v = v};
+    fill_all(&f);
     forget_unlisted(k, deps, nd);
     *out = v;
     *n = nd;
     v = NULL;
 out:
-    if (v) {
-        for (size_t i = 0; i < done; i++)
-            sa_context_release(&v[i]);
-        free(v);
-    }
+    free(v); /* non-NULL only when no context was filled */
+    free(st);
     free(deps);
     free(hpas);
     sa_peer_reply_release(&rp);
@@ -734,6 +798,7 @@ static void k8s_destroy(sa_src *s)
     if (k) {
         memset(k->token, 0, sizeof k->token);
         free(k->st);
+        pthread_mutex_destroy(&k->mu);
         free(k);
     }
     s->impl = NULL;
@@ -750,6 +815,7 @@ sa_err sa_src_kubernetes_create_opts(const sa_k8s_options *o, sa_src **out, sa_e
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
     }
+    pthread_mutex_init(&k->mu, NULL);
     s->kind = "kubernetes";
     s->impl = k;
     s->collect = k8s_collect;

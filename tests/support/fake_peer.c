@@ -109,7 +109,9 @@ static script *take_script(sa_fake_peer *p, const char *method, const char *path
         script *s = *pp;
         if (s->method && strcmp(s->method, method) != 0)
             continue;
-        if (s->path_prefix && (strlen(s->path_prefix) > plen ||
+        /* a prefix with a query matches the path with its query */
+        size_t limit = s->path_prefix && strchr(s->path_prefix, '?') ? strlen(path) : plen;
+        if (s->path_prefix && (strlen(s->path_prefix) > limit ||
                                strncmp(path, s->path_prefix, strlen(s->path_prefix))))
             continue;
         script *c = calloc(1, sizeof *c);

@@ -31,7 +31,8 @@ typedef struct sa_fake_peer sa_fake_peer;
 
 typedef struct {
     const char *method;      /* match: NULL = any */
-    const char *path_prefix; /* match on the path (without query): NULL = any */
+    const char *path_prefix; /* match on the path (without query; with it when the
+                                prefix has a '?'): NULL = any */
     int status;              /* e.g. 200 */
     const char *headers;     /* "Name: value" lines separated by \n; NULL = none */
     const char *body;        /* NULL = empty */
