@@ -418,6 +418,25 @@ static void test_collect_pages(void **st)
     fixture_down(&f);
 }
 
+/* The fixture's DeploymentList with copies of api (api2, api3, ...) up to
+ * n deployments. Caller frees. */
+static char *with_copies(const fixture *f, int n)
+{
+    cJSON *list = cJSON_Parse(f->deploys), *items = cJSON_GetObjectItem(list, "items");
+    for (int i = 2; i < n; i++) {
+        char name[32];
+        cJSON *copy = cJSON_Duplicate(cJSON_GetArrayItem(items, 1), true);
+        snprintf(name, sizeof name, "api%d", i);
+        cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetObjectItem(copy, "metadata"), "name"),
+                             name);
+        cJSON_AddItemToArray(items, copy);
+    }
+    char *s = cJSON_PrintUnformatted(list);
+    cJSON_Delete(list);
+    assert_non_null(s);
+    return s;
+}
+
 /* A metrics API that hangs costs one round of request timeouts a cycle,
  * not one per deployment: once two reads in a row timed out, the
  * deployments not read yet are degraded "skipped" without a request (at
@@ -433,18 +452,7 @@ static void test_hung_metrics_api_skipped(void **st)
     sa_src_destroy(f.src);
     sa_k8s_options o = {.api_url = sa_fake_peer_url(f.peer), .dry_run = true, .timeout_ms = 300};
     assert_int_equal(sa_src_kubernetes_create_opts(&o, &f.src, &eb), SA_OK);
-    /* N deployments: web, api and copies of api */
-    cJSON *list = cJSON_Parse(f.deploys), *items = cJSON_GetObjectItem(list, "items");
-    for (int i = 2; i < N; i++) {
-        char name[32];
-        cJSON *copy = cJSON_Duplicate(cJSON_GetArrayItem(items, 1), true);
-        snprintf(name, sizeof name, "api%d", i);
-        cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetObjectItem(copy, "metadata"), "name"),
-                             name);
-        cJSON_AddItemToArray(items, copy);
-    }
-    char *many = cJSON_PrintUnformatted(list);
-    cJSON_Delete(list);
+    char *many = with_copies(&f, N);
     sa_fake_response hang, pods;
     sa_fake_response_init(&hang);
     hang.method = "GET";
@@ -512,17 +520,7 @@ static void test_reads_side_by_side(void **st)
     sa_src_destroy(f.src);
     sa_k8s_options o = {.api_url = sa_fake_peer_url(f.peer), .dry_run = true, .timeout_ms = 15000};
     assert_int_equal(sa_src_kubernetes_create_opts(&o, &f.src, &eb), SA_OK);
-    cJSON *list = cJSON_Parse(f.deploys), *items = cJSON_GetObjectItem(list, "items");
-    for (int i = 2; i < 6; i++) {
-        char name[32];
-        cJSON *copy = cJSON_Duplicate(cJSON_GetArrayItem(items, 1), true);
-        snprintf(name, sizeof name, "api%d", i);
-        cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetObjectItem(copy, "metadata"), "name"),
-                             name);
-        cJSON_AddItemToArray(items, copy);
-    }
-    char *six = cJSON_PrintUnformatted(list);
-    cJSON_Delete(list);
+    char *six = with_copies(&f, 6);
     sa_fake_response held, pods;
     sa_fake_response_init(&held);
     held.method = "GET";

@@ -288,66 +288,55 @@ static bool append_items(void **acc, size_t *acc_n, const void *items, size_t n,
     return true;
 }
 
-/* Every labelled deployment, page by page, into *out / *n. */
-static bool list_deployments(k8s *k, sa_peer_reply *rp, sa_k8s_deployment **out, size_t *n,
-                             char *why, size_t size)
+/* Keep, in place, the HPAs of a deployment in deps; their number. */
+static size_t keep_watched(sa_k8s_hpa *h, size_t n, const sa_k8s_deployment *deps, size_t nd)
 {
-    k8s_pager pg;
-    void *acc = NULL;
-    bool ok = true;
-    *out = NULL;
-    *n = 0;
-    pager_init(&pg, "/apis/apps/v1/deployments?labelSelector=" SA_K8S_LABEL_ENABLED "%3Dtrue");
-    while (ok && pager_next(k, &pg, rp, why, size)) {
-        sa_k8s_deployment *page = NULL;
-        size_t np = 0;
-        sa_errbuf pe = {0};
-        if (sa_k8s_parse_deployments(rp->body.data, &page, &np, pg.cont, &pe) != SA_OK) {
-            snprintf(why, size, "%.180s", pe.msg);
-            ok = false;
-        } else {
-            ok = append_items(&acc, n, page, np, sizeof *page, SA_K8S_MAX_ITEMS, why, size);
-        }
-        free(page);
-    }
-    ok = ok && !why[0];
-    if (ok) {
-        *out = acc;
-    } else {
-        free(acc);
-        *n = 0;
-    }
-    return ok;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < nd; j++)
+            if (find_hpa(&h[i], 1, &deps[j])) {
+                h[kept++] = h[i];
+                break;
+            }
+    return kept;
 }
 
-/* The HPAs of the cluster, page by page; only those of a deployment in
- * deps are kept, so memory follows the watched deployments. */
-static bool list_hpas(k8s *k, sa_peer_reply *rp, const sa_k8s_deployment *deps, size_t nd,
-                      sa_k8s_hpa **out, size_t *n, char *why, size_t size)
+/* The two cluster-wide lists. */
+typedef enum { K8S_LIST_DEPLOYMENTS, K8S_LIST_HPAS } k8s_list;
+
+/* Every item of a cluster-wide list, page by page, into *out / *n (caller
+ * frees *out): the labelled deployments, or the HPAs of a deployment in
+ * deps (so memory follows the watched deployments). False with why set. */
+static bool list_all(k8s *k, k8s_list kind, sa_peer_reply *rp, const sa_k8s_deployment *deps,
+                     size_t nd, void **out, size_t *n, char *why, size_t size)
 {
     k8s_pager pg;
     void *acc = NULL;
     bool ok = true;
     *out = NULL;
     *n = 0;
-    pager_init(&pg, "/apis/autoscaling/v2/horizontalpodautoscalers");
+    pager_init(&pg, kind == K8S_LIST_DEPLOYMENTS
+                        ? "/apis/apps/v1/deployments?labelSelector=" SA_K8S_LABEL_ENABLED "%3Dtrue"
+                        : "/apis/autoscaling/v2/horizontalpodautoscalers");
     while (ok && pager_next(k, &pg, rp, why, size)) {
-        sa_k8s_hpa *page = NULL;
-        size_t np = 0, kept = 0;
+        sa_k8s_deployment *dp = NULL;
+        sa_k8s_hpa *hp = NULL;
+        size_t np = 0;
         sa_errbuf pe = {0};
-        if (sa_k8s_parse_hpas(rp->body.data, &page, &np, pg.cont, &pe) != SA_OK) {
+        sa_err e = kind == K8S_LIST_DEPLOYMENTS
+                       ? sa_k8s_parse_deployments(rp->body.data, &dp, &np, pg.cont, &pe)
+                       : sa_k8s_parse_hpas(rp->body.data, &hp, &np, pg.cont, &pe);
+        if (e != SA_OK) {
             snprintf(why, size, "%.180s", pe.msg);
             ok = false;
-        } else {
-            for (size_t i = 0; i < np; i++)
-                for (size_t j = 0; j < nd; j++)
-                    if (find_hpa(&page[i], 1, &deps[j])) {
-                        page[kept++] = page[i];
-                        break;
-                    }
-            ok = append_items(&acc, n, page, kept, sizeof *page, SA_K8S_MAX_ITEMS, why, size);
+        } else if (dp) {
+            ok = append_items(&acc, n, dp, np, sizeof *dp, SA_K8S_MAX_ITEMS, why, size);
+        } else if (hp) {
+            ok = append_items(&acc, n, hp, keep_watched(hp, np, deps, nd), sizeof *hp,
+                              SA_K8S_MAX_ITEMS, why, size);
         }
-        free(page);
+        free(dp);
+        free(hp);
     }
     ok = ok && !why[0];
     if (ok) {
@@ -568,6 +557,7 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     size_t nd = 0, nh = 0;
     sa_context *v = NULL;
     dep_state **st = NULL;
+    void *lv = NULL;
     char why[SA_STATUS_MAX], hpa_why[SA_STATUS_MAX];
     const char *hpa_err = NULL;
     sa_peer_reply_init(&rp);
@@ -575,12 +565,14 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     if (load_token(k, &pe) != SA_OK)
         sa_log(SA_LOG_WARN, "kubernetes token not re-read, keeping the previous one", "error=%s",
                pe.msg);
-    if (!list_deployments(k, &rp, &deps, &nd, why, sizeof why)) {
+    if (!list_all(k, K8S_LIST_DEPLOYMENTS, &rp, NULL, 0, &lv, &nd, why, sizeof why)) {
         e = fallback(k, why, out, n, eb);
         goto out;
     }
-    if (!list_hpas(k, &rp, deps, nd, &hpas, &nh, hpa_why, sizeof hpa_why))
+    deps = lv;
+    if (!list_all(k, K8S_LIST_HPAS, &rp, deps, nd, &lv, &nh, hpa_why, sizeof hpa_why))
         hpa_err = hpa_why;
+    hpas = lv;
     if (!(v = calloc(nd ? nd : 1, sizeof *v)) || !(st = calloc(nd ? nd : 1, sizeof *st))) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
