@@ -116,3 +116,18 @@ expect_exit2 "instance_usage_grouped_300_seconds_month.csv:3: bad avg_mem 'x'" \
 printf 'not a bzip2 file' >"$W/dataset/twitter_trace/workload.tbz2"
 expect_exit2 "dataset/twitter_trace/workload.tbz2:" "$B/more_holdout" "$W" "$D" "$tmp/h3"
 echo "bench tools: bad input is exit 2 with the file named"
+
+# --- bench_k8s_collect (C): the Kubernetes source against its in-process
+# fake API, under the sanitizers of this build: every request answered,
+# nothing degraded; bad arguments are exit 2 ---
+K="${SA_BUILD_DIR:?}/bench_k8s_collect"
+[ -x "$K" ] || fail "$K not built"
+"$K" 5 1 >"$tmp/out" 2>"$tmp/err" || fail "bench_k8s_collect: $(cat "$tmp/err")"
+# 2 lists + 5 metrics + 5 pods, then 2 lists + 5 metrics
+grep -q '^deployments=5 api_latency_ms=1 requests=19 degraded=0/0$' "$tmp/out" ||
+    fail "bench_k8s_collect: $(cat "$tmp/out")"
+grep -q '^first_collect_ms=[0-9]* (metrics and pods) steady_collect_ms=[0-9]* (metrics)$' \
+    "$tmp/out" || fail "bench_k8s_collect: $(cat "$tmp/out")"
+expect_exit2 "usage: bench_k8s_collect" "$K" 0
+expect_exit2 "usage: bench_k8s_collect" "$K" 5 x
+echo "bench_k8s_collect: ok"
