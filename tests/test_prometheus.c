@@ -4,6 +4,7 @@
  * peer playing the Prometheus HTTP API (requests checked as sent).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ static void test_config_defaults_and_overrides(void **st)
     assert_int_equal(c.backfill_s, 600);
     assert_int_equal(c.step_s, 30);
     assert_int_equal(c.timeout_ms, 5000);
+    assert_int_equal(c.readers, 8);
     assert_string_equal(c.deps[0].namespace_, "shop");
     assert_int_equal(c.deps[0].min_replicas, 2);
     assert_int_equal(c.deps[0].max_replicas, 12);
@@ -92,6 +94,8 @@ static void test_config_errors(void **st)
                "cannot be empty");
     expect_bad("{\"deployments\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", "listed twice");
     expect_bad("{\"backfill_s\":-1,\"deployments\":[{\"name\":\"a\"}]}", "backfill_s");
+    expect_bad("{\"readers\":0,\"deployments\":[{\"name\":\"a\"}]}", "readers");
+    expect_bad("{\"readers\":9,\"deployments\":[{\"name\":\"a\"}]}", "readers");
 }
 
 static void test_expand(void **st)
@@ -233,7 +237,8 @@ static void test_cycle_backfill_and_degraded(void **st)
     (void)st;
     fixture f;
     fixture_up(&f,
-               "{\"backfill_s\":600,\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\","
+               "{\"readers\":1,\"backfill_s\":600,\"deployments\":[{\"name\":\"web\",\"namespace\":"
+               "\"shop\","
                "\"min_replicas\":2,\"max_replicas\":8},{\"name\":\"api\",\"namespace\":\"shop\","
                "\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
                0);
@@ -352,10 +357,11 @@ static void test_cycle_timeout_and_unreachable(void **st)
 {
     (void)st;
     fixture f;
-    fixture_up(&f,
-               "{\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"slow\"},"
-               "{\"name\":\"fine\",\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
-               300);
+    fixture_up(
+        &f,
+        "{\"readers\":1,\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"slow\"},"
+        "{\"name\":\"fine\",\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
+        300);
     sa_fake_response r;
     sa_fake_response_init(&r);
     r.status = 200;
@@ -378,10 +384,11 @@ static void test_cycle_timeout_and_unreachable(void **st)
 
     /* Prometheus hangs: two timeouts in a row, then the other deployments
      * are skipped for the cycle without a request */
-    fixture_up(&f,
-               "{\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"a\"},"
-               "{\"name\":\"b\"},{\"name\":\"c\"},{\"name\":\"d\"}]}",
-               300);
+    fixture_up(
+        &f,
+        "{\"readers\":1,\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"a\"},"
+        "{\"name\":\"b\"},{\"name\":\"c\"},{\"name\":\"d\"}]}",
+        300);
     r.times = -1;
     r.hang = true;
     sa_fake_peer_push(f.peer, &r);
@@ -396,10 +403,11 @@ static void test_cycle_timeout_and_unreachable(void **st)
     fixture_down(&f);
 
     /* Prometheus gone: every deployment degraded, the cycle still returns */
-    fixture_up(&f,
-               "{\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"slow\"},"
-               "{\"name\":\"fine\",\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
-               300);
+    fixture_up(
+        &f,
+        "{\"readers\":1,\"timeout_ms\":300,\"backfill_s\":0,\"deployments\":[{\"name\":\"slow\"},"
+        "{\"name\":\"fine\",\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
+        300);
     sa_fake_peer_destroy(f.peer);
     f.peer = NULL;
     assert_int_equal(f.src->collect(f.src, 1700000060, &v, &n, &eb), SA_OK);
@@ -407,6 +415,56 @@ static void test_cycle_timeout_and_unreachable(void **st)
     assert_non_null(strstr(v[0].degraded, "cannot connect"));
     assert_non_null(strstr(v[1].degraded, "cannot connect"));
     contexts_free(v, n);
+    fixture_down(&f);
+}
+
+typedef struct {
+    fixture *f;
+    sa_context *v;
+    size_t n;
+    sa_err e;
+} collect_call;
+
+static void *collect_thread(void *arg)
+{
+    collect_call *c = arg;
+    sa_errbuf eb = {0};
+    c->e = c->f->src->collect(c->f->src, 1700000000, &c->v, &c->n, &eb);
+    return NULL;
+}
+
+/* Deployments are read side by side (`readers`, 8 by default): with every
+ * reply held back, several queries are in flight at once. */
+static void test_reads_side_by_side(void **st)
+{
+    (void)st;
+    fixture f;
+    pthread_t th;
+    collect_call cc = {.f = &f};
+    fixture_up(&f,
+               "{\"timeout_ms\":20000,\"backfill_s\":0,\"deployments\":[{\"name\":\"a\"},"
+               "{\"name\":\"b\"},{\"name\":\"c\"},{\"name\":\"d\"},{\"name\":\"e\"},"
+               "{\"name\":\"f\"}]}",
+               20000);
+    sa_fake_response r;
+    sa_fake_response_init(&r);
+    r.status = 200;
+    r.body = VEC("3");
+    r.hang = true;
+    r.times = -1;
+    sa_fake_peer_push(f.peer, &r);
+    assert_int_equal(pthread_create(&th, NULL, collect_thread, &cc), 0);
+    bool side_by_side = sa_fake_peer_wait_requests(f.peer, 4, 10000);
+    sa_fake_peer_release(f.peer);
+    pthread_join(th, NULL);
+    assert_true(side_by_side);
+    assert_int_equal(cc.e, SA_OK);
+    assert_int_equal(cc.n, 6);
+    for (size_t i = 0; i < cc.n; i++) {
+        assert_string_equal(cc.v[i].degraded, "");
+        assert_int_equal(cc.v[i].current_replicas, 3);
+    }
+    contexts_free(cc.v, cc.n);
     fixture_down(&f);
 }
 
@@ -557,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_parse_range),
         cmocka_unit_test(test_cycle_backfill_and_degraded),
         cmocka_unit_test(test_cycle_timeout_and_unreachable),
+        cmocka_unit_test(test_reads_side_by_side),
         cmocka_unit_test(test_parsers_fail_each_allocation),
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_live_prometheus),

@@ -55,13 +55,10 @@ typedef struct {
     size_t n_st;
     /* per-deployment reads timed out in a row this cycle, by API (metrics,
      * core): past K8S_TIMEOUTS_MAX the rest of the cycle skips that API.
-     * Guarded by mu: the reads run on K8S_READERS threads. */
+     * Guarded by mu: the reads run on SA_SRC_READERS threads. */
     pthread_mutex_t mu;
     int timeouts[2];
 } k8s;
-
-/* Per-deployment reads (pod metrics, pods) run this many at once. */
-#define K8S_READERS 8
 
 /* A hung API (an overloaded metrics-server) costs at most this many
  * request timeouts a cycle, not one per watched deployment. */
@@ -469,45 +466,22 @@ static void fill_context(k8s *k, dep_state *st, const sa_k8s_deployment *d, cons
                "namespace=%s deployment=%s reason=%s", c->namespace_, c->name, c->degraded);
 }
 
-/* The deployments of one cycle, filled by K8S_READERS threads. */
+/* The deployments of one cycle, filled side by side (sa_src_each). */
 typedef struct {
     k8s *k;
     const sa_k8s_deployment *deps;
     dep_state **st;
     const sa_k8s_hpa *hpas;
-    size_t nh, nd, next;
+    size_t nh;
     const char *hpa_err;
     int64_t now;
     sa_context *v;
-    pthread_mutex_t mu;
 } k8s_fill;
 
-static void *fill_work(void *arg)
+static void fill_one(void *ctx, size_t i)
 {
-    k8s_fill *f = arg;
-    for (;;) {
-        size_t i;
-        pthread_mutex_lock(&f->mu);
-        i = f->next < f->nd ? f->next++ : f->nd;
-        pthread_mutex_unlock(&f->mu);
-        if (i == f->nd)
-            return NULL;
-        fill_context(f->k, f->st[i], &f->deps[i], f->hpas, f->nh, f->hpa_err, f->now, &f->v[i]);
-    }
-}
-
-/* Fill v[0..nd) side by side (the loop thread one of the readers). */
-static void fill_all(k8s_fill *f)
-{
-    pthread_t th[K8S_READERS - 1];
-    size_t started = 0, want = f->nd < K8S_READERS ? f->nd : K8S_READERS;
-    pthread_mutex_init(&f->mu, NULL);
-    while (started + 1 < want && pthread_create(&th[started], NULL, fill_work, f) == 0)
-        started++;
-    fill_work(f);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    pthread_mutex_destroy(&f->mu);
+    k8s_fill *f = ctx;
+    fill_context(f->k, f->st[i], &f->deps[i], f->hpas, f->nh, f->hpa_err, f->now, &f->v[i]);
 }
 
 /* Drop the state of deployments no longer listed (deleted, unlabelled). */
@@ -590,11 +564,10 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
                   .st = st,
                   .hpas = hpas,
                   .nh = nh,
-                  .nd = nd,
                   .hpa_err = hpa_err,
                   .now = now,
                   .v = v};
-    fill_all(&f);
+    sa_src_each(nd, SA_SRC_READERS, fill_one, &f);
     forget_unlisted(k, deps, nd);
     *out = v;
     *n = nd;

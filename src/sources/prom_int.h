@@ -47,6 +47,7 @@ typedef struct {
     int64_t backfill_s; /* history fetched at start-up, seconds; 0 = none */
     int64_t step_s;     /* spacing of back-filled history */
     long timeout_ms;    /* per Prometheus request */
+    size_t readers;     /* deployments read at once, 1..SA_SRC_READERS */
     size_t n;
     sa_prom_deployment *deps; /* owned: free with sa_prom_config_release */
 } sa_prom_config;

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "sources/prom_int.h"
+#include "scaleadvisor/sources_int.h"
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
@@ -205,21 +206,23 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
 
 static sa_err parse_top(const cJSON *root, int64_t interval_s, sa_prom_config *c, sa_errbuf *eb)
 {
-    static const char *const known[] = {"deployments", "queries",    "backfill_s",
-                                        "step_s",      "timeout_ms", NULL};
+    static const char *const known[] = {"deployments", "queries", "backfill_s", "step_s",
+                                        "timeout_ms",  "readers", NULL};
     sa_err e;
     if (!cJSON_IsObject(root))
         return sa_fail(eb, SA_ERR_INVALID, "config: top level must be a JSON object");
     if ((e = check_keys(root, "", known, eb)) != SA_OK)
         return e;
-    int64_t tmo = 5000;
+    int64_t tmo = 5000, readers = SA_SRC_READERS;
     c->backfill_s = 6 * 3600;
     c->step_s = interval_s > 0 ? interval_s : 15;
     if ((e = get_int(root, "backfill_s", "", 0, 31 * 86400, &c->backfill_s, eb)) != SA_OK ||
         (e = get_int(root, "step_s", "", 1, 86400, &c->step_s, eb)) != SA_OK ||
-        (e = get_int(root, "timeout_ms", "", 100, 600000, &tmo, eb)) != SA_OK)
+        (e = get_int(root, "timeout_ms", "", 100, 600000, &tmo, eb)) != SA_OK ||
+        (e = get_int(root, "readers", "", 1, SA_SRC_READERS, &readers, eb)) != SA_OK)
         return e;
     c->timeout_ms = (long)tmo;
+    c->readers = (size_t)readers;
     return SA_OK;
 }
 

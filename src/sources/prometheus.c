@@ -5,6 +5,7 @@
  * query marks only its deployment degraded; the others go on.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,9 @@ typedef struct {
     sa_src_startup *startup; /* per deployment: from kube-state-metrics */
     /* set when Prometheus refused the connection this cycle, or timed out
      * for PROM_TIMEOUTS_MAX deployments in a row: the remaining ones are
-     * reported degraded without waiting on it again */
+     * reported degraded without waiting on it again. Guarded by mu: the
+     * deployments are read on SA_SRC_READERS threads. */
+    pthread_mutex_t mu;
     char down[SA_STATUS_MAX];
     int timeouts;
 } prom;
@@ -240,10 +243,12 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     c->target_cpu_percent = d->target_cpu_percent;
     c->preset = d->preset;
     c->startup_s = d->startup_s;
-    if (p->down[0]) {
+    pthread_mutex_lock(&p->mu);
+    if (p->down[0])
         snprintf(c->degraded, sizeof c->degraded, "%s", p->down);
+    pthread_mutex_unlock(&p->mu);
+    if (c->degraded[0])
         return;
-    }
     for (int q = 0; q < SA_PQ_COUNT; q++) {
         if (!d->queries[q][0] || q == SA_PQ_STARTUP)
             continue;
@@ -252,17 +257,21 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
         sa_err e = instant(p, d, (sa_prom_query)q, now, &v, &ts, &qe);
         if (e != SA_OK) {
             note(c, &nfail, (sa_prom_query)q, qe.msg);
-            if (e == SA_ERR_UNAVAILABLE)
+            pthread_mutex_lock(&p->mu);
+            if (e == SA_ERR_UNAVAILABLE && !p->down[0])
                 snprintf(p->down, sizeof p->down, "%s", c->degraded);
-            if (e == SA_ERR_TIMEOUT && ++p->timeouts >= PROM_TIMEOUTS_MAX)
+            if (e == SA_ERR_TIMEOUT && ++p->timeouts >= PROM_TIMEOUTS_MAX && !p->down[0])
                 snprintf(p->down, sizeof p->down,
                          "skipped this cycle: Prometheus timed out for %d deployments in a row",
                          p->timeouts);
+            pthread_mutex_unlock(&p->mu);
             if (e == SA_ERR_UNAVAILABLE || e == SA_ERR_TIMEOUT)
                 break; /* do not wait once per query */
             continue;
         }
+        pthread_mutex_lock(&p->mu);
         p->timeouts = 0;
+        pthread_mutex_unlock(&p->mu);
         apply_value(c, (sa_prom_query)q, v, &nfail);
         if (q == SA_PQ_CPU)
             c->observed_at = (int64_t)ts;
@@ -290,6 +299,19 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     measure_startup(p, i, now, c);
 }
 
+/* The deployments of one cycle, read side by side (sa_src_each). */
+typedef struct {
+    prom *p;
+    int64_t now;
+    sa_context *v;
+} prom_read;
+
+static void read_one(void *ctx, size_t i)
+{
+    prom_read *r = ctx;
+    collect_one(r->p, i, r->now, &r->v[i]);
+}
+
 static sa_err prom_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, sa_errbuf *eb)
 {
     prom *p = s->impl;
@@ -298,8 +320,8 @@ static sa_err prom_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, 
         return sa_fail(eb, SA_ERR_NOMEM, "out of memory");
     p->down[0] = '\0';
     p->timeouts = 0;
-    for (size_t i = 0; i < p->cfg.n; i++)
-        collect_one(p, i, now, &v[i]);
+    prom_read r = {.p = p, .now = now, .v = v};
+    sa_src_each(p->cfg.n, p->cfg.readers, read_one, &r);
     *out = v;
     *n = p->cfg.n;
     return SA_OK;
@@ -313,6 +335,7 @@ static void prom_destroy(sa_src *s)
         sa_prom_config_release(&p->cfg);
         free(p->backfilled);
         free(p->startup);
+        pthread_mutex_destroy(&p->mu);
         free(p);
     }
     s->impl = NULL;
@@ -331,6 +354,7 @@ sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out, sa_errbuf *e
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
     }
+    pthread_mutex_init(&p->mu, NULL);
     s->kind = "prometheus";
     s->impl = p;
     s->collect = prom_collect;
@@ -372,7 +396,7 @@ out:
         s->impl = p;
         sa_src_destroy(s);
     } else if (e != SA_OK) {
-        free(p);
+        free(p); /* s was not allocated: p's mutex was never made */
     }
     sa_buf_release(&text);
     return e;
