@@ -107,13 +107,41 @@ static void model_names_round_trip(void **st)
     assert_string_equal(sa_timing_name(SA_TIMING_IMMEDIATE), "immediate");
 }
 
+static void count_index(void *ctx, size_t i)
+{
+    int *hits = ctx;
+    __atomic_add_fetch(&hits[i], 1, __ATOMIC_RELAXED);
+}
+
+/* Every index once, whatever the number of threads (none for n = 0;
+ * more threads than indices, or than SA_PARALLEL_MAX, are fine). */
+static void parallel_for_each_index_once(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static const size_t threads[] = {1, 3, 8, 200};
+    int *hits = calloc(N, sizeof *hits);
+    assert_non_null(hits);
+    sa_parallel_for(0, 8, count_index, hits);
+    for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
+        memset(hits, 0, N * sizeof *hits);
+        sa_parallel_for(N, threads[k], count_index, hits);
+        for (size_t i = 0; i < N; i++)
+            assert_int_equal(hits[i], 1);
+    }
+    memset(hits, 0, N * sizeof *hits);
+    sa_parallel_for(2, 8, count_index, hits);
+    assert_int_equal(hits[0] + hits[1] + hits[2], 2);
+    free(hits);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_int_strict),       cmocka_unit_test(parse_double_and_bool),
         cmocka_unit_test(buf_cap_frees),          cmocka_unit_test(buf_json_escapes),
         cmocka_unit_test(time_round_trip),        cmocka_unit_test(secure_streq),
-        cmocka_unit_test(model_names_round_trip),
+        cmocka_unit_test(model_names_round_trip), cmocka_unit_test(parallel_for_each_index_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,12 +34,9 @@ bool sa_src_startup_due(sa_src_startup *m, int64_t now);
  * half a second or more (worth a log line). */
 bool sa_src_startup_take(sa_src_startup *m, double s);
 
-/* Run fn(ctx, i) once for every i in [0, n), on up to `readers` threads
- * (the caller's one of them; fewer when threads cannot be started), and
- * return when all are done. The sources read their deployments so, each
- * request waiting on the network side by side with the others. */
+/* Deployments a real source reads side by side (sa_parallel_for): each
+ * waits on the network while the others' requests are in flight. */
 #define SA_SRC_READERS 8
-void sa_src_each(size_t n, size_t readers, void (*fn)(void *ctx, size_t i), void *ctx);
 
 /* Prometheus at cfg->prometheus_url; deployments and PromQL queries from the
  * JSON file cfg->config_file (format in docs/sources.md). Fails with

@@ -40,4 +40,11 @@ double sa_mono_ms(void);
 /* Constant-time comparison of two strings (length leaks, contents don't). */
 bool sa_secure_streq(const char *a, const char *b);
 
+/* Run fn(ctx, i) once for every i in [0, n), taken in order by up to
+ * `threads` threads (the caller's one of them; fewer when threads cannot
+ * be started, at most SA_PARALLEL_MAX), and return when all are done. fn
+ * must be safe to run for different i at once. */
+#define SA_PARALLEL_MAX 64
+void sa_parallel_for(size_t n, size_t threads, void (*fn)(void *ctx, size_t i), void *ctx);
+
 #endif

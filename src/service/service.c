@@ -276,27 +276,16 @@ static void job_run(svc_job *j)
                  j->metric);
 }
 
-/* The jobs of one cycle, taken in order by LLM_MAX_CONCURRENT workers. */
+/* The jobs of one cycle in the order they are taken (sa_parallel_for). */
 typedef struct {
     svc_job *jobs;
-    size_t *order; /* indices into jobs */
-    size_t n, next;
-    pthread_mutex_t mu;
-} svc_pool;
+    const size_t *order; /* indices into jobs */
+} svc_turns;
 
-static void *pool_work(void *arg)
+static void turn_run(void *ctx, size_t k)
 {
-    svc_pool *p = arg;
-    for (;;) {
-        svc_job *j = NULL;
-        pthread_mutex_lock(&p->mu);
-        if (p->next < p->n)
-            j = &p->jobs[p->order[p->next++]];
-        pthread_mutex_unlock(&p->mu);
-        if (!j)
-            return NULL;
-        job_run(j);
-    }
+    const svc_turns *t = ctx;
+    job_run(&t->jobs[t->order[k]]);
 }
 
 typedef struct {
@@ -323,44 +312,33 @@ static void run_jobs(sa_service *s, svc_job *jobs, size_t n, const svc_req *firs
 {
     const sa_config *cfg = s->d.cfg;
     bool llm = s->d.llm != NULL && sa_llm_enabled(s->d.llm);
-    size_t workers = llm ? (size_t)cfg->llm_max_concurrent : 1, started = 0;
     double start_by = llm ? sa_mono_ms() + (double)cfg->llm_timeout_ms : 0.0;
     svc_turn *turns = calloc(n ? n : 1, sizeof *turns);
-    svc_pool p = {.jobs = jobs, .order = calloc(n ? n : 1, sizeof *p.order)};
-    pthread_t th[64];
+    size_t *order = calloc(n ? n : 1, sizeof *order), m = 0;
     for (size_t i = 0; i < n; i++) {
         jobs[i].llm_start_by_ms = start_by;
         if (jobs[i].prep != SA_OK)
             continue;
-        if (!turns || !p.order) { /* out of memory: one by one, in order */
+        if (!turns || !order) { /* out of memory: one by one, in order */
             job_run(&jobs[i]);
             continue;
         }
         const sa_context *c = &jobs[i].ctx;
         bool asked_for =
             first && strcmp(c->namespace_, first->ns) == 0 && strcmp(c->name, first->name) == 0;
-        turns[p.n].asked_at = asked_for ? INT64_MIN
-                              : llm     ? sa_llm_asked_at(s->d.llm, c->namespace_, c->name)
-                                        : 0;
-        turns[p.n++].i = i;
+        turns[m].asked_at = asked_for ? INT64_MIN
+                            : llm     ? sa_llm_asked_at(s->d.llm, c->namespace_, c->name)
+                                      : 0;
+        turns[m++].i = i;
     }
-    if (p.n > 1)
-        qsort(turns, p.n, sizeof *turns, turn_cmp);
-    for (size_t k = 0; k < p.n; k++)
-        p.order[k] = turns[k].i;
-    if (workers > p.n)
-        workers = p.n;
-    if (workers > sizeof th / sizeof th[0])
-        workers = sizeof th / sizeof th[0];
-    pthread_mutex_init(&p.mu, NULL);
-    while (started + 1 < workers && pthread_create(&th[started], NULL, pool_work, &p) == 0)
-        started++;
-    pool_work(&p);
-    for (size_t k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
-    pthread_mutex_destroy(&p.mu);
+    if (m > 1)
+        qsort(turns, m, sizeof *turns, turn_cmp);
+    for (size_t k = 0; k < m; k++)
+        order[k] = turns[k].i;
+    svc_turns t = {.jobs = jobs, .order = order};
+    sa_parallel_for(m, llm ? (size_t)cfg->llm_max_concurrent : 1, turn_run, &t);
     free(turns);
-    free(p.order);
+    free(order);
 }
 
 /* The context as stored with its recommendation: everything the decision

@@ -466,7 +466,7 @@ static void fill_context(k8s *k, dep_state *st, const sa_k8s_deployment *d, cons
                "namespace=%s deployment=%s reason=%s", c->namespace_, c->name, c->degraded);
 }
 
-/* The deployments of one cycle, filled side by side (sa_src_each). */
+/* The deployments of one cycle, filled side by side (sa_parallel_for). */
 typedef struct {
     k8s *k;
     const sa_k8s_deployment *deps;
@@ -567,7 +567,7 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
                   .hpa_err = hpa_err,
                   .now = now,
                   .v = v};
-    sa_src_each(nd, SA_SRC_READERS, fill_one, &f);
+    sa_parallel_for(nd, SA_SRC_READERS, fill_one, &f);
     forget_unlisted(k, deps, nd);
     *out = v;
     *n = nd;

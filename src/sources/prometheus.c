@@ -299,7 +299,7 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     measure_startup(p, i, now, c);
 }
 
-/* The deployments of one cycle, read side by side (sa_src_each). */
+/* The deployments of one cycle, read side by side (sa_parallel_for). */
 typedef struct {
     prom *p;
     int64_t now;
@@ -321,7 +321,7 @@ static sa_err prom_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, 
     p->down[0] = '\0';
     p->timeouts = 0;
     prom_read r = {.p = p, .now = now, .v = v};
-    sa_src_each(p->cfg.n, p->cfg.readers, read_one, &r);
+    sa_parallel_for(p->cfg.n, p->cfg.readers, read_one, &r);
     *out = v;
     *n = p->cfg.n;
     return SA_OK;

@@ -1,11 +1,10 @@
 /*
  * source.c - builds the source the configuration names and frees what a
- * source's collect returns, and what the real sources share: the start-up
- * measurement and the readers that read deployments side by side. The simulator is always built in;
+ * source's collect returns, and the start-up measurement the real sources
+ * share. The simulator is always built in;
  * the Prometheus and Kubernetes sources are added by their own modules.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "scaleadvisor/simulator.h"
@@ -61,43 +60,6 @@ bool sa_src_startup_take(sa_src_startup *m, double s)
     bool changed = !(fabs(s - m->s) < 0.5);
     m->s = s;
     return changed;
-}
-
-typedef struct {
-    size_t n, next;
-    void (*fn)(void *ctx, size_t i);
-    void *ctx;
-    pthread_mutex_t mu;
-} src_each;
-
-static void *each_work(void *arg)
-{
-    src_each *w = arg;
-    for (;;) {
-        size_t i;
-        pthread_mutex_lock(&w->mu);
-        i = w->next < w->n ? w->next++ : w->n;
-        pthread_mutex_unlock(&w->mu);
-        if (i == w->n)
-            return NULL;
-        w->fn(w->ctx, i);
-    }
-}
-
-void sa_src_each(size_t n, size_t readers, void (*fn)(void *ctx, size_t i), void *ctx)
-{
-    src_each w = {.n = n, .fn = fn, .ctx = ctx};
-    pthread_t th[SA_SRC_READERS];
-    size_t want = readers < n ? readers : n, started = 0;
-    if (want > SA_SRC_READERS)
-        want = SA_SRC_READERS;
-    pthread_mutex_init(&w.mu, NULL);
-    while (started + 1 < want && pthread_create(&th[started], NULL, each_work, &w) == 0)
-        started++;
-    each_work(&w);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    pthread_mutex_destroy(&w.mu);
 }
 
 void sa_src_contexts_free(sa_context *v, size_t n)

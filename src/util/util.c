@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -154,4 +155,41 @@ bool sa_secure_streq(const char *a, const char *b)
     for (size_t i = 0; i < la; i++)
         diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
     return diff == 0 && lb != 0;
+}
+
+typedef struct {
+    size_t n, next;
+    void (*fn)(void *ctx, size_t i);
+    void *ctx;
+    pthread_mutex_t mu;
+} par_each;
+
+static void *par_work(void *arg)
+{
+    par_each *w = arg;
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&w->mu);
+        i = w->next < w->n ? w->next++ : w->n;
+        pthread_mutex_unlock(&w->mu);
+        if (i == w->n)
+            return NULL;
+        w->fn(w->ctx, i);
+    }
+}
+
+void sa_parallel_for(size_t n, size_t threads, void (*fn)(void *ctx, size_t i), void *ctx)
+{
+    par_each w = {.n = n, .fn = fn, .ctx = ctx};
+    pthread_t th[SA_PARALLEL_MAX];
+    size_t want = threads < n ? threads : n, started = 0;
+    if (want > SA_PARALLEL_MAX)
+        want = SA_PARALLEL_MAX;
+    pthread_mutex_init(&w.mu, NULL);
+    while (started + 1 < want && pthread_create(&th[started], NULL, par_work, &w) == 0)
+        started++;
+    par_work(&w);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&w.mu);
 }
