@@ -492,21 +492,6 @@ static void test_hung_metrics_api_skipped(void **st)
     fixture_down(&f);
 }
 
-typedef struct {
-    fixture *f;
-    sa_context *v;
-    size_t n;
-    sa_err e;
-} collect_call;
-
-static void *collect_thread(void *arg)
-{
-    collect_call *c = arg;
-    sa_errbuf eb = {0};
-    c->e = c->f->src->collect(c->f->src, NOW, &c->v, &c->n, &eb);
-    return NULL;
-}
-
 /* The deployments' own reads run side by side: with every metrics reply
  * held back, several requests are in flight at once. */
 static void test_reads_side_by_side(void **st)
@@ -514,8 +499,7 @@ static void test_reads_side_by_side(void **st)
     (void)st;
     fixture f;
     sa_errbuf eb = {0};
-    pthread_t th;
-    collect_call cc = {.f = &f};
+    sa_test_collect cc = {.now = NOW};
     fixture_up(&f, true);
     sa_src_destroy(f.src);
     sa_k8s_options o = {.api_url = sa_fake_peer_url(f.peer), .dry_run = true, .timeout_ms = 15000};
@@ -537,11 +521,12 @@ static void test_reads_side_by_side(void **st)
     push(f.peer, "GET", P_HPAS, 200, f.hpas);
     sa_fake_peer_push(f.peer, &held);
     sa_fake_peer_push(f.peer, &pods);
-    assert_int_equal(pthread_create(&th, NULL, collect_thread, &cc), 0);
+    cc.src = f.src;
+    sa_test_collect_start(&cc);
     /* the two lists, then at least four metrics reads held at once */
     bool side_by_side = sa_fake_peer_wait_requests(f.peer, 2 + 4, 10000);
     sa_fake_peer_release(f.peer);
-    pthread_join(th, NULL);
+    sa_test_collect_join(&cc);
     assert_true(side_by_side);
     assert_int_equal(cc.e, SA_OK);
     assert_int_equal(cc.n, 6);

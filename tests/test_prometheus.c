@@ -418,29 +418,13 @@ static void test_cycle_timeout_and_unreachable(void **st)
     fixture_down(&f);
 }
 
-typedef struct {
-    fixture *f;
-    sa_context *v;
-    size_t n;
-    sa_err e;
-} collect_call;
-
-static void *collect_thread(void *arg)
-{
-    collect_call *c = arg;
-    sa_errbuf eb = {0};
-    c->e = c->f->src->collect(c->f->src, 1700000000, &c->v, &c->n, &eb);
-    return NULL;
-}
-
 /* Deployments are read side by side (`readers`, 8 by default): with every
  * reply held back, several queries are in flight at once. */
 static void test_reads_side_by_side(void **st)
 {
     (void)st;
     fixture f;
-    pthread_t th;
-    collect_call cc = {.f = &f};
+    sa_test_collect cc = {.now = 1700000000};
     fixture_up(&f,
                "{\"timeout_ms\":20000,\"backfill_s\":0,\"deployments\":[{\"name\":\"a\"},"
                "{\"name\":\"b\"},{\"name\":\"c\"},{\"name\":\"d\"},{\"name\":\"e\"},"
@@ -453,10 +437,11 @@ static void test_reads_side_by_side(void **st)
     r.hang = true;
     r.times = -1;
     sa_fake_peer_push(f.peer, &r);
-    assert_int_equal(pthread_create(&th, NULL, collect_thread, &cc), 0);
+    cc.src = f.src;
+    sa_test_collect_start(&cc);
     bool side_by_side = sa_fake_peer_wait_requests(f.peer, 4, 10000);
     sa_fake_peer_release(f.peer);
-    pthread_join(th, NULL);
+    sa_test_collect_join(&cc);
     assert_true(side_by_side);
     assert_int_equal(cc.e, SA_OK);
     assert_int_equal(cc.n, 6);

@@ -63,3 +63,24 @@ void sa_test_write_file(const char *path, const char *text)
     assert_int_equal(fputs(text, f) >= 0, 1);
     assert_int_equal(fclose(f), 0);
 }
+
+static void *collect_thread(void *arg)
+{
+    sa_test_collect *c = arg;
+    sa_errbuf eb = {0};
+    c->e = c->src->collect(c->src, c->now, &c->v, &c->n, &eb);
+    return NULL;
+}
+
+void sa_test_collect_start(sa_test_collect *c)
+{
+    c->v = NULL;
+    c->n = 0;
+    c->e = SA_OK;
+    assert_int_equal(pthread_create(&c->th, NULL, collect_thread, c), 0);
+}
+
+void sa_test_collect_join(sa_test_collect *c)
+{
+    pthread_join(c->th, NULL);
+}
