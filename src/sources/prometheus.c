@@ -30,7 +30,7 @@ typedef struct {
     /* set when Prometheus refused the connection this cycle, or timed out
      * for PROM_TIMEOUTS_MAX deployments in a row: the remaining ones are
      * reported degraded without waiting on it again. Guarded by mu: the
-     * deployments are read on SA_SRC_READERS threads. */
+     * deployments are read on up to cfg.readers threads. */
     pthread_mutex_t mu;
     char down[SA_STATUS_MAX];
     int timeouts;
