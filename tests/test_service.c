@@ -211,6 +211,8 @@ static void test_dry_run_cycle_stores_every_deployment(void **state)
     assert_non_null(strstr(b.data, "scaleadvisor_deployment_degraded{namespace=\"shop\","
                                    "deployment=\"web\"} 0\n"));
     assert_non_null(strstr(b.data, "scaleadvisor_last_cycle_timestamp_seconds 1699999245\n"));
+    assert_non_null(strstr(b.data, "scaleadvisor_build_info{version=\"" SA_VERSION
+                                   "\",source=\"simulator\",mode=\"dry_run\"} 1\n"));
     /* the simulated deployments have an HPA; the forecast's accuracy is
      * known once the back-filled history is scored */
     assert_non_null(strstr(b.data, "scaleadvisor_hpa_desired_replicas{namespace=\"shop\","

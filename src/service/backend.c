@@ -30,7 +30,7 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
     sa_metrics *m = s->d.metrics;
     sa_err e;
     const char *sv[] = {"source", "verdict"}, *dep[] = {"namespace", "deployment"},
-               *st[] = {"status"}, *tb[] = {"table"};
+               *st[] = {"status"}, *tb[] = {"table"}, *bi[] = {"version", "source", "mode"};
     if ((e = sa_metrics_counter(m, "scaleadvisor_decisions_total",
                                 "Decisions made, by winning source and validation verdict.", sv, 2,
                                 &s->m_decisions, eb)) != SA_OK ||
@@ -64,6 +64,9 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
                               "1 - WAPE of the predictor's recent one-step forecasts, per "
                               "deployment (once known).",
                               dep, 2, &s->m_accuracy, eb)) != SA_OK ||
+        (e = sa_metrics_gauge(m, "scaleadvisor_build_info",
+                              "Always 1; the version and the source as labels.", bi, 3, &s->m_build,
+                              eb)) != SA_OK ||
         (e = sa_metrics_gauge(m, "scaleadvisor_last_cycle_timestamp_seconds",
                               "Time of the latest committed cycle (epoch s): alert when old.", NULL,
                               0, &s->m_last_cycle, eb)) != SA_OK ||
@@ -81,6 +84,10 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
         return e;
     svc_mcheck(sa_metrics_inc(s->m_retained, (const char *[]){"samples"}, 0));
     svc_mcheck(sa_metrics_inc(s->m_retained, (const char *[]){"recommendations"}, 0));
+    svc_mcheck(sa_metrics_set(s->m_build,
+                              (const char *[]){SA_VERSION, s->d.src ? s->d.src->kind : "none",
+                                               s->d.cfg->dry_run ? "dry_run" : "apply"},
+                              1));
     svc_mcheck(sa_metrics_set(s->m_paused, NULL, 0));
     svc_mcheck(sa_metrics_set(s->m_ready, NULL, 0));
     svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 0));

@@ -81,7 +81,7 @@ struct sa_service {
     sa_metric *m_decisions, *m_cycle_seconds, *m_cycles, *m_cycle_errors;
     sa_metric *m_recommended, *m_current, *m_actuations, *m_paused, *m_ready;
     sa_metric *m_db_bytes, *m_retained, *m_degraded, *m_last_cycle;
-    sa_metric *m_hpa_desired, *m_accuracy;
+    sa_metric *m_hpa_desired, *m_accuracy, *m_build;
 };
 
 /* evaluate.c: the advisor step of one deployment. */
