@@ -64,9 +64,10 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
                               "1 - WAPE of the predictor's recent one-step forecasts, per "
                               "deployment (once known).",
                               dep, 2, &s->m_accuracy, eb)) != SA_OK ||
-        (e = sa_metrics_gauge(m, "scaleadvisor_build_info",
-                              "Always 1; the version and the source as labels.", bi, 3, &s->m_build,
-                              eb)) != SA_OK ||
+        (e = sa_metrics_gauge(
+             m, "scaleadvisor_build_info",
+             "Always 1; the version, the source and the mode (dry_run or apply) as labels.", bi, 3,
+             &s->m_build, eb)) != SA_OK ||
         (e = sa_metrics_gauge(m, "scaleadvisor_last_cycle_timestamp_seconds",
                               "Time of the latest committed cycle (epoch s): alert when old.", NULL,
                               0, &s->m_last_cycle, eb)) != SA_OK ||

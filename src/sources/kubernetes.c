@@ -470,7 +470,7 @@ static void fill_context(k8s *k, dep_state *st, const sa_k8s_deployment *d, cons
 typedef struct {
     k8s *k;
     const sa_k8s_deployment *deps;
-    dep_state **st;
+    const size_t *at; /* deps[i]'s state is k->st[at[i]] */
     const sa_k8s_hpa *hpas;
     size_t nh;
     const char *hpa_err;
@@ -481,7 +481,8 @@ typedef struct {
 static void fill_one(void *ctx, size_t i)
 {
     k8s_fill *f = ctx;
-    fill_context(f->k, f->st[i], &f->deps[i], f->hpas, f->nh, f->hpa_err, f->now, &f->v[i]);
+    fill_context(f->k, &f->k->st[f->at[i]], &f->deps[i], f->hpas, f->nh, f->hpa_err, f->now,
+                 &f->v[i]);
 }
 
 /* Drop the state of deployments no longer listed (deleted, unlabelled). */
@@ -530,7 +531,7 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     sa_k8s_hpa *hpas = NULL;
     size_t nd = 0, nh = 0;
     sa_context *v = NULL;
-    dep_state **st = NULL;
+    size_t *at = NULL;
     void *lv = NULL;
     char why[SA_STATUS_MAX], hpa_why[SA_STATUS_MAX];
     const char *hpa_err = NULL;
@@ -547,21 +548,22 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     if (!list_all(k, K8S_LIST_HPAS, &rp, deps, nd, &lv, &nh, hpa_why, sizeof hpa_why))
         hpa_err = hpa_why;
     hpas = lv;
-    if (!(v = calloc(nd ? nd : 1, sizeof *v)) || !(st = calloc(nd ? nd : 1, sizeof *st))) {
+    if (!(v = calloc(nd ? nd : 1, sizeof *v)) || !(at = calloc(nd ? nd : 1, sizeof *at))) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
     }
-    /* every state first (state_get may move them), then the reads */
-    for (size_t i = 0; i < nd; i++)
-        if (!state_get(k, deps[i].namespace_, deps[i].name, true)) {
+    /* every state first, by index (state_get may move them), then the reads */
+    for (size_t i = 0; i < nd; i++) {
+        dep_state *ds = state_get(k, deps[i].namespace_, deps[i].name, true);
+        if (!ds) {
             e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
             goto out;
         }
-    for (size_t i = 0; i < nd; i++)
-        st[i] = state_get(k, deps[i].namespace_, deps[i].name, false);
+        at[i] = (size_t)(ds - k->st);
+    }
     k8s_fill f = {.k = k,
                   .deps = deps,
-                  .st = st,
+                  .at = at,
                   .hpas = hpas,
                   .nh = nh,
                   .hpa_err = hpa_err,
@@ -574,7 +576,7 @@ static sa_err k8s_collect(sa_src *s, int64_t now, sa_context **out, size_t *n, s
     v = NULL;
 out:
     free(v); /* non-NULL only when no context was filled */
-    free(st);
+    free(at);
     free(deps);
     free(hpas);
     sa_peer_reply_release(&rp);
