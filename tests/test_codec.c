@@ -169,6 +169,31 @@ static const bad_case bad_cases[] = {
      "hpa: must be an object"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"hpa\":{\"desired_replicas\":-2}}",
      SA_ERR_SCHEMA, "hpa.desired_replicas"},
+#define BEH(x)                                                                                     \
+    "{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"hpa\":{\"behavior\":" x "}}"
+    {BEH("[]"), SA_ERR_SCHEMA, "hpa.behavior: must be an object"},
+    {BEH("{\"scaleUp\":3}"), SA_ERR_SCHEMA, "hpa.behavior.scaleUp: must be an object"},
+    {BEH("{\"scaleDown\":{\"stabilizationWindowSeconds\":3601}}"), SA_ERR_SCHEMA,
+     "hpa.behavior.scaleDown.stabilizationWindowSeconds: must be an integer between 0 and 3600"},
+    {BEH("{\"scaleDown\":{\"selectPolicy\":\"max\"}}"), SA_ERR_SCHEMA,
+     "hpa.behavior.scaleDown.selectPolicy: must be \"Max\", \"Min\" or \"Disabled\""},
+    {BEH("{\"scaleUp\":{\"policies\":{}}}"), SA_ERR_SCHEMA,
+     "hpa.behavior.scaleUp.policies: must be an array"},
+    {BEH("{\"scaleUp\":{\"policies\":[]}}"), SA_ERR_SCHEMA,
+     "hpa.behavior.scaleUp.policies: must list at least one policy"},
+    {BEH("{\"scaleUp\":{\"policies\":[{\"type\":\"Nodes\",\"value\":1,\"periodSeconds\":15}]}}"),
+     SA_ERR_SCHEMA, "hpa.behavior.scaleUp.policies[0].type: must be \"Pods\" or \"Percent\""},
+    {BEH("{\"scaleUp\":{\"policies\":[{\"type\":\"Pods\",\"value\":1,\"periodSeconds\":15},"
+         "{\"type\":\"Pods\",\"value\":0,\"periodSeconds\":15}]}}"),
+     SA_ERR_SCHEMA, "hpa.behavior.scaleUp.policies[1].value: must be an integer between 1"},
+    {BEH("{\"scaleDown\":{\"policies\":[{\"type\":\"Percent\",\"value\":10,"
+         "\"periodSeconds\":1801}]}}"),
+     SA_ERR_SCHEMA,
+     "hpa.behavior.scaleDown.policies[0].periodSeconds: must be an integer between 1 "
+     "and 1800"},
+    {BEH("{\"scaleDown\":{\"policies\":[{\"type\":\"Percent\",\"value\":10}]}}"), SA_ERR_SCHEMA,
+     "hpa.behavior.scaleDown.policies[0].periodSeconds: missing"},
+#undef BEH
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"history\":{}}", SA_ERR_SCHEMA,
      "history: must be an array"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"history\":[3]}", SA_ERR_SCHEMA,
@@ -270,6 +295,51 @@ static void caps(void **st)
     const char nul[] = "{\"deployment\":{\"name\":\"w\",\"current_replicas\":1}}\0garbage";
     assert_int_equal(sa_codec_context_parse(nul, sizeof nul - 1, &c, &eb), SA_ERR_PARSE);
     sa_context_release(&c);
+}
+
+/* hpa.behavior in the Kubernetes shape: what is absent takes the
+ * controller's defaults, and it survives the trip through JSON. */
+static void hpa_behavior_parsed_and_kept(void **st)
+{
+    (void)st;
+    const char *text =
+        "{\"deployment\":{\"name\":\"w\",\"current_replicas\":4},\"hpa\":{\"behavior\":"
+        "{\"scaleDown\":{\"stabilizationWindowSeconds\":600,\"selectPolicy\":\"Min\","
+        "\"policies\":[{\"type\":\"Pods\",\"value\":1,\"periodSeconds\":60},"
+        "{\"type\":\"Percent\",\"value\":10,\"periodSeconds\":120}]}}}}";
+    sa_context a, b;
+    sa_context_init(&a);
+    sa_context_init(&b);
+    sa_errbuf eb = {0};
+    assert_int_equal(parse(text, &a, &eb), SA_OK);
+    sa_scaling_rules up;
+    sa_scaling_rules_default(&up, true);
+    assert_memory_equal(&a.hpa_scale_up, &up, sizeof up); /* absent: defaults */
+    assert_true(a.hpa_scale_down.set);
+    assert_int_equal(a.hpa_scale_down.window_s, 600);
+    assert_int_equal(a.hpa_scale_down.select, SA_SELECT_MIN);
+    assert_int_equal(a.hpa_scale_down.n_policies, 2);
+    assert_false(a.hpa_scale_down.policies[0].percent);
+    assert_int_equal(a.hpa_scale_down.policies[0].value, 1);
+    assert_int_equal(a.hpa_scale_down.policies[0].period_s, 60);
+    assert_true(a.hpa_scale_down.policies[1].percent);
+    assert_int_equal(a.hpa_scale_down.policies[1].period_s, 120);
+    sa_buf out;
+    sa_buf_init(&out, SA_CAP_JSON_OUT);
+    assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
+    assert_non_null(strstr(out.data, "\"selectPolicy\":\"Min\""));
+    assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
+    assert_memory_equal(&a.hpa_scale_up, &b.hpa_scale_up, sizeof up);
+    assert_memory_equal(&a.hpa_scale_down, &b.hpa_scale_down, sizeof up);
+    /* no behavior: none set, none written */
+    sa_buf_reset(&out);
+    assert_int_equal(parse(example, &a, &eb), SA_OK);
+    assert_false(a.hpa_scale_up.set || a.hpa_scale_down.set);
+    assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
+    assert_null(strstr(out.data, "behavior"));
+    sa_buf_release(&out);
+    sa_context_release(&a);
+    sa_context_release(&b);
 }
 
 static void context_round_trip(void **st)
@@ -461,6 +531,7 @@ int main(void)
         cmocka_unit_test(rejects_every_malformed_case),
         cmocka_unit_test(history_jitter_tolerated),
         cmocka_unit_test(caps),
+        cmocka_unit_test(hpa_behavior_parsed_and_kept),
         cmocka_unit_test(context_round_trip),
         cmocka_unit_test(result_object_shape),
         cmocka_unit_test(output_cap_is_enforced),

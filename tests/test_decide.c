@@ -529,6 +529,123 @@ static int rint_in(int lo, int hi)
     return lo + (int)(rng() % (uint64_t)(hi - lo + 1));
 }
 
+static sa_scaling_rules mkrules(sa_select sel, int window_s)
+{
+    sa_scaling_rules r;
+    memset(&r, 0, sizeof r);
+    r.set = true;
+    r.select = sel;
+    r.window_s = window_s;
+    return r;
+}
+
+static void add_policy(sa_scaling_rules *r, bool percent, int value, int period_s)
+{
+    r->policies[r->n_policies++] = (sa_scaling_policy){percent, value, period_s};
+}
+
+/* The HPA controller's rate limits: per policy, the count at the start of
+ * its period plus or minus value pods or %, over the changes seen. */
+static void behavior_policy_limits(void **st)
+{
+    (void)st;
+    sa_decide_state s;
+    sa_decide_state_init(&s);
+    /* the controller's defaults: up 4 pods or 100 % per 15 s (Max) */
+    sa_scaling_rules up, down;
+    sa_scaling_rules_default(&up, true);
+    sa_scaling_rules_default(&down, false);
+    assert_int_equal(sa_decide_policy_limit(&up, true, 3, &s, NOW), 7);   /* 3 + 4 > 6 */
+    assert_int_equal(sa_decide_policy_limit(&up, true, 10, &s, NOW), 20); /* 20 > 14 */
+    assert_int_equal(sa_decide_policy_limit(&down, false, 10, &s, NOW), 0);
+    up.select = SA_SELECT_MIN;
+    assert_int_equal(sa_decide_policy_limit(&up, true, 3, &s, NOW), 6);
+    assert_int_equal(sa_decide_policy_limit(&up, true, 10, &s, NOW), 14);
+
+    /* one pod a minute down: spent by a change 30 s ago, free again after */
+    sa_scaling_rules one = mkrules(SA_SELECT_MAX, 300);
+    add_policy(&one, false, 1, 60);
+    assert_int_equal(sa_decide_policy_limit(&one, false, 10, &s, NOW), 9);
+    sa_decide_note_scale(&s, NOW - 30, 10, 9);
+    assert_int_equal(sa_decide_policy_limit(&one, false, 9, &s, NOW), 9);
+    assert_int_equal(sa_decide_policy_limit(&one, false, 9, &s, NOW + 30), 8);
+    /* a scale-up inside the period raises the start: 9 -> 12 at NOW */
+    sa_decide_note_scale(&s, NOW, 9, 12);
+    assert_int_equal(sa_decide_policy_limit(&one, false, 12, &s, NOW + 1), 9);
+
+    /* 10 % up: the controller's float arithmetic, rounding included:
+     * 50 * 1.1 is 55.00000000000001 in doubles, so 56 */
+    sa_decide_state_init(&s);
+    sa_scaling_rules ten = mkrules(SA_SELECT_MAX, 0);
+    add_policy(&ten, true, 10, 60);
+    assert_int_equal(sa_decide_policy_limit(&ten, true, 10, &s, NOW), 11);
+    assert_int_equal(sa_decide_policy_limit(&ten, true, 50, &s, NOW), 56);
+    /* 50 % down truncates: 7 -> 3 */
+    sa_scaling_rules half = mkrules(SA_SELECT_MAX, 0);
+    add_policy(&half, true, 50, 60);
+    assert_int_equal(sa_decide_policy_limit(&half, false, 7, &s, NOW), 3);
+}
+
+/* A deployment whose HPA has behavior: its policies and windows replace
+ * the preset's step limits, windows and cooldowns, in the decision. */
+static void behavior_paces_the_decision(void **st)
+{
+    (void)st;
+    sa_context ctx = mkctx(10, 2, 30);
+    ctx.hpa_scale_down = mkrules(SA_SELECT_MAX, 60);
+    add_policy(&ctx.hpa_scale_down, false, 1, 120);
+    ctx.hpa_scale_up = mkrules(SA_SELECT_DISABLED, 0);
+    sa_constraints c;
+    sa_constraints_for(&c, &ctx);
+    assert_int_equal(c.downscale_window_s, 60);
+    assert_int_equal(c.cooldown_down_s, 0);
+    assert_int_equal(c.cooldown_up_s, 0);
+    sa_decide_state s;
+    sa_decide_state_init(&s);
+    sa_rec down = mkrec(SA_ACTION_SCALE_DOWN, 5, 0.9), up = mkrec(SA_ACTION_SCALE_UP, 16, 0.9);
+    sa_decision d = run(&ctx, &c, &s, &down, NULL, NULL);
+    assert_int_equal(d.target_replicas, 9); /* one pod per 120 s, not the preset's 5 */
+    assert_int_equal(d.validation.verdict, SA_VERDICT_CLAMPED);
+    assert_true(has_reason(&d.validation, "HPA behavior: scale-down policies"));
+    /* a scale-down 40 s ago spends the period: no cooldown, but no pod */
+    sa_decide_state_init(&s);
+    sa_decide_note_scale(&s, NOW - 40, 11, 10);
+    d = run(&ctx, &c, &s, &down, NULL, NULL);
+    assert_int_equal(d.target_replicas, 10);
+    /* scale-up disabled: the candidate is rejected, the decision holds */
+    sa_decide_state_init(&s);
+    d = run(&ctx, &c, &s, &up, NULL, NULL);
+    assert_int_equal(d.target_replicas, 10);
+    assert_int_equal(d.source, SA_SOURCE_SAFETY);
+    sa_validation v;
+    int t;
+    assert_int_equal(sa_validate(&up, SA_SOURCE_LLM, &ctx, &c, &s, NOW, &t, &v),
+                     SA_VERDICT_REJECTED);
+    assert_true(has_reason(&v, "scale-up disabled (selectPolicy Disabled)"));
+
+    /* scale-up stabilisation: held to the lowest proposal of its window */
+    ctx.hpa_scale_up = mkrules(SA_SELECT_MAX, 120);
+    add_policy(&ctx.hpa_scale_up, false, 10, 15);
+    sa_constraints_for(&c, &ctx);
+    sa_decide_state_init(&s);
+    sa_rec twelve = mkrec(SA_ACTION_SCALE_UP, 12, 0.9), hold = mkrec(SA_ACTION_MAINTAIN, 10, 0.9);
+    sa_decide_input in = {.ctx = &ctx, .c = &c, .now = NOW - 60, .rule = &hold, .dry_run = true};
+    sa_decide(&in, &s, &d); /* records 10 at NOW - 60 */
+    d = run(&ctx, &c, &s, &up, NULL, NULL);
+    assert_int_equal(d.target_replicas, 10);
+    assert_true(has_reason(&d.validation, "scale-up stabilisation: lowest proposal in the last "
+                                          "120 s is 10"));
+    in.now = NOW + 61;
+    in.llm = &twelve;
+    sa_decide(&in, &s, &d); /* 10 at NOW - 60 has left the window */
+    assert_int_equal(d.target_replicas, 12);
+    /* without behavior, the preset's pace as before */
+    sa_context plain = mkctx(10, 2, 30);
+    sa_constraints_for(&c, &plain);
+    sa_constraints p = mkc(SA_PRESET_BALANCED, &plain);
+    assert_memory_equal(&c, &p, sizeof c);
+}
+
 static double rdouble(void)
 {
     return (double)(rng() >> 11) / 9007199254740992.0;
@@ -556,6 +673,30 @@ static void random_constraints(sa_constraints *c, const sa_context *ctx)
         c->downscale_window_s = rint_in(0, 900);
         c->min_confidence = rdouble();
     }
+    /* an HPA's behavior in either direction, now and then */
+    for (int dir = 0; dir < 2 && rint_in(0, 2) == 0; dir++) {
+        sa_scaling_rules *b = dir ? &c->down : &c->up;
+        *b = mkrules((sa_select)rint_in(0, 2), rint_in(0, 600));
+        for (int k = rint_in(1, 3); k > 0; k--)
+            add_policy(b, rint_in(0, 1), rint_in(1, 200), rint_in(1, 300));
+        if (dir)
+            c->downscale_window_s = b->window_s;
+        else
+            c->upscale_window_s = b->window_s;
+    }
+}
+
+/* Lowest (low) or highest proposal recorded at t' in [now - w, now]. */
+static int recorded(const sa_decide_state *s, int64_t now, int64_t w, bool low)
+{
+    int best = -1;
+    for (size_t k = 0; k < s->n; k++) {
+        size_t i = (s->head + k) % SA_DECIDE_HISTORY_MAX;
+        if (s->t[i] >= now - w && s->t[i] <= now &&
+            (best < 0 || (low ? s->target[i] < best : s->target[i] > best)))
+            best = s->target[i];
+    }
+    return best;
 }
 
 static void check_one(const sa_context *ctx, const sa_constraints *c, const sa_decide_state *before,
@@ -567,8 +708,23 @@ static void check_one(const sa_context *ctx, const sa_constraints *c, const sa_d
     bool inside = r >= c->min_replicas && r <= c->max_replicas;
     if (!inside)
         return;
-    if (t > r + sa_decide_step_up(c, r) || t < r - sa_decide_step_down(c, r))
-        fail_msg("target %d breaks step limits from %d", t, r);
+    if (!c->up.set && t > r + sa_decide_step_up(c, r))
+        fail_msg("target %d breaks the step limit up from %d", t, r);
+    if (!c->down.set && t < r - sa_decide_step_down(c, r))
+        fail_msg("target %d breaks the step limit down from %d", t, r);
+    if (c->up.set && t > r &&
+        (c->up.select == SA_SELECT_DISABLED ||
+         t > sa_decide_policy_limit(&c->up, true, r, before, now)))
+        fail_msg("target %d breaks the behavior's scale-up pace from %d", t, r);
+    if (c->down.set && t < r &&
+        (c->down.select == SA_SELECT_DISABLED ||
+         t < sa_decide_policy_limit(&c->down, false, r, before, now)))
+        fail_msg("target %d breaks the behavior's scale-down pace from %d", t, r);
+    if (t > r && c->upscale_window_s > 0) {
+        int w = recorded(before, now, c->upscale_window_s, true);
+        if (w >= 0 && t > (w > r ? w : r))
+            fail_msg("scale-up to %d above stabilised %d", t, w);
+    }
     if (t < r && sa_decide_metrics_problem(ctx, c, now, NULL, 0))
         fail_msg("scale-down %d -> %d on bad metrics", r, t);
     int64_t last = before->last_scale_up_at > before->last_scale_down_at
@@ -580,13 +736,7 @@ static void check_one(const sa_context *ctx, const sa_constraints *c, const sa_d
         now - before->last_scale_up_at < c->cooldown_up_s)
         fail_msg("scale-up inside the cooldown");
     if (t < r) {
-        int w = -1;
-        for (size_t k = 0; k < before->n; k++) {
-            size_t i = (before->head + k) % SA_DECIDE_HISTORY_MAX;
-            if (before->t[i] >= now - c->downscale_window_s && before->t[i] <= now &&
-                before->target[i] > w)
-                w = before->target[i];
-        }
+        int w = recorded(before, now, c->downscale_window_s, false);
         int floor_t = w < r ? w : r;
         if (t < floor_t)
             fail_msg("scale-down to %d below stabilised %d", t, floor_t);
@@ -681,6 +831,8 @@ int main(void)
         cmocka_unit_test(held_scale_down_gets_through),
         cmocka_unit_test(bad_metrics_never_scale_down),
         cmocka_unit_test(nothing_valid_holds),
+        cmocka_unit_test(behavior_policy_limits),
+        cmocka_unit_test(behavior_paces_the_decision),
         cmocka_unit_test(property_decision_inside_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,6 +226,16 @@ static void test_parse_objects(void **st)
     SA_ASSERT_NEAR(h[0].target_cpu_percent, 60, 0);
     assert_string_equal(h[0].resource_version, "700");
     assert_true(isnan(h[1].target_cpu_percent));
+    /* spec.behavior: as the API server returns it, and a malformed one named */
+    assert_true(h[0].scale_up.set && h[0].scale_down.set);
+    assert_int_equal(h[0].scale_up.n_policies, 2);
+    assert_int_equal(h[0].scale_down.window_s, 600);
+    assert_int_equal(h[0].scale_down.policies[0].value, 1);
+    assert_int_equal(h[0].scale_down.policies[0].period_s, 60);
+    assert_string_equal(h[0].behavior_error, "");
+    assert_false(h[1].scale_up.set || h[1].scale_down.set);
+    assert_string_equal(h[1].behavior_error, "spec.behavior.scaleDown.selectPolicy: must be "
+                                             "\"Max\", \"Min\" or \"Disabled\"");
     free(h);
 
     int r;
@@ -299,6 +309,10 @@ static void test_collect_contexts(void **st)
     SA_ASSERT_NEAR(a->hpa_target_cpu_percent, 60, 0);
     assert_int_equal(a->hpa_current_replicas, 4);
     assert_int_equal(a->hpa_desired_replicas, 5);
+    /* the HPA's pace comes with it (no preset annotation on api) */
+    assert_true(a->hpa_scale_down.set && a->hpa_scale_up.set);
+    assert_int_equal(a->hpa_scale_down.window_s, 600);
+    assert_false(w->hpa_scale_down.set);
     SA_ASSERT_NEAR(a->cpu_percent, 120.0, 1e-9);
     SA_ASSERT_NEAR(a->memory_percent, 100.0 * 1548.0 / 3072.0, 1e-9);
     assert_int_equal(a->ready_pods, 3);
@@ -359,6 +373,37 @@ static char *list_page(const char *list, int from, int to, const char *cont)
     cJSON_Delete(page);
     cJSON_Delete(root);
     return s;
+}
+
+/* A deployment that names a preset keeps that preset's pace over its
+ * HPA's behavior, as its other annotations win over the HPA. */
+static void test_preset_annotation_over_behavior(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f, true);
+    const char *from = "{\"scaleadvisor.io/target-cpu-percent\": \"55\"}";
+    char *at = strstr(f.deploys, from);
+    assert_non_null(at);
+    sa_buf b;
+    sa_buf_init(&b, 1u << 20);
+    assert_int_equal(sa_buf_printf(&b,
+                                   "%.*s{\"scaleadvisor.io/target-cpu-percent\": \"55\", "
+                                   "\"scaleadvisor.io/preset\": \"conservative\"}%s",
+                                   (int)(at - f.deploys), f.deploys, at + strlen(from)),
+                     SA_OK);
+    free(f.deploys);
+    f.deploys = strdup(b.data);
+    sa_buf_release(&b);
+    push_cycle(&f, f.hpas);
+    size_t n = 0;
+    sa_context *v = collect(&f, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[1].preset, SA_PRESET_CONSERVATIVE);
+    assert_true(v[1].has_hpa);
+    assert_false(v[1].hpa_scale_up.set || v[1].hpa_scale_down.set);
+    contexts_free(v, n);
+    fixture_down(&f);
 }
 
 /* The cluster-wide lists are read in pages (limit, then the escaped
@@ -982,6 +1027,7 @@ int main(void)
         cmocka_unit_test(test_parse_objects),
         cmocka_unit_test(test_collect_contexts),
         cmocka_unit_test(test_collect_pages),
+        cmocka_unit_test(test_preset_annotation_over_behavior),
         cmocka_unit_test(test_hung_metrics_api_skipped),
         cmocka_unit_test(test_reads_side_by_side),
         cmocka_unit_test(test_collect_degraded),

@@ -942,9 +942,23 @@ static void test_prompt_quotes_outside_text(void **state)
     assert_non_null(strstr(out.data, "upper band peak 230.0"));
     assert_non_null(strstr(out.data, "target_replicas must lie in [2, 10]"));
     char limits[128]; /* the prompt states the limits decide will apply */
-    snprintf(limits, sizeof limits, "at most +%d replicas per step up and -%d per step down",
+    snprintf(limits, sizeof limits,
+             "at most +%d replicas per step up; at most -%d replicas per "
+             "step down",
              sa_decide_step_up(&f->c, 3), sa_decide_step_down(&f->c, 3));
     assert_non_null(strstr(out.data, limits));
+    /* an HPA's behavior in place of the step limits */
+    sa_constraints hpa = f->c;
+    sa_scaling_rules_default(&hpa.up, true);
+    hpa.down.set = true;
+    hpa.down.select = SA_SELECT_DISABLED;
+    in.constraints = &hpa;
+    sa_buf_reset(&out);
+    assert_int_equal(llm_prompt_render(p.user, &in, &out), SA_OK);
+    assert_non_null(strstr(out.data, "scale-up as the HPA's behavior allows: 4 pods per 15 s or "
+                                     "100 % per 15 s, whichever allows more; scale-down disabled "
+                                     "by the HPA's behavior"));
+    in.constraints = &f->c;
     assert_non_null(strstr(out.data, "Rule-based recommendation: scale_up"));
     sa_buf_release(&out);
     llm_prompts_release(&p);

@@ -37,7 +37,8 @@ static void test_config_defaults_and_overrides(void **st)
                     "total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
                     "\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\",\"min_replicas\":2,"
                     "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\","
-                    "\"startup_seconds\":240},"
+                    "\"startup_seconds\":240,\"behavior\":{\"scaleDown\":{\"policies\":"
+                    "[{\"type\":\"Pods\",\"value\":1,\"periodSeconds\":60}]}}},"
                     "{\"name\":\"api\",\"queries\":{\"memory_percent\":\"\"}}]}";
     assert_int_equal(sa_prom_config_parse(j, 30, SA_PRESET_CONSERVATIVE, &c, &eb), SA_OK);
     assert_int_equal(c.n, 2);
@@ -52,6 +53,12 @@ static void test_config_defaults_and_overrides(void **st)
     assert_int_equal(c.deps[0].preset, SA_PRESET_AGGRESSIVE);
     SA_ASSERT_NEAR(c.deps[0].startup_s, 240, 0);
     assert_true(isnan(c.deps[1].startup_s)); /* SCALEADVISOR_STARTUP_S */
+    /* its HPA's behavior, stated in the file (the defaults fill the rest) */
+    assert_true(c.deps[0].scale_up.set && c.deps[0].scale_down.set);
+    assert_int_equal(c.deps[0].scale_down.window_s, 300);
+    assert_int_equal(c.deps[0].scale_down.policies[0].period_s, 60);
+    assert_int_equal(c.deps[0].scale_up.n_policies, 2);
+    assert_false(c.deps[1].scale_up.set || c.deps[1].scale_down.set);
     assert_non_null(strstr(c.deps[0].queries[SA_PQ_CPU], "container_cpu_usage_seconds_total"));
     assert_non_null(strstr(c.deps[0].queries[SA_PQ_REPLICAS], "kube_deployment_spec_replicas"));
     assert_non_null(strstr(c.deps[0].queries[SA_PQ_RATE], "http_requests_total"));
@@ -89,6 +96,10 @@ static void test_config_errors(void **st)
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"preset\":\"wild\"}]}", "preset");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"startup_seconds\":3601}]}",
                "deployments[0].startup_seconds: must be an integer in 0..3600");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"behavior\":{\"scaleUp\":{\"selectPolicy\":"
+               "\"Never\"}}}]}",
+               "deployments[0].behavior.scaleUp.selectPolicy: must be \"Max\", \"Min\" or "
+               "\"Disabled\"");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu\":\"x\"}}]}", "unknown query");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"queries\":{\"cpu_percent\":\"\"}}]}",
                "cannot be empty");

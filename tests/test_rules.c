@@ -258,7 +258,7 @@ static sa_context ctx_with(int r, double cpu, double mem, int ready)
 static sa_rec eval(const sa_context *ctx, sa_hpa_state *s, int64_t now)
 {
     sa_constraints c;
-    sa_constraints_preset(&c, ctx->preset, ctx->min_replicas, ctx->max_replicas);
+    sa_constraints_for(&c, ctx);
     sa_rec r;
     sa_rules_evaluate(ctx, &c, s, now, &r);
     return r;
@@ -400,6 +400,52 @@ static void rules_unknown_ready_assumes_current(void **st)
     assert_non_null(strstr(r.factors[1], "assumed"));
 }
 
+/* An HPA's scale-up stabilisation window: the lowest proposal of the
+ * window holds a scale-up back, as the controller does with behavior. */
+static void hpa_scale_up_window(void **st)
+{
+    (void)st;
+    sa_hpa_params p;
+    sa_hpa_params_init(&p);
+    p.upscale_window_s = 60.0;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    assert_int_equal(sa_hpa_step(&s, &p, 0.0, 2.1, 3, 3, NULL), 3);   /* proposes 3 */
+    assert_int_equal(sa_hpa_step(&s, &p, 30.0, 4.2, 3, 3, NULL), 3);  /* 6, held at 3 */
+    assert_int_equal(sa_hpa_step(&s, &p, 45.0, 3.5, 3, 3, NULL), 3);  /* 5, held */
+    assert_int_equal(sa_hpa_step(&s, &p, 61.0, 4.2, 3, 3, NULL), 5);  /* lowest left: 5 */
+    assert_int_equal(sa_hpa_step(&s, &p, 106.0, 4.2, 3, 3, NULL), 6); /* window all 6 */
+    /* without the spec's rate limit (behavior policies apply elsewhere) */
+    sa_hpa_params_init(&p);
+    p.rate_limit = false;
+    sa_hpa_state_init(&s);
+    assert_int_equal(sa_hpa_step(&s, &p, 0.0, 14.0, 2, 2, NULL), 20);
+    p.rate_limit = true;
+    assert_int_equal(sa_hpa_step(&s, &p, 15.0, 14.0, 2, 2, NULL), 6);
+}
+
+/* The rule with an HPA's behavior: its windows, no built-in rate limit,
+ * and the reasoning says which held the scale-up. */
+static void rules_follow_hpa_behavior(void **st)
+{
+    (void)st;
+    sa_context ctx = ctx_with(2, 70.0, 40.0, 2);
+    ctx.max_replicas = 50;
+    sa_scaling_rules_default(&ctx.hpa_scale_up, true);
+    ctx.hpa_scale_up.window_s = 120;
+    sa_scaling_rules_default(&ctx.hpa_scale_down, false);
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_rec r = eval(&ctx, &s, 1000); /* steady: proposes 2 */
+    assert_int_equal(r.target_replicas, 2);
+    ctx.cpu_percent = 490.0; /* demand 9.8: 14 pods, past max(2R, R+4) = 6 */
+    r = eval(&ctx, &s, 1060);
+    assert_int_equal(r.target_replicas, 2);
+    assert_non_null(strstr(r.reasoning, "scale-up stabilisation over the window holds at 2"));
+    r = eval(&ctx, &s, 1121);
+    assert_int_equal(r.target_replicas, 14); /* the behavior's policies limit it in decide */
+}
+
 static void action_for_words(void **st)
 {
     (void)st;
@@ -424,6 +470,8 @@ int main(void)
         cmocka_unit_test(hpa_stabilisation_never_raises),
         cmocka_unit_test(hpa_ring_full_stays_bounded),
         cmocka_unit_test(hpa_worked_example),
+        cmocka_unit_test(hpa_scale_up_window),
+        cmocka_unit_test(rules_follow_hpa_behavior),
         cmocka_unit_test(rules_interface_example),
         cmocka_unit_test(rules_within_tolerance_maintains),
         cmocka_unit_test(rules_scale_down_is_stabilised),

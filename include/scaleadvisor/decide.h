@@ -26,6 +26,7 @@
 #include "scaleadvisor/model.h"
 
 #define SA_DECIDE_HISTORY_MAX 256
+#define SA_DECIDE_EVENTS_MAX 128 /* replica changes remembered for behavior policies */
 
 /* What decide remembers between cycles for one deployment. Plain value;
  * zero-init or sa_decide_state_init. */
@@ -35,6 +36,9 @@ typedef struct {
     size_t head, n;             /* ring of recent recommended targets */
     int64_t t[SA_DECIDE_HISTORY_MAX];
     int target[SA_DECIDE_HISTORY_MAX];
+    size_t ev_head, ev_n; /* ring of replica changes, newest last */
+    int64_t ev_t[SA_DECIDE_EVENTS_MAX];
+    int ev_change[SA_DECIDE_EVENTS_MAX]; /* to - from */
 } sa_decide_state;
 
 void sa_decide_state_init(sa_decide_state *s);
@@ -55,8 +59,19 @@ int sa_decide_step_up(const sa_constraints *c, int current);
 int sa_decide_step_down(const sa_constraints *c, int current);
 
 /* Record that replicas changed from `from` to `to` at `now` (whatever
- * caused it: our actuation, the cluster's HPA, a user). Starts cooldowns. */
+ * caused it: our actuation, the cluster's HPA, a user). Starts cooldowns
+ * and counts against behavior policies' periods. */
 void sa_decide_note_scale(sa_decide_state *s, int64_t now, int from, int to);
+
+/* The limit an HPA behavior r (r->set, not Disabled) puts on a move from
+ * current at now, as the HPA controller computes it: for each policy, the
+ * count at the start of its period (current less the changes noted in s
+ * within the last period_s) plus (up) or minus (down) value pods or value
+ * %; the policy allowing the most change (Max) or the least (Min). Up: the
+ * highest count allowed, down: the lowest; never past current the wrong
+ * way (a spent period allows no move) nor below 0. */
+int sa_decide_policy_limit(const sa_scaling_rules *r, bool up, int current,
+                           const sa_decide_state *s, int64_t now);
 
 /* Validate one candidate. Returns the verdict, writes the permitted target
  * into *target_out (== current when rejected) and every reason into v.

@@ -71,6 +71,42 @@ SA_MUST_CHECK sa_err sa_timing_parse(const char *s, sa_timing *out);
 SA_MUST_CHECK sa_err sa_verdict_parse(const char *s, sa_verdict *out);
 SA_MUST_CHECK sa_err sa_preset_parse(const char *s, sa_preset *out);
 
+/* The pace an HPA's spec.behavior sets for one direction (autoscaling/v2
+ * HPAScalingRules): a change is limited, over every policy's period, to
+ * value pods or value % of the count at the period's start; selectPolicy
+ * Max takes the policy allowing the most change, Min the least, Disabled
+ * allows none. */
+#define SA_SCALING_POLICIES_MAX 10
+#define SA_SCALING_PERIOD_MAX 1800 /* periodSeconds, as the API validates it */
+#define SA_SCALING_WINDOW_MAX 3600 /* stabilizationWindowSeconds, likewise */
+
+typedef enum { SA_SELECT_MAX = 0, SA_SELECT_MIN, SA_SELECT_DISABLED } sa_select;
+
+typedef struct {
+    bool percent; /* type Percent; false = Pods */
+    int value;    /* > 0 */
+    int period_s; /* 1 .. SA_SCALING_PERIOD_MAX */
+} sa_scaling_policy;
+
+typedef struct {
+    bool set;         /* false: no behavior for this direction (the preset's pace) */
+    int64_t window_s; /* stabilizationWindowSeconds */
+    sa_select select;
+    size_t n_policies;
+    sa_scaling_policy policies[SA_SCALING_POLICIES_MAX];
+} sa_scaling_rules;
+
+/* The HPA controller's defaults for a direction (up: 0 s window, 4 pods or
+ * 100 % per 15 s, Max; down: 300 s window, 100 % per 15 s, Max), set. */
+void sa_scaling_rules_default(sa_scaling_rules *r, bool up);
+/* r in words for reasons and prompts, led by what ("scale-up"): "scale-up
+ * disabled by the HPA's behavior" or "scale-up as the HPA's behavior
+ * allows: 4 pods or 100 % per 15 s, whichever allows more". */
+void sa_scaling_rules_text(const sa_scaling_rules *r, const char *what, char *out, size_t n);
+/* "Max", "Min", "Disabled" (the API's words) and back. */
+const char *sa_select_name(sa_select s);
+SA_MUST_CHECK sa_err sa_select_parse(const char *s, sa_select *out);
+
 /* One observation of a deployment. NaN = not measured. */
 typedef struct {
     int64_t timestamp;     /* epoch seconds */
@@ -108,6 +144,8 @@ typedef struct {
     double hpa_target_cpu_percent;
     int hpa_current_replicas;
     int hpa_desired_replicas;
+    /* its spec.behavior, per direction (set = false where it has none) */
+    sa_scaling_rules hpa_scale_up, hpa_scale_down;
 
     /* "" = metrics usable; else why they are not (source error, stale, no
      * data). A degraded context never leads to a scale-down. */
@@ -154,14 +192,22 @@ typedef struct {
     double tolerance_up;        /* HPA-style tolerance, ratio above 1 */
     double tolerance_down;      /* ratio below 1 */
     int64_t downscale_window_s; /* scale-down stabilisation window */
+    int64_t upscale_window_s;   /* scale-up stabilisation window (0 = none) */
     int64_t cooldown_up_s;      /* no second scale-up within this time */
     int64_t cooldown_down_s;    /* no scale-down within this time after any action */
     double min_confidence;      /* LLM / predictive below this are rejected */
     int64_t max_metric_age_s;   /* older metrics are stale */
+    /* An HPA's behavior for a direction (set): its policies replace the
+     * step limit and the cooldown of that direction. */
+    sa_scaling_rules up, down;
 } sa_constraints;
 
 /* Fill c from a preset and the deployment bounds. */
 void sa_constraints_preset(sa_constraints *c, sa_preset p, int min_replicas, int max_replicas);
+/* The deployment's own: the preset with its bounds, then, for each
+ * direction its HPA has behavior for, that behavior's window and policies
+ * in place of the preset's window, step limit and cooldown. */
+void sa_constraints_for(sa_constraints *c, const sa_context *ctx);
 
 typedef struct {
     sa_verdict verdict;

@@ -12,6 +12,7 @@
 #ifndef SCALEADVISOR_RULES_H
 #define SCALEADVISOR_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,12 +37,16 @@ typedef struct {
     double tolerance_up;       /* 0.1: no change while ratio <= 1 + tol */
     double tolerance_down;     /* 0.1: no change while ratio >= 1 - tol */
     double downscale_window_s; /* 300 */
+    double upscale_window_s;   /* 0: a scale-up is held to the lowest proposal of this window */
+    bool rate_limit;           /* true: the scale-up limit max(2R, R+4) (an HPA without
+                                  behavior); false: the caller applies behavior policies */
     int min_replicas;
     int max_replicas;
 } sa_hpa_params;
 
 void sa_hpa_state_init(sa_hpa_state *s);
-/* Defaults of replay-spec.md: 0.7, 0.1, 0.1, 300, 1, 100. */
+/* Defaults of replay-spec.md: 0.7, 0.1, 0.1, 300, no scale-up window,
+ * the scale-up limit, 1, 100. */
 void sa_hpa_params_init(sa_hpa_params *p);
 
 /* One HPA decision at time t. demand: load in replica units (sum of the

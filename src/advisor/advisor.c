@@ -170,7 +170,7 @@ void sa_advisor_evaluate(const sa_advisor_input *in, sa_advisor_state *st, sa_re
     st->last_replicas = ctx->current_replicas;
 
     sa_constraints c;
-    sa_constraints_preset(&c, ctx->preset, ctx->min_replicas, ctx->max_replicas);
+    sa_constraints_for(&c, ctx);
     (void)sa_decide_metrics_problem(ctx, &c, now, out->degraded, sizeof out->degraded);
 
     int rule_proposal = ctx->current_replicas;

@@ -160,6 +160,25 @@ static sa_err sample_json(const sa_sample *s, sa_buf *out)
     return e;
 }
 
+/* One direction of an HPA behavior, in the API's shape (nothing when
+ * not set). */
+static sa_err rules_json(sa_buf *out, const char *key, const sa_scaling_rules *r, bool comma)
+{
+    sa_err e = SA_OK;
+    if (!r->set)
+        return SA_OK;
+    PUT(sa_buf_printf(out, "%s\"%s\":{", comma ? "," : "", key));
+    PUT(key_int(out, "stabilizationWindowSeconds", r->window_s, false, false));
+    PUT(key_str(out, "selectPolicy", sa_select_name(r->select), false, true));
+    PUT(sa_buf_puts(out, ",\"policies\":["));
+    for (size_t i = 0; i < r->n_policies && i < SA_SCALING_POLICIES_MAX; i++)
+        PUT(sa_buf_printf(out, "%s{\"type\":\"%s\",\"value\":%d,\"periodSeconds\":%d}",
+                          i ? "," : "", r->policies[i].percent ? "Percent" : "Pods",
+                          r->policies[i].value, r->policies[i].period_s));
+    PUT(sa_buf_puts(out, "]}"));
+    return e;
+}
+
 sa_err sa_codec_context_json(const sa_context *c, sa_buf *out)
 {
     sa_err e = sa_buf_puts(out, "{\"deployment\":{");
@@ -189,6 +208,12 @@ sa_err sa_codec_context_json(const sa_context *c, sa_buf *out)
         PUT(key_num(out, "target_cpu_percent", c->hpa_target_cpu_percent, false));
         PUT(key_int(out, "current_replicas", c->hpa_current_replicas, true, true));
         PUT(key_int(out, "desired_replicas", c->hpa_desired_replicas, true, true));
+        if (c->hpa_scale_up.set || c->hpa_scale_down.set) {
+            PUT(sa_buf_puts(out, ",\"behavior\":{"));
+            PUT(rules_json(out, "scaleUp", &c->hpa_scale_up, false));
+            PUT(rules_json(out, "scaleDown", &c->hpa_scale_down, c->hpa_scale_up.set));
+            PUT(sa_buf_puts(out, "}"));
+        }
         PUT(sa_buf_puts(out, "}"));
     }
     PUT(key_str(out, "degraded", c->degraded, true, true));

@@ -195,6 +195,88 @@ static sa_err parse_metrics(const cJSON *root, sa_context *c, sa_errbuf *eb)
     return e;
 }
 
+/* One policy of an HPAScalingRules: {"type": "Pods"|"Percent", "value":
+ * n > 0, "periodSeconds": 1..1800}. */
+static sa_err parse_policy(const cJSON *it, const char *path, sa_scaling_policy *p, sa_errbuf *eb)
+{
+    where w = {path, eb};
+    if (!cJSON_IsObject(it))
+        return sa_fail(eb, SA_ERR_SCHEMA, "%s: must be an object", path);
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(it, "type");
+    if (!cJSON_IsString(type) ||
+        (strcmp(type->valuestring, "Pods") != 0 && strcmp(type->valuestring, "Percent") != 0))
+        return bad(&w, "type", "must be \"Pods\" or \"Percent\"");
+    p->percent = type->valuestring[1] == 'e';
+    sa_err e = int_field(it, &w, "value", true, false, 1, REPLICAS_MAX, 0, &p->value);
+    if (e == SA_OK)
+        e = int_field(it, &w, "periodSeconds", true, false, 1, SA_SCALING_PERIOD_MAX, 0,
+                      &p->period_s);
+    return e;
+}
+
+/* One direction of a behavior; absent fields take the controller's
+ * defaults (as the API server fills them in). */
+static sa_err parse_rules(const cJSON *it, const char *path, bool up, sa_scaling_rules *r,
+                          sa_errbuf *eb)
+{
+    where w = {path, eb};
+    sa_scaling_rules_default(r, up);
+    if (!it || cJSON_IsNull(it))
+        return SA_OK;
+    if (!cJSON_IsObject(it))
+        return sa_fail(eb, SA_ERR_SCHEMA, "%s: must be an object", path);
+    int window = (int)r->window_s;
+    sa_err e = int_field(it, &w, "stabilizationWindowSeconds", false, true, 0,
+                         SA_SCALING_WINDOW_MAX, window, &window);
+    r->window_s = window;
+    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(it, "selectPolicy");
+    if (e == SA_OK && sel && !cJSON_IsNull(sel) &&
+        (!cJSON_IsString(sel) || sa_select_parse(sel->valuestring, &r->select) != SA_OK))
+        e = bad(&w, "selectPolicy", "must be \"Max\", \"Min\" or \"Disabled\"");
+    const cJSON *pols = cJSON_GetObjectItemCaseSensitive(it, "policies");
+    if (e != SA_OK || !pols || cJSON_IsNull(pols))
+        return e;
+    if (!cJSON_IsArray(pols))
+        return bad(&w, "policies", "must be an array");
+    int n = cJSON_GetArraySize(pols);
+    if (n > SA_SCALING_POLICIES_MAX)
+        return bad(&w, "policies", "at most 10 policies");
+    if (n == 0 && r->select != SA_SELECT_DISABLED)
+        return bad(&w, "policies", "must list at least one policy");
+    r->n_policies = 0;
+    const cJSON *pol;
+    cJSON_ArrayForEach(pol, pols)
+    {
+        char at[96];
+        snprintf(at, sizeof at, "%s.policies[%zu]", path, r->n_policies);
+        if ((e = parse_policy(pol, at, &r->policies[r->n_policies], eb)) != SA_OK)
+            return e;
+        r->n_policies++;
+    }
+    return SA_OK;
+}
+
+sa_err sa_codec_behavior_parse(const struct cJSON *behavior, const char *path, sa_scaling_rules *up,
+                               sa_scaling_rules *down, sa_errbuf *eb)
+{
+    char at[2][96];
+    sa_scaling_rules u, d;
+    if (!cJSON_IsObject(behavior))
+        return sa_fail(eb, SA_ERR_SCHEMA, "%s: must be an object", path);
+    snprintf(at[0], sizeof at[0], "%s.scaleUp", path);
+    snprintf(at[1], sizeof at[1], "%s.scaleDown", path);
+    sa_err e =
+        parse_rules(cJSON_GetObjectItemCaseSensitive(behavior, "scaleUp"), at[0], true, &u, eb);
+    if (e == SA_OK)
+        e = parse_rules(cJSON_GetObjectItemCaseSensitive(behavior, "scaleDown"), at[1], false, &d,
+                        eb);
+    if (e == SA_OK) {
+        *up = u;
+        *down = d;
+    }
+    return e;
+}
+
 static sa_err parse_hpa(const cJSON *root, sa_context *c, bool target_given, sa_errbuf *eb)
 {
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(root, "hpa");
@@ -213,6 +295,9 @@ static sa_err parse_hpa(const cJSON *root, sa_context *c, bool target_given, sa_
     if (e == SA_OK)
         e = int_field(h, &w, "desired_replicas", false, true, 0, REPLICAS_MAX, -1,
                       &c->hpa_desired_replicas);
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(h, "behavior");
+    if (e == SA_OK && b && !cJSON_IsNull(b))
+        e = sa_codec_behavior_parse(b, "hpa.behavior", &c->hpa_scale_up, &c->hpa_scale_down, eb);
     /* the HPA's target is used unless the deployment states its own */
     if (e == SA_OK && !target_given && isfinite(c->hpa_target_cpu_percent) &&
         c->hpa_target_cpu_percent <= 100.0)

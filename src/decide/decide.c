@@ -25,6 +25,53 @@ void sa_decide_note_scale(sa_decide_state *s, int64_t now, int from, int to)
         s->last_scale_up_at = now;
     else if (to < from)
         s->last_scale_down_at = now;
+    if (to == from)
+        return;
+    if (s->ev_n == SA_DECIDE_EVENTS_MAX) {
+        s->ev_head = (s->ev_head + 1) % SA_DECIDE_EVENTS_MAX;
+        s->ev_n--;
+    }
+    size_t i = (s->ev_head + s->ev_n++) % SA_DECIDE_EVENTS_MAX;
+    s->ev_t[i] = now;
+    s->ev_change[i] = to - from;
+}
+
+int sa_decide_policy_limit(const sa_scaling_rules *r, bool up, int current,
+                           const sa_decide_state *s, int64_t now)
+{
+    int64_t best = current;
+    bool have = false;
+    for (size_t p = 0; p < r->n_policies && p < SA_SCALING_POLICIES_MAX; p++) {
+        const sa_scaling_policy *pol = &r->policies[p];
+        int64_t start = current; /* the count when the period began */
+        for (size_t k = 0; k < s->ev_n && k < SA_DECIDE_EVENTS_MAX; k++) {
+            size_t i = (s->ev_head + k) % SA_DECIDE_EVENTS_MAX;
+            if (s->ev_t[i] > now - pol->period_s && s->ev_t[i] <= now)
+                start -= s->ev_change[i];
+        }
+        if (start < 0)
+            start = 0;
+        /* the controller's own arithmetic, float rounding included:
+         * ceil(start * (1 + v/100)) up, truncation down */
+        double f = 1.0 + (up ? 1.0 : -1.0) * (double)pol->value / 100.0;
+        int64_t lim;
+        if (pol->percent)
+            lim = up ? (int64_t)ceil((double)start * f) : (int64_t)((double)start * f);
+        else
+            lim = up ? start + pol->value : start - pol->value;
+        if (lim < 0)
+            lim = 0;
+        if (!have)
+            best = lim;
+        else if ((r->select == SA_SELECT_MIN) == up) /* Min up, Max down: the lower */
+            best = lim < best ? lim : best;
+        else
+            best = lim > best ? lim : best;
+        have = true;
+    }
+    if (!have || (up ? best < current : best > current))
+        best = current;
+    return best > 1000000000 ? 1000000000 : (int)best;
 }
 
 static void why_add(char *why, size_t n, size_t *used, const char *fmt, ...) SA_PRINTF(4, 5);
@@ -111,8 +158,23 @@ static int window_max(const sa_decide_state *s, int64_t lo, int64_t hi)
     return best;
 }
 
-static void record_proposal(sa_decide_state *s, int64_t now, int64_t window, int target)
+/* Lowest proposal recorded at t' in [lo, hi]; -1 when none. */
+static int window_min(const sa_decide_state *s, int64_t lo, int64_t hi)
 {
+    int best = -1;
+    for (size_t k = 0; k < s->n && k < SA_DECIDE_HISTORY_MAX; k++) {
+        size_t i = (s->head + k) % SA_DECIDE_HISTORY_MAX;
+        if (s->t[i] >= lo && s->t[i] <= hi && (best < 0 || s->target[i] < best))
+            best = s->target[i];
+    }
+    return best;
+}
+
+/* Record a proposal for the stabilisation windows of c. */
+static void record_proposal(sa_decide_state *s, int64_t now, const sa_constraints *c, int target)
+{
+    int64_t window =
+        c->downscale_window_s > c->upscale_window_s ? c->downscale_window_s : c->upscale_window_s;
     /* drop what can no longer count (assuming time moves forward) */
     while (s->n > 0 && s->t[s->head] < now - window) {
         s->head = (s->head + 1) % SA_DECIDE_HISTORY_MAX;
@@ -185,18 +247,42 @@ static bool check_candidate(const sa_rec *cand, sa_source src, const sa_context 
     return ok;
 }
 
-/* Step limits and cooldowns: the pace of change. */
+/* An HPA behavior's pace for a move from r to t in one direction. */
+static int limit_behavior(int t, int r, const sa_scaling_rules *b, bool up,
+                          const sa_decide_state *s, int64_t now, sa_validation *v)
+{
+    const char *dir = up ? "scale-up" : "scale-down";
+    if (b->select == SA_SELECT_DISABLED) {
+        sa_validation_add(v, "HPA behavior: %s disabled (selectPolicy Disabled)", dir);
+        return r;
+    }
+    int lim = sa_decide_policy_limit(b, up, r, s, now);
+    if (up ? t > lim : t < lim) {
+        sa_validation_add(v,
+                          "HPA behavior: %s policies (%s of %zu) allow %d now from %d (wanted %d)",
+                          dir, sa_select_name(b->select), b->n_policies, lim, r, t);
+        t = lim;
+    }
+    return t;
+}
+
+/* Step limits (or an HPA's behavior policies) and cooldowns: the pace of
+ * change. */
 static int limit_pace(int t, const sa_context *ctx, const sa_constraints *c,
                       const sa_decide_state *s, int64_t now, sa_validation *v)
 {
     int r = ctx->current_replicas;
     int up = sa_decide_step_up(c, r), down = sa_decide_step_down(c, r);
-    if (t > r && (int64_t)t - r > up) {
+    if (t > r && c->up.set)
+        t = limit_behavior(t, r, &c->up, true, s, now, v);
+    else if (t > r && (int64_t)t - r > up) {
         sa_validation_add(v, "step limit: at most +%d pods per decision from %d (wanted %d)", up, r,
                           t);
         t = r + up;
     }
-    if (t < r && (int64_t)r - t > down) {
+    if (t < r && c->down.set)
+        t = limit_behavior(t, r, &c->down, false, s, now, v);
+    else if (t < r && (int64_t)r - t > down) {
         sa_validation_add(v, "step limit: at most -%d pods per decision from %d (wanted %d)", down,
                           r, t);
         t = r - down;
@@ -228,6 +314,15 @@ static int limit_safety(int t, const sa_context *ctx, const sa_constraints *c,
     if (t < r && sa_decide_metrics_problem(ctx, c, now, why, sizeof why)) {
         sa_validation_add(v, "no scale-down on unusable metrics (%s)", why);
         t = r;
+    }
+    if (t > r && c->upscale_window_s > 0) {
+        int w = window_min(s, now - c->upscale_window_s, now);
+        if (w >= 0 && w < t) {
+            sa_validation_add(
+                v, "scale-up stabilisation: lowest proposal in the last %" PRId64 " s is %d",
+                c->upscale_window_s, w);
+            t = w > r ? w : r;
+        }
     }
     if (t < r) {
         int w = window_max(s, now - c->downscale_window_s, now);
@@ -379,7 +474,7 @@ void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out)
          * down, or the lower source's hold would refill the window for
          * ever and the preferred source never get its scale-down. */
         const candidate *rec = pref < win && w->target <= r ? &cs[pref] : w;
-        record_proposal(s, in->now, c->downscale_window_s, proposal_of(rec, in, r));
+        record_proposal(s, in->now, c, proposal_of(rec, in, r));
         return;
     }
     /* safety: nothing usable, or bad metrics and no scale-up on offer */
@@ -404,5 +499,5 @@ void sa_decide(const sa_decide_input *in, sa_decide_state *s, sa_decision *out)
     /* a hold for lack of any valid candidate proposes nothing: recording
      * it would extend the stabilisation window by itself */
     if (win < 3)
-        record_proposal(s, in->now, c->downscale_window_s, proposal_of(&cs[win], in, r));
+        record_proposal(s, in->now, c, proposal_of(&cs[win], in, r));
 }

@@ -20,6 +20,7 @@ static const char *const timing_names[] = {"immediate", "within_5_minutes", "wit
                                            "next_review"};
 static const char *const verdict_names[] = {"accepted", "clamped", "rejected"};
 static const char *const preset_names[] = {"balanced", "conservative", "aggressive"};
+static const char *const select_names[] = {"Max", "Min", "Disabled"};
 
 static const char *name_of(const char *const *names, size_t n, int v)
 {
@@ -56,6 +57,7 @@ SA_ENUM_FUNCS(sa_level, sa_level, level_names)
 SA_ENUM_FUNCS(sa_perf, sa_perf, perf_names)
 SA_ENUM_FUNCS(sa_timing, sa_timing, timing_names)
 SA_ENUM_FUNCS(sa_verdict, sa_verdict, verdict_names)
+SA_ENUM_FUNCS(sa_select, sa_select, select_names)
 SA_ENUM_FUNCS(sa_preset, sa_preset, preset_names)
 
 void sa_context_init(sa_context *c)
@@ -195,4 +197,61 @@ void sa_result_init(sa_result *r)
     sa_rec_init(&r->rule);
     r->hpa_desired_replicas = -1;
     r->decision.dry_run = true;
+}
+
+void sa_scaling_rules_default(sa_scaling_rules *r, bool up)
+{
+    memset(r, 0, sizeof *r);
+    r->set = true;
+    r->select = SA_SELECT_MAX;
+    if (up) {
+        r->window_s = 0;
+        r->policies[r->n_policies++] =
+            (sa_scaling_policy){.percent = false, .value = 4, .period_s = 15};
+        r->policies[r->n_policies++] =
+            (sa_scaling_policy){.percent = true, .value = 100, .period_s = 15};
+    } else {
+        r->window_s = 300;
+        r->policies[r->n_policies++] =
+            (sa_scaling_policy){.percent = true, .value = 100, .period_s = 15};
+    }
+}
+
+void sa_constraints_for(sa_constraints *c, const sa_context *ctx)
+{
+    sa_constraints_preset(c, ctx->preset, ctx->min_replicas, ctx->max_replicas);
+    if (ctx->hpa_scale_up.set) {
+        c->up = ctx->hpa_scale_up;
+        c->upscale_window_s = c->up.window_s;
+        c->cooldown_up_s = 0;
+    }
+    if (ctx->hpa_scale_down.set) {
+        c->down = ctx->hpa_scale_down;
+        c->downscale_window_s = c->down.window_s;
+        c->cooldown_down_s = 0;
+    }
+}
+
+void sa_scaling_rules_text(const sa_scaling_rules *r, const char *what, char *out, size_t n)
+{
+    if (!n)
+        return;
+    if (r->select == SA_SELECT_DISABLED) {
+        snprintf(out, n, "%s disabled by the HPA's behavior", what);
+        return;
+    }
+    size_t used = 0;
+    int k = snprintf(out, n, "%s as the HPA's behavior allows:", what);
+    for (size_t i = 0; k >= 0 && i < r->n_policies && i < SA_SCALING_POLICIES_MAX; i++) {
+        used += (size_t)k;
+        if (used >= n)
+            return;
+        const sa_scaling_policy *p = &r->policies[i];
+        k = snprintf(out + used, n - used, "%s %d %s per %d s", i ? " or" : "", p->value,
+                     p->percent ? "%" : "pods", p->period_s);
+    }
+    used += k > 0 ? (size_t)k : 0;
+    if (r->n_policies > 1 && used < n)
+        snprintf(out + used, n - used, ", whichever allows %s",
+                 r->select == SA_SELECT_MIN ? "less" : "more");
 }

@@ -26,6 +26,8 @@ void sa_hpa_params_init(sa_hpa_params *p)
     p->tolerance_up = 0.1;
     p->tolerance_down = 0.1;
     p->downscale_window_s = 300.0;
+    p->upscale_window_s = 0.0;
+    p->rate_limit = true;
     p->min_replicas = 1;
     p->max_replicas = 100;
 }
@@ -76,6 +78,18 @@ static int ring_max(const sa_hpa_state *s, double lo, double hi)
     return best;
 }
 
+/* Lowest proposal made at t' with lo <= t' <= hi (1e-9 slack); -1 if none. */
+static int ring_min(const sa_hpa_state *s, double lo, double hi)
+{
+    int best = -1;
+    for (size_t k = 0; k < s->n; k++) {
+        const sa_hpa_entry *e = &s->e[(s->head + k) % SA_HPA_WINDOW_MAX];
+        if (e->t >= lo - HPA_EPS && e->t <= hi + HPA_EPS && (best < 0 || e->proposal < best))
+            best = e->proposal;
+    }
+    return best;
+}
+
 /* Raw proposal: R within tolerance, else ceil(d / target). */
 static int hpa_proposal(const sa_hpa_params *p, double demand, int ready, int replicas)
 {
@@ -102,17 +116,22 @@ int sa_hpa_step(sa_hpa_state *s, const sa_hpa_params *p, double t, double demand
     if (proposal_out)
         *proposal_out = proposal;
 
-    ring_prune(s, t - p->downscale_window_s);
+    double keep =
+        p->downscale_window_s > p->upscale_window_s ? p->downscale_window_s : p->upscale_window_s;
+    ring_prune(s, t - keep);
     ring_push(s, t, proposal);
 
     int64_t desired = proposal;
     if (proposal < replicas) {
         int win = ring_max(s, t - p->downscale_window_s, t);
         desired = win < replicas ? win : replicas;
+    } else if (proposal > replicas && p->upscale_window_s > 0.0) {
+        int win = ring_min(s, t - p->upscale_window_s, t);
+        desired = win > replicas ? win : replicas;
     }
     int64_t r = replicas;
     int64_t up_limit = 2 * r > r + 4 ? 2 * r : r + 4;
-    if (desired > up_limit)
+    if (p->rate_limit && desired > up_limit)
         desired = up_limit;
     if (desired > p->max_replicas)
         desired = p->max_replicas;

@@ -61,6 +61,8 @@ static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_stat
     p.tolerance_up = c->tolerance_up;
     p.tolerance_down = c->tolerance_down;
     p.downscale_window_s = (double)c->downscale_window_s;
+    p.upscale_window_s = (double)c->upscale_window_s;
+    p.rate_limit = !c->up.set; /* decide applies a behavior's policies */
     p.min_replicas = 0;
     p.max_replicas = RULES_RAW_MAX;
     k->demand = ctx->cpu_percent / 100.0 * (double)k->ready;
@@ -187,9 +189,11 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
                  "pod-equivalents needs ceil(%.2f / %.2f) = %d pods; %s %d.",
                  ctx->cpu_percent, k->ready, k->ratio, k->target, k->demand, k->demand,
                  k->target / 100.0, k->proposal,
-                 k->stabilised                 ? "scale-down stabilisation over the window holds at"
-                 : k->cpu_target < k->proposal ? "the scale-up limit max(2R, R+4) allows"
-                                               : "HPA asks for",
+                 k->stabilised ? "scale-down stabilisation over the window holds at"
+                 : k->cpu_target < k->proposal
+                     ? (c->up.set ? "scale-up stabilisation over the window holds at"
+                                  : "the scale-up limit max(2R, R+4) allows")
+                     : "HPA asks for",
                  k->cpu_target);
     if (!k->mem_known)
         snprintf(mem, sizeof mem, " Memory unknown.");

@@ -72,6 +72,10 @@ typedef struct {
     double target_cpu_percent;     /* Resource cpu Utilization target; NaN = none */
     int current_replicas;          /* status.currentReplicas; -1 = unknown */
     int desired_replicas;          /* status.desiredReplicas; -1 = unknown */
+    /* spec.behavior (sa_codec_behavior_parse): not set when absent; a
+     * malformed one is not set either and named in behavior_error */
+    sa_scaling_rules scale_up, scale_down;
+    char behavior_error[SA_STATUS_MAX];
     char resource_version[SA_K8S_RV_MAX];
 } sa_k8s_hpa;
 

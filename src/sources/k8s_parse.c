@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "sources/k8s_int.h"
+#include "scaleadvisor/codec.h"
 #include "scaleadvisor/log.h"
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
@@ -361,6 +362,11 @@ static bool parse_hpa_item(const cJSON *item, sa_k8s_hpa *h)
         !int_or(st, "desiredReplicas", 0, 100000, -1, &h->desired_replicas))
         return false;
     h->target_cpu_percent = cpu_target(spec);
+    const cJSON *b = J(spec, "behavior");
+    sa_errbuf eb = {0};
+    if (b && !cJSON_IsNull(b) &&
+        sa_codec_behavior_parse(b, "spec.behavior", &h->scale_up, &h->scale_down, &eb) != SA_OK)
+        snprintf(h->behavior_error, sizeof h->behavior_error, "%.180s", eb.msg);
     return true;
 }
 

@@ -148,8 +148,8 @@ static const sa_k8s_hpa *find_hpa(const sa_k8s_hpa *h, size_t n, const sa_k8s_de
     return NULL;
 }
 
-/* Bounds, target and preset: HPA (or defaults), then annotations (and
- * the start-up time, which only an annotation sets). */
+/* Bounds, target, preset and pace: HPA (or defaults), then annotations
+ * (and the start-up time, which only an annotation sets). */
 static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, const sa_k8s_hpa *h,
                            sa_context *c)
 {
@@ -172,6 +172,13 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
         c->hpa_target_cpu_percent = h->target_cpu_percent;
         c->hpa_current_replicas = h->current_replicas;
         c->hpa_desired_replicas = h->desired_replicas;
+        /* its pace, unless the deployment names a preset of its own */
+        if (!d->has_preset) {
+            c->hpa_scale_up = h->scale_up;
+            c->hpa_scale_down = h->scale_down;
+        }
+        if (h->behavior_error[0])
+            degrade(c, "hpa %.60s: %.120s", h->name, h->behavior_error);
     }
     if (d->has_min)
         c->min_replicas = d->ann_min;

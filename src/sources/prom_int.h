@@ -39,6 +39,9 @@ typedef struct {
     double target_cpu_percent;
     sa_preset preset;
     double startup_s; /* startup_seconds; NaN = SCALEADVISOR_STARTUP_S */
+    /* behavior: its HPA's spec.behavior (kube-state-metrics does not
+     * export it); not set when absent */
+    sa_scaling_rules scale_up, scale_down;
     /* templates after defaults and overrides; "" = not queried */
     char queries[SA_PQ_COUNT][SA_PROM_QUERY_MAX];
 } sa_prom_deployment;

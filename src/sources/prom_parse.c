@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "sources/prom_int.h"
+#include "scaleadvisor/codec.h"
 #include "scaleadvisor/sources_int.h"
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
@@ -143,15 +144,9 @@ static sa_err check_keys(const cJSON *o, const char *where, const char *const *k
 static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QUERY_MAX],
                                sa_preset preset, sa_prom_deployment *d, sa_errbuf *eb)
 {
-    static const char *const known[] = {"name",
-                                        "namespace",
-                                        "min_replicas",
-                                        "max_replicas",
-                                        "target_cpu_percent",
-                                        "preset",
-                                        "startup_seconds",
-                                        "queries",
-                                        NULL};
+    static const char *const known[] = {
+        "name",   "namespace",       "min_replicas", "max_replicas", "target_cpu_percent",
+        "preset", "startup_seconds", "behavior",     "queries",      NULL};
     char where[48];
     snprintf(where, sizeof where, "deployments[%zu].", i);
     sa_err e;
@@ -194,6 +189,12 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
     if (p && (!cJSON_IsString(p) || sa_preset_parse(p->valuestring, &d->preset) != SA_OK))
         return sa_fail(eb, SA_ERR_INVALID, "%spreset: must be conservative, balanced or aggressive",
                        where);
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "behavior");
+    char at[64];
+    sa_errbuf be = {0};
+    snprintf(at, sizeof at, "%sbehavior", where);
+    if (b && sa_codec_behavior_parse(b, at, &d->scale_up, &d->scale_down, &be) != SA_OK)
+        return sa_fail(eb, SA_ERR_INVALID, "%s", be.msg);
     memcpy(d->queries, base, sizeof d->queries);
     if ((e = apply_queries(cJSON_GetObjectItemCaseSensitive(o, "queries"), where, d->queries,
                            eb)) != SA_OK)

@@ -243,6 +243,8 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     c->target_cpu_percent = d->target_cpu_percent;
     c->preset = d->preset;
     c->startup_s = d->startup_s;
+    c->hpa_scale_up = d->scale_up;
+    c->hpa_scale_down = d->scale_down;
     pthread_mutex_lock(&p->mu);
     if (p->down[0])
         snprintf(c->degraded, sizeof c->degraded, "%s", p->down);

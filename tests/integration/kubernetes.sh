@@ -7,6 +7,7 @@
 #   - --apply: web (no HPA) gets one merge patch of its scale subresource,
 #     api (HPA) one merge patch raising the HPA's minReplicas, both within
 #     the deployment's bounds, each recorded in the audit log;
+#   - api's HPA's behavior (one pod a minute up) paces its decision;
 #   - a 403 on web's patch stops actuation for web (no second patch) and is
 #     recorded, while api is still actuated.
 # Every wait is bounded; everything started here is killed on exit.
@@ -46,6 +47,8 @@ def scale():
     return o
 def hpa():
     o = load("hpas.json")["items"][0]
+    # a slow scale-up: one pod a minute
+    o["spec"]["behavior"]["scaleUp"]["policies"] = [{"type": "Pods", "value": 1, "periodSeconds": 60}]
     o["spec"]["minReplicas"] = state["hpa_min"]
     o["metadata"]["resourceVersion"] = str(state["hpa_rv"])
     return o
@@ -176,6 +179,10 @@ check "dry-run: both labelled deployments have recommendations" \
     '[.recommendations[] | .deployment] | sort == ["api", "web"]' "$TMP/dry.recs"
 check "dry-run: web at 100 % of its CPU requests is advised to scale up" \
     '.recommendations[] | select(.deployment == "web") | .decision.action == "scale_up" and .decision.dry_run == true and .decision.applied == false' "$TMP/dry.recs"
+check "dry-run: api's HPA behavior (one pod a minute up) paces its decision, and says so" \
+    '.recommendations[] | select(.deployment == "api") | .current_replicas == 4 and
+     .decision.action == "scale_up" and .decision.target_replicas == 5 and
+     (.decision.validation.reasons | any(test("HPA behavior: scale-up policies \\(Max of 1\\) allow 5 now from 4")))' "$TMP/dry.recs"
 checks "dry-run: only GET requests reached the API" 'length > 0 and all(.method == "GET")' "$TMP/dry.log"
 checks "the bearer token is sent" 'all(.auth == "Bearer it-secret-token")' "$TMP/dry.log"
 check "dry-run: no actuation recorded" '.actuations | length == 0' "$TMP/dry.web.json"
