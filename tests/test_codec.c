@@ -193,6 +193,10 @@ static const bad_case bad_cases[] = {
      "and 1800"},
     {BEH("{\"scaleDown\":{\"policies\":[{\"type\":\"Percent\",\"value\":10}]}}"), SA_ERR_SCHEMA,
      "hpa.behavior.scaleDown.policies[0].periodSeconds: missing"},
+    {BEH("{\"scaleUp\":{\"tolerance\":\"ten\"}}"), SA_ERR_SCHEMA,
+     "hpa.behavior.scaleUp.tolerance: must be a quantity between 0 and 100"},
+    {BEH("{\"scaleDown\":{\"tolerance\":-0.1}}"), SA_ERR_SCHEMA,
+     "hpa.behavior.scaleDown.tolerance: must be a quantity"},
 #undef BEH
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"history\":{}}", SA_ERR_SCHEMA,
      "history: must be an array"},
@@ -304,7 +308,9 @@ static void hpa_behavior_parsed_and_kept(void **st)
     (void)st;
     const char *text =
         "{\"deployment\":{\"name\":\"w\",\"current_replicas\":4},\"hpa\":{\"behavior\":"
-        "{\"scaleDown\":{\"stabilizationWindowSeconds\":600,\"selectPolicy\":\"Min\","
+        "{\"scaleUp\":{\"tolerance\":\"50m\"},"
+        "\"scaleDown\":{\"stabilizationWindowSeconds\":600,\"selectPolicy\":\"Min\",\"tolerance\":"
+        "0.2,"
         "\"policies\":[{\"type\":\"Pods\",\"value\":1,\"periodSeconds\":60},"
         "{\"type\":\"Percent\",\"value\":10,\"periodSeconds\":120}]}}}}";
     sa_context a, b;
@@ -314,7 +320,10 @@ static void hpa_behavior_parsed_and_kept(void **st)
     assert_int_equal(parse(text, &a, &eb), SA_OK);
     sa_scaling_rules up;
     sa_scaling_rules_default(&up, true);
-    assert_memory_equal(&a.hpa_scale_up, &up, sizeof up); /* absent: defaults */
+    SA_ASSERT_NEAR(a.hpa_scale_up.tolerance, 0.05, 1e-12); /* a quantity string */
+    SA_ASSERT_NEAR(a.hpa_scale_down.tolerance, 0.2, 0);    /* or a number */
+    up.tolerance = 0.05;
+    assert_memory_equal(&a.hpa_scale_up, &up, sizeof up); /* the rest absent: defaults */
     assert_true(a.hpa_scale_down.set);
     assert_int_equal(a.hpa_scale_down.window_s, 600);
     assert_int_equal(a.hpa_scale_down.select, SA_SELECT_MIN);

@@ -534,6 +534,7 @@ static sa_scaling_rules mkrules(sa_select sel, int window_s)
     sa_scaling_rules r;
     memset(&r, 0, sizeof r);
     r.set = true;
+    r.tolerance = NAN;
     r.select = sel;
     r.window_s = window_s;
     return r;
@@ -599,6 +600,11 @@ static void behavior_paces_the_decision(void **st)
     sa_constraints_for(&c, &ctx);
     assert_int_equal(c.downscale_window_s, 60);
     assert_int_equal(c.cooldown_down_s, 0);
+    SA_ASSERT_NEAR(c.tolerance_down, 0.1, 0); /* no tolerance of its own: the preset's */
+    ctx.hpa_scale_down.tolerance = 0.25;
+    sa_constraints_for(&c, &ctx);
+    SA_ASSERT_NEAR(c.tolerance_down, 0.25, 0);
+    SA_ASSERT_NEAR(c.tolerance_up, 0.1, 0);
     assert_int_equal(c.cooldown_up_s, 0);
     sa_decide_state s;
     sa_decide_state_init(&s);

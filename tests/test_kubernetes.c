@@ -158,30 +158,30 @@ static void test_quantity(void **st)
 {
     (void)st;
     double v;
-    assert_int_equal(sa_k8s_quantity("250m", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("250m", &v), SA_OK);
     SA_ASSERT_NEAR(v, 0.25, 1e-12);
-    assert_int_equal(sa_k8s_quantity("1.5", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("1.5", &v), SA_OK);
     SA_ASSERT_NEAR(v, 1.5, 1e-12);
-    assert_int_equal(sa_k8s_quantity("123456789n", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("123456789n", &v), SA_OK);
     SA_ASSERT_NEAR(v, 0.123456789, 1e-15);
-    assert_int_equal(sa_k8s_quantity("128Mi", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("128Mi", &v), SA_OK);
     SA_ASSERT_NEAR(v, 134217728.0, 0);
-    assert_int_equal(sa_k8s_quantity("1Gi", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("1Gi", &v), SA_OK);
     SA_ASSERT_NEAR(v, 1073741824.0, 0);
-    assert_int_equal(sa_k8s_quantity("2k", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("2k", &v), SA_OK);
     SA_ASSERT_NEAR(v, 2000, 0);
-    assert_int_equal(sa_k8s_quantity("1e3", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("1e3", &v), SA_OK);
     SA_ASSERT_NEAR(v, 1000, 0);
-    assert_int_equal(sa_k8s_quantity("5E-3", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("5E-3", &v), SA_OK);
     SA_ASSERT_NEAR(v, 0.005, 1e-15);
-    assert_int_equal(sa_k8s_quantity("1E", &v), SA_OK);
+    assert_int_equal(sa_parse_quantity("1E", &v), SA_OK);
     SA_ASSERT_NEAR(v, 1e18, 0);
-    assert_int_equal(sa_k8s_quantity("", &v), SA_ERR_INVALID);
-    assert_int_equal(sa_k8s_quantity("m", &v), SA_ERR_INVALID);
-    assert_int_equal(sa_k8s_quantity("12Xi", &v), SA_ERR_INVALID);
-    assert_int_equal(sa_k8s_quantity("0x10", &v), SA_ERR_INVALID);
-    assert_int_equal(sa_k8s_quantity("inf", &v), SA_ERR_INVALID);
-    assert_int_equal(sa_k8s_quantity(NULL, &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_quantity("", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_quantity("m", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_quantity("12Xi", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_quantity("0x10", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_quantity("inf", &v), SA_ERR_INVALID);
+    assert_int_equal(sa_parse_quantity(NULL, &v), SA_ERR_INVALID);
 }
 
 static void test_parse_objects(void **st)
@@ -230,6 +230,8 @@ static void test_parse_objects(void **st)
     assert_true(h[0].scale_up.set && h[0].scale_down.set);
     assert_int_equal(h[0].scale_up.n_policies, 2);
     assert_int_equal(h[0].scale_down.window_s, 600);
+    SA_ASSERT_NEAR(h[0].scale_down.tolerance, 0.05, 1e-12);
+    assert_true(isnan(h[0].scale_up.tolerance));
     assert_int_equal(h[0].scale_down.policies[0].value, 1);
     assert_int_equal(h[0].scale_down.policies[0].period_s, 60);
     assert_string_equal(h[0].behavior_error, "");

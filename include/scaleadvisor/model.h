@@ -77,8 +77,9 @@ SA_MUST_CHECK sa_err sa_preset_parse(const char *s, sa_preset *out);
  * Max takes the policy allowing the most change, Min the least, Disabled
  * allows none. */
 #define SA_SCALING_POLICIES_MAX 10
-#define SA_SCALING_PERIOD_MAX 1800 /* periodSeconds, as the API validates it */
-#define SA_SCALING_WINDOW_MAX 3600 /* stabilizationWindowSeconds, likewise */
+#define SA_SCALING_PERIOD_MAX 1800     /* periodSeconds, as the API validates it */
+#define SA_SCALING_WINDOW_MAX 3600     /* stabilizationWindowSeconds, likewise */
+#define SA_SCALING_TOLERANCE_MAX 100.0 /* tolerance: 0 .. this (10,000 %) */
 
 typedef enum { SA_SELECT_MAX = 0, SA_SELECT_MIN, SA_SELECT_DISABLED } sa_select;
 
@@ -91,13 +92,15 @@ typedef struct {
 typedef struct {
     bool set;         /* false: no behavior for this direction (the preset's pace) */
     int64_t window_s; /* stabilizationWindowSeconds */
+    double tolerance; /* tolerance (Kubernetes 1.33+); NaN = the preset's */
     sa_select select;
     size_t n_policies;
     sa_scaling_policy policies[SA_SCALING_POLICIES_MAX];
 } sa_scaling_rules;
 
 /* The HPA controller's defaults for a direction (up: 0 s window, 4 pods or
- * 100 % per 15 s, Max; down: 300 s window, 100 % per 15 s, Max), set. */
+ * 100 % per 15 s, Max; down: 300 s window, 100 % per 15 s, Max; the
+ * cluster's tolerance), set. */
 void sa_scaling_rules_default(sa_scaling_rules *r, bool up);
 /* r in words for reasons and prompts, led by what ("scale-up"): "scale-up
  * disabled by the HPA's behavior" or "scale-up as the HPA's behavior

@@ -17,6 +17,9 @@
  * blanks are refused. Returns SA_ERR_INVALID otherwise (out untouched). */
 SA_MUST_CHECK sa_err sa_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 SA_MUST_CHECK sa_err sa_parse_int(const char *s, int min, int max, int *out);
+/* A resource quantity ("250m", "1.5", "128Mi", "1e3", "100n") as a plain
+ * number in base units (cores, bytes). SA_ERR_INVALID when malformed. */
+SA_MUST_CHECK sa_err sa_parse_quantity(const char *s, double *out);
 /* Whole string must be a finite number in [min, max]. */
 SA_MUST_CHECK sa_err sa_parse_double(const char *s, double min, double max, double *out);
 /* true/false, 1/0, yes/no, on/off (case-insensitive). */

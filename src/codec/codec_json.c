@@ -170,6 +170,8 @@ static sa_err rules_json(sa_buf *out, const char *key, const sa_scaling_rules *r
     PUT(sa_buf_printf(out, "%s\"%s\":{", comma ? "," : "", key));
     PUT(key_int(out, "stabilizationWindowSeconds", r->window_s, false, false));
     PUT(key_str(out, "selectPolicy", sa_select_name(r->select), false, true));
+    if (isfinite(r->tolerance))
+        PUT(key_num(out, "tolerance", r->tolerance, true));
     PUT(sa_buf_puts(out, ",\"policies\":["));
     for (size_t i = 0; i < r->n_policies && i < SA_SCALING_POLICIES_MAX; i++)
         PUT(sa_buf_printf(out, "%s{\"type\":\"%s\",\"value\":%d,\"periodSeconds\":%d}",

@@ -229,6 +229,18 @@ static sa_err parse_rules(const cJSON *it, const char *path, bool up, sa_scaling
     sa_err e = int_field(it, &w, "stabilizationWindowSeconds", false, true, 0,
                          SA_SCALING_WINDOW_MAX, window, &window);
     r->window_s = window;
+    /* a Quantity: the API writes a string ("50m", "0.05"), YAML a number */
+    const cJSON *tol = cJSON_GetObjectItemCaseSensitive(it, "tolerance");
+    double t = NAN;
+    if (e == SA_OK && tol && !cJSON_IsNull(tol)) {
+        if (cJSON_IsNumber(tol))
+            t = tol->valuedouble;
+        else if (!cJSON_IsString(tol) || sa_parse_quantity(tol->valuestring, &t) != SA_OK)
+            t = NAN;
+        if (!(t >= 0.0 && t <= SA_SCALING_TOLERANCE_MAX))
+            e = bad(&w, "tolerance", "must be a quantity between 0 and 100 (e.g. \"50m\" or 0.05)");
+        r->tolerance = t;
+    }
     const cJSON *sel = cJSON_GetObjectItemCaseSensitive(it, "selectPolicy");
     if (e == SA_OK && sel && !cJSON_IsNull(sel) &&
         (!cJSON_IsString(sel) || sa_select_parse(sel->valuestring, &r->select) != SA_OK))

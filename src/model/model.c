@@ -204,6 +204,7 @@ void sa_scaling_rules_default(sa_scaling_rules *r, bool up)
     memset(r, 0, sizeof *r);
     r->set = true;
     r->select = SA_SELECT_MAX;
+    r->tolerance = NAN;
     if (up) {
         r->window_s = 0;
         r->policies[r->n_policies++] =
@@ -224,11 +225,15 @@ void sa_constraints_for(sa_constraints *c, const sa_context *ctx)
         c->up = ctx->hpa_scale_up;
         c->upscale_window_s = c->up.window_s;
         c->cooldown_up_s = 0;
+        if (isfinite(c->up.tolerance))
+            c->tolerance_up = c->up.tolerance;
     }
     if (ctx->hpa_scale_down.set) {
         c->down = ctx->hpa_scale_down;
         c->downscale_window_s = c->down.window_s;
         c->cooldown_down_s = 0;
+        if (isfinite(c->down.tolerance))
+            c->tolerance_down = c->down.tolerance;
     }
 }
 

@@ -1,7 +1,7 @@
 /*
  * k8s_int.h - internals of the Kubernetes source, visible to its tests:
  * the parsed shapes of the objects it reads (Deployment, HPA autoscaling/v2,
- * PodMetricsList, Scale, Status) and the resource quantity parser.
+ * PodMetricsList, Scale, Status).
  * cJSON stays inside k8s_parse.c: callers get these plain structs.
  */
 #ifndef SA_SOURCES_K8S_INT_H
@@ -26,10 +26,6 @@
 #define SA_K8S_ANN_TARGET "scaleadvisor.io/target-cpu-percent"
 #define SA_K8S_ANN_PRESET "scaleadvisor.io/preset"
 #define SA_K8S_ANN_STARTUP "scaleadvisor.io/startup-seconds"
-
-/* A resource quantity ("250m", "1.5", "128Mi", "1e3", "100n") as a plain
- * number in base units (cores, bytes). SA_ERR_INVALID when malformed. */
-SA_MUST_CHECK sa_err sa_k8s_quantity(const char *s, double *out);
 
 typedef struct {
     char name[64];

@@ -19,65 +19,6 @@
 
 #define J(o, k) cJSON_GetObjectItemCaseSensitive((o), (k))
 
-sa_err sa_k8s_quantity(const char *s, double *out)
-{
-    char num[64];
-    size_t i = 0, digits = 0;
-    if (!s)
-        return SA_ERR_INVALID;
-    if (s[i] == '+' || s[i] == '-')
-        i++;
-    while (s[i] >= '0' && s[i] <= '9')
-        i++, digits++;
-    if (s[i] == '.') {
-        i++;
-        while (s[i] >= '0' && s[i] <= '9')
-            i++, digits++;
-    }
-    if (digits == 0 || i >= sizeof num)
-        return SA_ERR_INVALID;
-    memcpy(num, s, i);
-    num[i] = '\0';
-    double v = strtod(num, NULL), mult = 1;
-    const char *suf = s + i;
-    static const struct {
-        const char *s;
-        double m;
-    } sufs[] = {{"", 1},
-                {"n", 1e-9},
-                {"u", 1e-6},
-                {"m", 1e-3},
-                {"k", 1e3},
-                {"M", 1e6},
-                {"G", 1e9},
-                {"T", 1e12},
-                {"P", 1e15},
-                {"E", 1e18},
-                {"Ki", 1024.0},
-                {"Mi", 1048576.0},
-                {"Gi", 1073741824.0},
-                {"Ti", 1099511627776.0},
-                {"Pi", 1125899906842624.0},
-                {"Ei", 1152921504606846976.0}};
-    bool found = false;
-    for (size_t k = 0; k < SA_ARRAY_LEN(sufs) && !found; k++)
-        if (strcmp(suf, sufs[k].s) == 0) {
-            mult = sufs[k].m;
-            found = true;
-        }
-    if (!found && (suf[0] == 'e' || suf[0] == 'E')) {
-        int ex;
-        if (sa_parse_int(suf + 1, -30, 30, &ex) != SA_OK)
-            return SA_ERR_INVALID;
-        mult = pow(10.0, ex);
-        found = true;
-    }
-    if (!found || !isfinite(v * mult))
-        return SA_ERR_INVALID;
-    *out = v * mult;
-    return SA_OK;
-}
-
 static const char *str_or(const cJSON *o, const char *k, const char *dflt)
 {
     const cJSON *v = J(o, k);
@@ -223,10 +164,10 @@ static void parse_containers(const cJSON *spec, sa_k8s_deployment *d)
             continue;
         sa_strlcpy(k->name, name, sizeof k->name);
         const cJSON *req = J(J(c, "resources"), "requests");
-        if (sa_k8s_quantity(str_or(req, "cpu", NULL), &k->cpu_request) != SA_OK ||
+        if (sa_parse_quantity(str_or(req, "cpu", NULL), &k->cpu_request) != SA_OK ||
             !(k->cpu_request > 0))
             k->cpu_request = NAN;
-        if (sa_k8s_quantity(str_or(req, "memory", NULL), &k->memory_request) != SA_OK ||
+        if (sa_parse_quantity(str_or(req, "memory", NULL), &k->memory_request) != SA_OK ||
             !(k->memory_request > 0))
             k->memory_request = NAN;
         d->n_containers++;
@@ -450,8 +391,8 @@ sa_err sa_k8s_parse_pod_metrics(const char *body, const sa_k8s_deployment *d, sa
             double cpu, mem;
             if (!k)
                 continue;
-            if (sa_k8s_quantity(str_or(usage, "cpu", NULL), &cpu) != SA_OK ||
-                sa_k8s_quantity(str_or(usage, "memory", NULL), &mem) != SA_OK) {
+            if (sa_parse_quantity(str_or(usage, "cpu", NULL), &cpu) != SA_OK ||
+                sa_parse_quantity(str_or(usage, "memory", NULL), &mem) != SA_OK) {
                 e = sa_fail(eb, SA_ERR_SCHEMA, "container usage is not a cpu/memory quantity");
                 goto out;
             }

@@ -193,3 +193,62 @@ void sa_parallel_for(size_t n, size_t threads, void (*fn)(void *ctx, size_t i), 
         pthread_join(th[i], NULL);
     pthread_mutex_destroy(&w.mu);
 }
+
+sa_err sa_parse_quantity(const char *s, double *out)
+{
+    char num[64];
+    size_t i = 0, digits = 0;
+    if (!s)
+        return SA_ERR_INVALID;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (s[i] == '.') {
+        i++;
+        while (s[i] >= '0' && s[i] <= '9')
+            i++, digits++;
+    }
+    if (digits == 0 || i >= sizeof num)
+        return SA_ERR_INVALID;
+    memcpy(num, s, i);
+    num[i] = '\0';
+    double v = strtod(num, NULL), mult = 1;
+    const char *suf = s + i;
+    static const struct {
+        const char *s;
+        double m;
+    } sufs[] = {{"", 1},
+                {"n", 1e-9},
+                {"u", 1e-6},
+                {"m", 1e-3},
+                {"k", 1e3},
+                {"M", 1e6},
+                {"G", 1e9},
+                {"T", 1e12},
+                {"P", 1e15},
+                {"E", 1e18},
+                {"Ki", 1024.0},
+                {"Mi", 1048576.0},
+                {"Gi", 1073741824.0},
+                {"Ti", 1099511627776.0},
+                {"Pi", 1125899906842624.0},
+                {"Ei", 1152921504606846976.0}};
+    bool found = false;
+    for (size_t k = 0; k < SA_ARRAY_LEN(sufs) && !found; k++)
+        if (strcmp(suf, sufs[k].s) == 0) {
+            mult = sufs[k].m;
+            found = true;
+        }
+    if (!found && (suf[0] == 'e' || suf[0] == 'E')) {
+        int ex;
+        if (sa_parse_int(suf + 1, -30, 30, &ex) != SA_OK)
+            return SA_ERR_INVALID;
+        mult = pow(10.0, ex);
+        found = true;
+    }
+    if (!found || !isfinite(v * mult))
+        return SA_ERR_INVALID;
+    *out = v * mult;
+    return SA_OK;
+}
