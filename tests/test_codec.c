@@ -198,6 +198,9 @@ static const bad_case bad_cases[] = {
     {BEH("{\"scaleDown\":{\"tolerance\":-0.1}}"), SA_ERR_SCHEMA,
      "hpa.behavior.scaleDown.tolerance: must be a quantity"},
 #undef BEH
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"hpa\":{\"target_memory_percent\":0}"
+     "}",
+     SA_ERR_SCHEMA, "hpa.target_memory_percent: must be between"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"history\":{}}", SA_ERR_SCHEMA,
      "history: must be an array"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"history\":[3]}", SA_ERR_SCHEMA,
@@ -340,10 +343,26 @@ static void hpa_behavior_parsed_and_kept(void **st)
     assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
     assert_memory_equal(&a.hpa_scale_up, &b.hpa_scale_up, sizeof up);
     assert_memory_equal(&a.hpa_scale_down, &b.hpa_scale_down, sizeof up);
-    /* no behavior: none set, none written */
+    /* the HPA's memory target, unless the deployment states its own */
+    assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},"
+                           "\"hpa\":{\"target_memory_percent\":75}}",
+                           &a, &eb),
+                     SA_OK);
+    SA_ASSERT_NEAR(a.target_memory_percent, 75, 0);
+    sa_buf_reset(&out);
+    assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
+    assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
+    SA_ASSERT_NEAR(b.target_memory_percent, 75, 0);
+    assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,"
+                           "\"target_memory_percent\":60},\"hpa\":{\"target_memory_percent\":75}}",
+                           &a, &eb),
+                     SA_OK);
+    SA_ASSERT_NEAR(a.target_memory_percent, 60, 0);
+    /* no behavior: none set, none written; no memory target */
     sa_buf_reset(&out);
     assert_int_equal(parse(example, &a, &eb), SA_OK);
     assert_false(a.hpa_scale_up.set || a.hpa_scale_down.set);
+    assert_true(isnan(a.target_memory_percent));
     assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
     assert_null(strstr(out.data, "behavior"));
     sa_buf_release(&out);

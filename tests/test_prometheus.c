@@ -37,7 +37,8 @@ static void test_config_defaults_and_overrides(void **st)
                     "total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
                     "\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\",\"min_replicas\":2,"
                     "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\","
-                    "\"startup_seconds\":240,\"behavior\":{\"scaleDown\":{\"policies\":"
+                    "\"startup_seconds\":240,\"target_memory_percent\":85,\"behavior\":{"
+                    "\"scaleDown\":{\"policies\":"
                     "[{\"type\":\"Pods\",\"value\":1,\"periodSeconds\":60}]}}},"
                     "{\"name\":\"api\",\"queries\":{\"memory_percent\":\"\"}}]}";
     assert_int_equal(sa_prom_config_parse(j, 30, SA_PRESET_CONSERVATIVE, &c, &eb), SA_OK);
@@ -53,6 +54,8 @@ static void test_config_defaults_and_overrides(void **st)
     assert_int_equal(c.deps[0].preset, SA_PRESET_AGGRESSIVE);
     SA_ASSERT_NEAR(c.deps[0].startup_s, 240, 0);
     assert_true(isnan(c.deps[1].startup_s)); /* SCALEADVISOR_STARTUP_S */
+    SA_ASSERT_NEAR(c.deps[0].target_memory_percent, 85, 0);
+    assert_true(isnan(c.deps[1].target_memory_percent));
     /* its HPA's behavior, stated in the file (the defaults fill the rest) */
     assert_true(c.deps[0].scale_up.set && c.deps[0].scale_down.set);
     assert_int_equal(c.deps[0].scale_down.window_s, 300);
@@ -94,6 +97,8 @@ static void test_config_errors(void **st)
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_cpu_percent\":0}]}",
                "target_cpu_percent");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"preset\":\"wild\"}]}", "preset");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_memory_percent\":\"80\"}]}",
+               "deployments[0].target_memory_percent: must be a number in (0, 1000]");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"startup_seconds\":3601}]}",
                "deployments[0].startup_seconds: must be an integer in 0..3600");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"behavior\":{\"scaleUp\":{\"selectPolicy\":"

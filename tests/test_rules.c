@@ -369,6 +369,47 @@ static void rules_memory_pressure(void **st)
     assert_int_equal(r.target_replicas, 5);
 }
 
+/* An HPA with a memory Utilization target: as the HPA, the larger of the
+ * metrics' ratios decides (and the pressure rule stands aside). */
+static void rules_hpa_memory_target(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    /* cpu 0.5x its 70 % target, memory 96 % against 80: 1.2x, ceil(4 x 1.2) = 5 */
+    sa_context ctx = ctx_with(4, 35.0, 96.0, 4);
+    ctx.target_memory_percent = 80.0;
+    ctx.max_replicas = 20;
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_SCALE_UP);
+    assert_int_equal(r.target_replicas, 5);
+    assert_non_null(strstr(r.reasoning, "Memory 96.0% on 4 ready pods is 1.20x the HPA's 80% "
+                                        "memory target: needs ceil(4 x 1.20) = 5 pods; HPA asks "
+                                        "for 5."));
+    assert_non_null(strstr(r.reasoning, "CPU is 0.50x its target, below memory's ratio."));
+    bool factor = false;
+    for (size_t i = 0; i < r.n_factors; i++)
+        factor = factor || strstr(r.factors[i], "vs the HPA's memory target 80.0% (ratio 1.20), "
+                                                "the larger: it decides");
+    assert_true(factor);
+    /* memory at 92 % against 88 (1.05x) is below CPU's 80 / 70 (1.14x):
+     * CPU decides, 5; no pressure rule (it would ask for 6) */
+    sa_hpa_state_init(&s);
+    ctx = ctx_with(4, 80.0, 92.0, 4);
+    ctx.target_memory_percent = 88.0;
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.target_replicas, 5);
+    assert_non_null(strstr(r.reasoning, "Memory 92.0% is 1.05x the HPA's 88% memory target, "
+                                        "below CPU's ratio."));
+    /* CPU unknown: memory alone decides; a low memory ratio scales down */
+    sa_hpa_state_init(&s);
+    ctx = ctx_with(4, NAN, 20.0, 4);
+    ctx.target_memory_percent = 80.0;
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.action, SA_ACTION_SCALE_DOWN);
+    assert_int_equal(r.target_replicas, 2); /* ceil(4 x 0.25) = 1, min 2 */
+}
+
 static void rules_unknown_cpu(void **st)
 {
     (void)st;
@@ -478,6 +519,7 @@ int main(void)
         cmocka_unit_test(rules_min_bound),
         cmocka_unit_test(rules_at_max),
         cmocka_unit_test(rules_memory_pressure),
+        cmocka_unit_test(rules_hpa_memory_target),
         cmocka_unit_test(rules_unknown_cpu),
         cmocka_unit_test(rules_unknown_ready_assumes_current),
         cmocka_unit_test(action_for_words),

@@ -125,9 +125,10 @@ typedef struct {
     char name[SA_NAME_MAX];
     char namespace_[SA_NAME_MAX];
     int current_replicas;
-    int min_replicas;          /* >= 1 */
-    int max_replicas;          /* >= min_replicas */
-    double target_cpu_percent; /* utilisation target, (0, 100]; default 70 */
+    int min_replicas;             /* >= 1 */
+    int max_replicas;             /* >= min_replicas */
+    double target_cpu_percent;    /* utilisation target, (0, 100]; default 70 */
+    double target_memory_percent; /* its HPA's memory utilisation target; NaN = none */
     sa_preset preset;
     double startup_s; /* a new replica is ready after this, s; NaN = configured */
 

@@ -61,8 +61,10 @@ int sa_hpa_step(sa_hpa_state *s, const sa_hpa_params *p, double t, double demand
 #define SA_RULES_MEMORY_HIGH 85.0
 
 /* The reactive rule for one deployment at time now (epoch s): HPA on
- * CPU % vs ctx->target_cpu_percent with c's tolerances and window, and the
- * memory-pressure rule; the larger target wins. Fills a full recommendation
+ * CPU % vs ctx->target_cpu_percent with c's tolerances and windows (and on
+ * memory % vs ctx->target_memory_percent when set: the larger ratio
+ * decides, as the HPA takes the largest of its metrics' proposals), and
+ * otherwise the memory-pressure rule; the larger target wins. Fills a full recommendation
  * (action, target, confidence, reasoning, factors, risk, cost, performance,
  * timing). When CPU is unknown and memory is fine, recommends maintain.
  * ready_pods unknown (-1): current replicas are taken as ready (lower

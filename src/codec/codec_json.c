@@ -190,6 +190,8 @@ sa_err sa_codec_context_json(const sa_context *c, sa_buf *out)
     PUT(key_int(out, "min_replicas", c->min_replicas, false, true));
     PUT(key_int(out, "max_replicas", c->max_replicas, false, true));
     PUT(key_num(out, "target_cpu_percent", c->target_cpu_percent, true));
+    if (isfinite(c->target_memory_percent))
+        PUT(key_num(out, "target_memory_percent", c->target_memory_percent, true));
     PUT(key_str(out, "preset", sa_preset_name(c->preset), false, true));
     PUT(key_num(out, "startup_seconds", c->startup_s, true));
     PUT(sa_buf_puts(out, "},\"metrics\":{"));

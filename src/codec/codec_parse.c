@@ -165,6 +165,9 @@ static sa_err parse_deployment(const cJSON *root, sa_context *c, sa_errbuf *eb)
         e = num_field(d, &w, "target_cpu_percent", false, false, 1e-9, 100.0,
                       &c->target_cpu_percent);
     if (e == SA_OK)
+        e = num_field(d, &w, "target_memory_percent", false, true, 1e-9, PERCENT_MAX,
+                      &c->target_memory_percent);
+    if (e == SA_OK)
         e = num_field(d, &w, "startup_seconds", false, true, 0.0, 3600.0, &c->startup_s);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(d, "preset");
     if (e == SA_OK && p &&
@@ -301,6 +304,11 @@ static sa_err parse_hpa(const cJSON *root, sa_context *c, bool target_given, sa_
     c->has_hpa = true;
     e = num_field(h, &w, "target_cpu_percent", false, true, 1e-9, PERCENT_MAX,
                   &c->hpa_target_cpu_percent);
+    double mem = NAN;
+    if (e == SA_OK)
+        e = num_field(h, &w, "target_memory_percent", false, true, 1e-9, PERCENT_MAX, &mem);
+    if (e == SA_OK && !isfinite(c->target_memory_percent))
+        c->target_memory_percent = mem; /* unless the deployment states its own */
     if (e == SA_OK)
         e = int_field(h, &w, "current_replicas", false, true, 0, REPLICAS_MAX, -1,
                       &c->hpa_current_replicas);

@@ -67,6 +67,7 @@ void sa_context_init(sa_context *c)
     c->min_replicas = 1;
     c->max_replicas = 10;
     c->target_cpu_percent = 70.0;
+    c->target_memory_percent = NAN;
     c->preset = SA_PRESET_BALANCED;
     c->startup_s = NAN;
     c->cpu_percent = NAN;

@@ -1,6 +1,7 @@
 /*
- * rules.c - the service's reactive rule source: the HPA step on CPU %
- * (hpa.c) plus a memory-pressure rule, turned into a full recommendation
+ * rules.c - the service's reactive rule source: the HPA step on CPU % (and
+ * on memory % when the deployment's HPA has a memory target) plus a
+ * memory-pressure rule otherwise, turned into a full recommendation
  * with the numbers behind it. Pure: time is an argument, the only memory is
  * the caller's sa_hpa_state.
  */
@@ -25,11 +26,15 @@ sa_action sa_action_for(int current, int target, int max_replicas)
 }
 
 typedef struct {
+    bool stepped; /* the HPA step ran (on CPU, or memory with an HPA memory target) */
     bool cpu_known;
+    bool mem_metric;    /* the HPA's memory target gave the larger ratio */
+    double cpu_ratio;   /* CPU utilisation / target; NaN unknown */
+    double mem_ratio;   /* memory / the HPA's memory target; NaN none */
     int ready;          /* ready pods used for the demand */
     bool ready_assumed; /* ready_pods unknown: took current replicas */
     double demand;      /* replica units */
-    double ratio;       /* utilisation / target */
+    double ratio;       /* the larger of the metrics' utilisation / target */
     double target;      /* CPU target %, 70 when the context has none usable */
     int proposal;       /* raw HPA proposal */
     int cpu_target;     /* after stabilisation and the scale-up limit */
@@ -44,8 +49,12 @@ static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_stat
     int r = ctx->current_replicas;
     k->cpu_target = r;
     k->cpu_known = isfinite(ctx->cpu_percent) && ctx->cpu_percent >= 0.0;
-    if (!k->cpu_known)
+    k->cpu_ratio = k->mem_ratio = NAN;
+    bool mem = isfinite(ctx->target_memory_percent) && ctx->target_memory_percent > 0.0 &&
+               isfinite(ctx->memory_percent) && ctx->memory_percent >= 0.0;
+    if (!k->cpu_known && !mem)
         return;
+    k->stepped = true;
     k->ready = ctx->ready_pods;
     if (k->ready < 0) {
         k->ready = r;
@@ -65,8 +74,16 @@ static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_stat
     p.rate_limit = !c->up.set; /* decide applies a behavior's policies */
     p.min_replicas = 0;
     p.max_replicas = RULES_RAW_MAX;
-    k->demand = ctx->cpu_percent / 100.0 * (double)k->ready;
-    k->ratio = ctx->cpu_percent / target;
+    /* Several metrics: the HPA proposes for each and takes the largest,
+     * which (one tolerance for all) is the proposal of the largest ratio,
+     * so the step runs once on that ratio as CPU demand. */
+    if (k->cpu_known)
+        k->cpu_ratio = ctx->cpu_percent / target;
+    if (mem)
+        k->mem_ratio = ctx->memory_percent / ctx->target_memory_percent;
+    k->mem_metric = mem && !(k->cpu_ratio >= k->mem_ratio);
+    k->ratio = k->mem_metric ? k->mem_ratio : k->cpu_ratio;
+    k->demand = k->ratio * target / 100.0 * (double)k->ready;
     k->target = target;
     k->cpu_target = sa_hpa_step(s, &p, (double)now, k->demand, k->ready, r, &k->proposal);
     k->stabilised = k->proposal < r && k->cpu_target > k->proposal;
@@ -82,7 +99,8 @@ static void eval_memory(const sa_context *ctx, rule_calc *k)
     int r = ctx->current_replicas;
     k->mem_target = 0;
     k->mem_known = isfinite(ctx->memory_percent) && ctx->memory_percent >= 0.0;
-    if (!k->mem_known || ctx->memory_percent <= SA_RULES_MEMORY_HIGH || r <= 0)
+    if (!k->mem_known || ctx->memory_percent <= SA_RULES_MEMORY_HIGH || r <= 0 ||
+        isfinite(ctx->target_memory_percent)) /* the HPA's memory target rules instead */
         return;
     double want = ceil((double)r * ctx->memory_percent / RULES_MEMORY_COMFORT - 1e-9);
     int64_t limit = r + 4 > 2 * (int64_t)r ? r + 4 : 2 * (int64_t)r;
@@ -100,14 +118,14 @@ static int clamp_int(int v, int lo, int hi)
 static double rule_confidence(const rule_calc *k, sa_action a)
 {
     double conf;
-    if (!k->cpu_known && !k->mem_known)
+    if (!k->stepped && !k->mem_known)
         return 0.3;
     if (a == SA_ACTION_MAINTAIN)
         conf = k->stabilised ? 0.75 : 0.85;
     else if (a == SA_ACTION_AT_MAX)
         conf = 0.9;
     else {
-        double dist = k->cpu_known ? fabs(k->ratio - 1.0) : 0.5;
+        double dist = k->stepped ? fabs(k->ratio - 1.0) : 0.5;
         conf = 0.6 + 0.3 * (dist > 0.5 ? 1.0 : dist / 0.5);
     }
     if (!k->cpu_known || k->ready_assumed)
@@ -138,7 +156,7 @@ static void fill_impact(sa_rec *out, int r, int target, sa_action a, const rule_
         break;
     case SA_ACTION_MAINTAIN:
     default:
-        out->risk = k->cpu_known && k->ratio > 1.0 + 1e-9 ? SA_LEVEL_MEDIUM : SA_LEVEL_LOW;
+        out->risk = k->stepped && k->ratio > 1.0 + 1e-9 ? SA_LEVEL_MEDIUM : SA_LEVEL_LOW;
         out->cost = SA_LEVEL_LOW;
         out->performance = SA_PERF_NEUTRAL;
         out->timing = SA_TIMING_NEXT_REVIEW;
@@ -149,11 +167,16 @@ static void fill_impact(sa_rec *out, int r, int target, sa_action a, const rule_
 static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints *c,
                         const rule_calc *k)
 {
-    if (k->cpu_known) {
+    if (k->cpu_known)
         sa_rec_add_factor(out,
                           "cpu %.1f%% vs target %.1f%% (ratio %.2f, tolerance -%.0f%%/+%.0f%%)",
-                          ctx->cpu_percent, k->target, k->ratio, c->tolerance_down * 100.0,
+                          ctx->cpu_percent, k->target, k->cpu_ratio, c->tolerance_down * 100.0,
                           c->tolerance_up * 100.0);
+    if (isfinite(k->mem_ratio))
+        sa_rec_add_factor(out, "memory %.1f%% vs the HPA's memory target %.1f%% (ratio %.2f)%s",
+                          ctx->memory_percent, ctx->target_memory_percent, k->mem_ratio,
+                          k->mem_metric ? ", the larger: it decides" : "");
+    if (k->stepped) {
         sa_rec_add_factor(out, "demand %.2f pod-equivalents on %d ready pods%s", k->demand,
                           k->ready, k->ready_assumed ? " (ready count unknown: assumed)" : "");
         sa_rec_add_factor(out, "HPA proposal %d, after stabilisation and scale-up limit %d",
@@ -161,11 +184,11 @@ static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints
     } else {
         sa_rec_add_factor(out, "cpu unknown: no CPU-based change");
     }
-    if (k->mem_known)
+    if (!k->mem_known)
+        sa_rec_add_factor(out, "memory unknown");
+    else if (!isfinite(ctx->target_memory_percent))
         sa_rec_add_factor(out, "memory %.1f%% (pressure above %.0f%%)", ctx->memory_percent,
                           SA_RULES_MEMORY_HIGH);
-    else
-        sa_rec_add_factor(out, "memory unknown");
     sa_rec_add_factor(out, "bounds %d..%d, current %d", c->min_replicas, c->max_replicas,
                       ctx->current_replicas);
 }
@@ -173,30 +196,42 @@ static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints
 static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constraints *c,
                             const rule_calc *k, int raw, int target)
 {
-    char cpu[400], mem[200], end[200];
+    char cpu[400], mem[200], end[200], what[96];
     int r = ctx->current_replicas;
-    if (!k->cpu_known)
+    if (k->mem_metric)
+        snprintf(what, sizeof what,
+                 "Memory %.1f%% on %d ready pods is %.2fx the HPA's %.0f%% memory "
+                 "target",
+                 ctx->memory_percent, k->ready, k->ratio, ctx->target_memory_percent);
+    else
+        snprintf(what, sizeof what, "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target",
+                 ctx->cpu_percent, k->ready, k->ratio, k->target);
+    const char *then = k->stabilised ? "scale-down stabilisation over the window holds at"
+                       : k->cpu_target < k->proposal
+                           ? (c->up.set ? "scale-up stabilisation over the window holds at"
+                                        : "the scale-up limit max(2R, R+4) allows")
+                           : "HPA asks for";
+    if (!k->stepped)
         snprintf(cpu, sizeof cpu, "CPU utilisation unknown, so the HPA rule keeps %d.", r);
     else if (k->proposal == r && k->cpu_target == r)
-        snprintf(cpu, sizeof cpu,
-                 "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target, within tolerance "
-                 "(-%.0f%%/+%.0f%%): HPA keeps %d.",
-                 ctx->cpu_percent, k->ready, k->ratio, k->target, c->tolerance_down * 100.0,
-                 c->tolerance_up * 100.0, r);
+        snprintf(cpu, sizeof cpu, "%s, within tolerance (-%.0f%%/+%.0f%%): HPA keeps %d.", what,
+                 c->tolerance_down * 100.0, c->tolerance_up * 100.0, r);
+    else if (k->mem_metric)
+        snprintf(cpu, sizeof cpu, "%s: needs ceil(%d x %.2f) = %d pods; %s %d.", what, k->ready,
+                 k->ratio, k->proposal, then, k->cpu_target);
     else
         snprintf(cpu, sizeof cpu,
-                 "CPU %.1f%% on %d ready pods is %.2fx the %.0f%% target: demand %.2f "
-                 "pod-equivalents needs ceil(%.2f / %.2f) = %d pods; %s %d.",
-                 ctx->cpu_percent, k->ready, k->ratio, k->target, k->demand, k->demand,
-                 k->target / 100.0, k->proposal,
-                 k->stabilised ? "scale-down stabilisation over the window holds at"
-                 : k->cpu_target < k->proposal
-                     ? (c->up.set ? "scale-up stabilisation over the window holds at"
-                                  : "the scale-up limit max(2R, R+4) allows")
-                     : "HPA asks for",
-                 k->cpu_target);
+                 "%s: demand %.2f pod-equivalents needs ceil(%.2f / %.2f) = %d pods; %s %d.", what,
+                 k->demand, k->demand, k->target / 100.0, k->proposal, then, k->cpu_target);
     if (!k->mem_known)
         snprintf(mem, sizeof mem, " Memory unknown.");
+    else if (isfinite(k->mem_ratio) && k->mem_metric)
+        snprintf(mem, sizeof mem, " CPU is %.2fx its target, below memory's ratio.", k->cpu_ratio);
+    else if (isfinite(k->mem_ratio))
+        snprintf(mem, sizeof mem,
+                 " Memory %.1f%% is %.2fx the HPA's %.0f%% memory target, below "
+                 "CPU's ratio.",
+                 ctx->memory_percent, k->mem_ratio, ctx->target_memory_percent);
     else if (ctx->memory_percent > SA_RULES_MEMORY_HIGH)
         snprintf(mem, sizeof mem,
                  " Memory %.1f%% is above %.0f%%: the memory rule asks for %d pods to bring "
@@ -239,7 +274,7 @@ void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa
     sa_action a = raw > target && r == c->max_replicas ? SA_ACTION_AT_MAX
                                                        : sa_action_for(r, target, c->max_replicas);
     if (proposal_out) {
-        int wish = k.cpu_known ? k.proposal : r;
+        int wish = k.stepped ? k.proposal : r;
         *proposal_out =
             clamp_int(wish > k.mem_target ? wish : k.mem_target, c->min_replicas, c->max_replicas);
     }

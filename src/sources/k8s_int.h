@@ -66,6 +66,7 @@ typedef struct {
     int min_replicas;              /* spec.minReplicas, default 1 */
     int max_replicas;              /* spec.maxReplicas */
     double target_cpu_percent;     /* Resource cpu Utilization target; NaN = none */
+    double target_memory_percent;  /* Resource memory Utilization target; NaN = none */
     int current_replicas;          /* status.currentReplicas; -1 = unknown */
     int desired_replicas;          /* status.desiredReplicas; -1 = unknown */
     /* spec.behavior (sa_codec_behavior_parse): not set when absent; a

@@ -269,14 +269,16 @@ sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deployment **out, size_
     return e;
 }
 
-static double cpu_target(const cJSON *spec)
+/* The HPA's Utilization target for a resource ("cpu", "memory"); NaN none. */
+static double resource_target(const cJSON *spec, const char *resource)
 {
     const cJSON *m;
     cJSON_ArrayForEach(m, J(spec, "metrics"))
     {
         const cJSON *res = J(m, "resource"), *t = J(res, "target");
         const cJSON *u = J(t, "averageUtilization");
-        if (!strcmp(str_or(m, "type", ""), "Resource") && !strcmp(str_or(res, "name", ""), "cpu") &&
+        if (!strcmp(str_or(m, "type", ""), "Resource") &&
+            !strcmp(str_or(res, "name", ""), resource) &&
             !strcmp(str_or(t, "type", ""), "Utilization") && cJSON_IsNumber(u) &&
             u->valuedouble > 0 && u->valuedouble <= 1000)
             return u->valuedouble;
@@ -302,7 +304,8 @@ static bool parse_hpa_item(const cJSON *item, sa_k8s_hpa *h)
         !int_or(st, "currentReplicas", 0, 100000, -1, &h->current_replicas) ||
         !int_or(st, "desiredReplicas", 0, 100000, -1, &h->desired_replicas))
         return false;
-    h->target_cpu_percent = cpu_target(spec);
+    h->target_cpu_percent = resource_target(spec, "cpu");
+    h->target_memory_percent = resource_target(spec, "memory");
     const cJSON *b = J(spec, "behavior");
     sa_errbuf eb = {0};
     if (b && !cJSON_IsNull(b) &&

@@ -168,6 +168,7 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
         /* an HPA may aim above 100 % of requests; our targets stop at 100 */
         if (isfinite(h->target_cpu_percent))
             c->target_cpu_percent = h->target_cpu_percent < 100 ? h->target_cpu_percent : 100;
+        c->target_memory_percent = h->target_memory_percent;
         c->has_hpa = true;
         c->hpa_target_cpu_percent = h->target_cpu_percent;
         c->hpa_current_replicas = h->current_replicas;

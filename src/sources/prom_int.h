@@ -37,6 +37,7 @@ typedef struct {
     char namespace_[SA_NAME_MAX];
     int min_replicas, max_replicas;
     double target_cpu_percent;
+    double target_memory_percent; /* its HPA's memory target; NaN = none */
     sa_preset preset;
     double startup_s; /* startup_seconds; NaN = SCALEADVISOR_STARTUP_S */
     /* behavior: its HPA's spec.behavior (kube-state-metrics does not

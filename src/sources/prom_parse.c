@@ -144,9 +144,17 @@ static sa_err check_keys(const cJSON *o, const char *where, const char *const *k
 static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QUERY_MAX],
                                sa_preset preset, sa_prom_deployment *d, sa_errbuf *eb)
 {
-    static const char *const known[] = {
-        "name",   "namespace",       "min_replicas", "max_replicas", "target_cpu_percent",
-        "preset", "startup_seconds", "behavior",     "queries",      NULL};
+    static const char *const known[] = {"name",
+                                        "namespace",
+                                        "min_replicas",
+                                        "max_replicas",
+                                        "target_cpu_percent",
+                                        "target_memory_percent",
+                                        "preset",
+                                        "startup_seconds",
+                                        "behavior",
+                                        "queries",
+                                        NULL};
     char where[48];
     snprintf(where, sizeof where, "deployments[%zu].", i);
     sa_err e;
@@ -179,6 +187,14 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
             return sa_fail(eb, SA_ERR_INVALID, "%starget_cpu_percent: must be a number in (0, 100]",
                            where);
         d->target_cpu_percent = t->valuedouble;
+    }
+    d->target_memory_percent = NAN;
+    const cJSON *tm = cJSON_GetObjectItemCaseSensitive(o, "target_memory_percent");
+    if (tm) {
+        if (!cJSON_IsNumber(tm) || !(tm->valuedouble > 0.0 && tm->valuedouble <= 1000.0))
+            return sa_fail(eb, SA_ERR_INVALID,
+                           "%starget_memory_percent: must be a number in (0, 1000]", where);
+        d->target_memory_percent = tm->valuedouble;
     }
     int64_t su = -1;
     if ((e = get_int(o, "startup_seconds", where, 0, 3600, &su, eb)) != SA_OK)

@@ -241,6 +241,7 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     c->max_replicas = d->max_replicas;
     c->current_replicas = d->min_replicas;
     c->target_cpu_percent = d->target_cpu_percent;
+    c->target_memory_percent = d->target_memory_percent;
     c->preset = d->preset;
     c->startup_s = d->startup_s;
     c->hpa_scale_up = d->scale_up;
