@@ -652,6 +652,45 @@ static void behavior_paces_the_decision(void **st)
     assert_memory_equal(&c, &p, sizeof c);
 }
 
+/* Memory the predictor and the LLM do not size for still holds their
+ * scale-downs: above the pressure level none, with an HPA memory target
+ * not below what that target needs; memory that does not follow load
+ * (below the level, no target) blocks nothing. */
+static void memory_floor_holds_every_source(void **st)
+{
+    (void)st;
+    sa_context ctx = mkctx(8, 2, 20);
+    sa_constraints c = mkc(SA_PRESET_BALANCED, &ctx);
+    sa_decide_state s;
+    sa_decide_state_init(&s);
+    sa_rec down = mkrec(SA_ACTION_SCALE_DOWN, 6, 0.9);
+    ctx.memory_percent = 80.0; /* a JVM's steady heap: no floor */
+    sa_decision d = run(&ctx, &c, &s, NULL, &down, NULL);
+    assert_int_equal(d.target_replicas, 6);
+    sa_decide_state_init(&s);
+    ctx.memory_percent = 90.0; /* pressure: no scale-down from any source */
+    d = run(&ctx, &c, &s, &down, &down, NULL);
+    assert_int_equal(d.target_replicas, 8);
+    assert_true(has_reason(&d.validation, "no scale-down under memory pressure (90.0% above 85%)"));
+    /* an HPA memory target of 80: 8 pods at 60 % need ceil(8 x 0.75) = 6,
+     * so 4 is held at 6; at 75 % (0.94x, inside the tolerance) it keeps 8 */
+    sa_decide_state_init(&s);
+    ctx.target_memory_percent = 80.0;
+    ctx.memory_percent = 60.0;
+    sa_rec four = mkrec(SA_ACTION_SCALE_DOWN, 4, 0.9);
+    d = run(&ctx, &c, &s, NULL, &four, NULL);
+    assert_int_equal(d.target_replicas, 6);
+    assert_int_equal(d.validation.verdict, SA_VERDICT_CLAMPED);
+    assert_true(has_reason(&d.validation, "memory 60.0% against the HPA's 80% target needs 6"));
+    sa_decide_state_init(&s);
+    ctx.memory_percent = 75.0;
+    d = run(&ctx, &c, &s, NULL, &four, NULL);
+    assert_int_equal(d.target_replicas, 8);
+    assert_int_equal(sa_rules_memory_floor(&ctx, &c), 8);
+    ctx.memory_percent = NAN;
+    assert_int_equal(sa_rules_memory_floor(&ctx, &c), 0);
+}
+
 static double rdouble(void)
 {
     return (double)(rng() >> 11) / 9007199254740992.0;
@@ -733,6 +772,9 @@ static void check_one(const sa_context *ctx, const sa_constraints *c, const sa_d
     }
     if (t < r && sa_decide_metrics_problem(ctx, c, now, NULL, 0))
         fail_msg("scale-down %d -> %d on bad metrics", r, t);
+    if (t < r && t < sa_rules_memory_floor(ctx, c))
+        fail_msg("scale-down %d -> %d below the memory floor %d", r, t,
+                 sa_rules_memory_floor(ctx, c));
     int64_t last = before->last_scale_up_at > before->last_scale_down_at
                        ? before->last_scale_up_at
                        : before->last_scale_down_at;
@@ -787,6 +829,10 @@ static void property_decision_inside_limits(void **st)
             ctx.ready_pods = -1;
         if (rint_in(0, 20) == 0)
             snprintf(ctx.degraded, sizeof ctx.degraded, "source error");
+        if (rint_in(0, 3) == 0)
+            ctx.memory_percent = rint_in(0, 1) ? rdouble() * 120.0 : NAN;
+        if (rint_in(0, 4) == 0)
+            ctx.target_memory_percent = 40.0 + rdouble() * 60.0;
         sa_constraints c;
         random_constraints(&c, &ctx);
         if (rint_in(0, 6) == 0)
@@ -839,6 +885,7 @@ int main(void)
         cmocka_unit_test(nothing_valid_holds),
         cmocka_unit_test(behavior_policy_limits),
         cmocka_unit_test(behavior_paces_the_decision),
+        cmocka_unit_test(memory_floor_holds_every_source),
         cmocka_unit_test(property_decision_inside_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,17 @@ void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_st
 void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
                           int64_t now, sa_rec *out, int *proposal_out);
 
+/* The fewest replicas a scale-down may leave by memory, which the
+ * predictor and the LLM do not size for. With an HPA memory target
+ * (ctx->target_memory_percent): what the HPA's memory metric alone would
+ * propose (current replicas inside c's down tolerance, else ceil(ready *
+ * memory% / target)), since that HPA never goes below it. Without one:
+ * current replicas while memory is above SA_RULES_MEMORY_HIGH (no
+ * scale-down under memory pressure), else 0; memory that does not follow
+ * load (a JVM's heap) must not block scale-downs. 0 when memory is
+ * unknown. sa_decide holds every source's scale-down to it. */
+int sa_rules_memory_floor(const sa_context *ctx, const sa_constraints *c);
+
 /* Action word for moving from `current` to `target` (the wish before the
  * max clamp): scale_up / scale_down / maintain, and at_max when more is
  * wanted but current is already at or above max_replicas. */

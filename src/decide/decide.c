@@ -315,6 +315,17 @@ static int limit_safety(int t, const sa_context *ctx, const sa_constraints *c,
         sa_validation_add(v, "no scale-down on unusable metrics (%s)", why);
         t = r;
     }
+    int mem = sa_rules_memory_floor(ctx, c);
+    if (t < r && t < mem) {
+        int held = mem < r ? mem : r;
+        if (isfinite(ctx->target_memory_percent))
+            sa_validation_add(v, "memory %.1f%% against the HPA's %.0f%% target needs %d replicas",
+                              ctx->memory_percent, ctx->target_memory_percent, held);
+        else
+            sa_validation_add(v, "no scale-down under memory pressure (%.1f%% above %.0f%%)",
+                              ctx->memory_percent, SA_RULES_MEMORY_HIGH);
+        t = held;
+    }
     if (t > r && c->upscale_window_s > 0) {
         int w = window_min(s, now - c->upscale_window_s, now);
         if (w >= 0 && w < t) {

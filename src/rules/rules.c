@@ -251,6 +251,22 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
     sa_rec_set_reasoning(out, "%s%s%s", cpu, mem, end);
 }
 
+int sa_rules_memory_floor(const sa_context *ctx, const sa_constraints *c)
+{
+    int r = ctx->current_replicas;
+    int ready = ctx->ready_pods >= 0 ? ctx->ready_pods : r;
+    double mem = ctx->memory_percent, target = ctx->target_memory_percent;
+    if (!isfinite(mem) || mem < 0.0 || ready <= 0)
+        return 0;
+    if (!(isfinite(target) && target > 0.0))
+        return mem > SA_RULES_MEMORY_HIGH ? r : 0;
+    double ratio = mem / target;
+    if (ratio >= 1.0 - c->tolerance_down - 1e-9)
+        return r;
+    double need = ceil((double)ready * ratio - 1e-9);
+    return need > (double)RULES_RAW_MAX ? RULES_RAW_MAX : (int)need;
+}
+
 void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s, int64_t now,
                        sa_rec *out)
 {
