@@ -76,10 +76,22 @@ static void rule_only_result(void **st)
         cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "recommendations"), "llm")));
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(j, "decision"), "source")->valuestring, "rule");
+    /* the pace it was held to: the preset's here */
+    const cJSON *pace = cJSON_GetObjectItem(j, "pace");
+    assert_string_equal(cJSON_GetObjectItem(pace, "from")->valuestring, "balanced");
+    assert_string_equal(cJSON_GetObjectItem(pace, "scale_up")->valuestring,
+                        "scale-up at most +4 replicas per decision");
     cJSON_Delete(j);
     sa_buf_release(&b);
+    /* with the HPA's behavior, that is the pace */
+    sa_scaling_rules_default(&ctx.hpa_scale_up, true);
+    sa_scaling_rules_default(&ctx.hpa_scale_down, false);
+    ctx.hpa_scale_down.select = SA_SELECT_DISABLED;
+    sa_advisor_evaluate(&in, &s, &r);
+    assert_string_equal(r.pace_from, "hpa_behavior");
+    assert_string_equal(r.pace_down, "scale-down disabled by the HPA's behavior");
     /* the decision is remembered for the next prompt */
-    assert_int_equal(s.n_recent, 1);
+    assert_int_equal(s.n_recent, 2);
     assert_int_equal(s.recent[0].target_replicas, 7);
     assert_int_equal(s.recent[0].from_replicas, 3);
     sa_advisor_state_release(&s);

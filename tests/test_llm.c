@@ -941,10 +941,10 @@ static void test_prompt_quotes_outside_text(void **state)
     assert_non_null(strstr(out.data, "peak 190.0"));
     assert_non_null(strstr(out.data, "upper band peak 230.0"));
     assert_non_null(strstr(out.data, "target_replicas must lie in [2, 10]"));
-    char limits[128]; /* the prompt states the limits decide will apply */
+    char limits[256]; /* the prompt states the limits decide will apply */
     snprintf(limits, sizeof limits,
-             "at most +%d replicas per step up; at most -%d replicas per "
-             "step down",
+             "scale-up at most +%d replicas per decision; scale-down at most -%d replicas per "
+             "decision, none within 120 s of any scaling, stabilised over 300 s",
              sa_decide_step_up(&f->c, 3), sa_decide_step_down(&f->c, 3));
     assert_non_null(strstr(out.data, limits));
     /* an HPA's behavior in place of the step limits */

@@ -533,7 +533,16 @@
         ' · final target ', h('strong', null, int(d.target_replicas)),
         ' (bounds ', int(r.min_replicas), '–', int(r.max_replicas), ')'),
       reasons.length ? h('ul.reasons', null, reasons.map((x) => h('li', null, String(x))))
-        : h('p.note', null, 'No constraint changed the recommendation.'));
+        : h('p.note', null, 'No constraint changed the recommendation.'),
+      pace(r.pace));
+  }
+
+  /* The pace every source is held to: the preset's, or the HPA's behavior. */
+  function pace(p) {
+    if (!p || typeof p !== 'object') return null;
+    const from = p.from === 'hpa_behavior' ? "the HPA's behavior" : label(p.from) + ' preset';
+    return h('p.pace', {id: 'pace', 'data-key': 'pace'}, h('strong', null, 'Pace'), ' (', from, '): ',
+      String(p.scale_up || ''), '; ', String(p.scale_down || ''), '.');
   }
 
   function forecastFacts(r) {

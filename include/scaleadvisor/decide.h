@@ -58,6 +58,12 @@ bool sa_decide_metrics_problem(const sa_context *ctx, const sa_constraints *c, i
 int sa_decide_step_up(const sa_constraints *c, int current);
 int sa_decide_step_down(const sa_constraints *c, int current);
 
+/* The pace c allows in one direction from current, in words, for the
+ * recommendation object, the dashboard and the prompt: "scale-up: at most
+ * +4 replicas per decision" with its cooldown and window, or the HPA
+ * behavior's policies ("scale-down disabled by the HPA's behavior"). */
+void sa_decide_pace(const sa_constraints *c, bool up, int current, char *out, size_t n);
+
 /* Record that replicas changed from `from` to `to` at `now` (whatever
  * caused it: our actuation, the cluster's HPA, a user). Starts cooldowns
  * and counts against behavior policies' periods. */

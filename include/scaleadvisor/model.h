@@ -271,6 +271,10 @@ typedef struct {
     sa_decision decision;
     sa_forecast_summary forecast;
     char degraded[SA_STATUS_MAX]; /* "" = healthy; else why metrics are unusable */
+    /* the pace the decision was held to (sa_decide_pace), and where it
+     * came from: a preset's name or "hpa_behavior" */
+    char pace_from[16];
+    char pace_up[SA_REASON_MAX], pace_down[SA_REASON_MAX];
 } sa_result;
 
 void sa_result_init(sa_result *r);

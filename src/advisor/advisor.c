@@ -171,6 +171,11 @@ void sa_advisor_evaluate(const sa_advisor_input *in, sa_advisor_state *st, sa_re
 
     sa_constraints c;
     sa_constraints_for(&c, ctx);
+    sa_strlcpy(out->pace_from,
+               c.up.set || c.down.set ? "hpa_behavior" : sa_preset_name(ctx->preset),
+               sizeof out->pace_from);
+    sa_decide_pace(&c, true, ctx->current_replicas, out->pace_up, sizeof out->pace_up);
+    sa_decide_pace(&c, false, ctx->current_replicas, out->pace_down, sizeof out->pace_down);
     (void)sa_decide_metrics_problem(ctx, &c, now, out->degraded, sizeof out->degraded);
 
     int rule_proposal = ctx->current_replicas;

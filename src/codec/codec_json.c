@@ -128,6 +128,13 @@ sa_err sa_codec_result_json(const sa_result *r, sa_buf *out)
     PUT(key_int(out, "max_replicas", r->max_replicas, false, true));
     PUT(key_int(out, "hpa_desired_replicas", r->hpa_desired_replicas, true, true));
     PUT(key_str(out, "degraded", r->degraded, true, true));
+    if (r->pace_from[0]) {
+        PUT(sa_buf_puts(out, ",\"pace\":{"));
+        PUT(key_str(out, "from", r->pace_from, false, false));
+        PUT(key_str(out, "scale_up", r->pace_up, false, true));
+        PUT(key_str(out, "scale_down", r->pace_down, false, true));
+        PUT(sa_buf_puts(out, "}"));
+    }
     PUT(sa_buf_puts(out, ",\"recommendations\":{\"llm\":"));
     PUT(sa_codec_rec_json(&r->llm, out));
     PUT(sa_buf_puts(out, ",\"predictive\":"));

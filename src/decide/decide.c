@@ -146,6 +146,28 @@ int sa_decide_step_down(const sa_constraints *c, int current)
     return down;
 }
 
+void sa_decide_pace(const sa_constraints *c, bool up, int current, char *out, size_t n)
+{
+    const sa_scaling_rules *b = up ? &c->up : &c->down;
+    int64_t window = up ? c->upscale_window_s : c->downscale_window_s;
+    int64_t cool = up ? c->cooldown_up_s : c->cooldown_down_s;
+    char base[SA_REASON_MAX], cd[96] = "", win[64] = "";
+    if (b->set)
+        sa_scaling_rules_text(b, up ? "scale-up" : "scale-down", base, sizeof base);
+    else
+        snprintf(base, sizeof base, "%s at most %c%d replicas per decision",
+                 up ? "scale-up" : "scale-down", up ? '+' : '-',
+                 up ? sa_decide_step_up(c, current) : sa_decide_step_down(c, current));
+    if (cool > 0)
+        snprintf(cd, sizeof cd,
+                 up ? ", %" PRId64 " s between scale-ups"
+                    : ", none within %" PRId64 " s of any scaling",
+                 cool);
+    if (window > 0 && !(b->set && b->select == SA_SELECT_DISABLED))
+        snprintf(win, sizeof win, ", stabilised over %" PRId64 " s", window);
+    snprintf(out, n, "%s%s%s", base, cd, win);
+}
+
 /* Highest proposal recorded at t' in [lo, hi]; -1 when none. */
 static int window_max(const sa_decide_state *s, int64_t lo, int64_t hi)
 {

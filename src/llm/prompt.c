@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "llm/llm_int.h"
+#include "scaleadvisor/decide.h"
 #include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
@@ -251,26 +252,12 @@ static sa_err constraints_text(sa_buf *b, const sa_llm_input *in)
     sa_err e =
         sa_buf_printf(b, "target_replicas must lie in [%d, %d]", c->min_replicas, c->max_replicas);
     if (e == SA_OK && k) {
-        /* the same limits decide.c applies (it sits above us: not included) */
-        double r = c->current_replicas > 0 ? c->current_replicas : 0;
-        double up = fmax(floor(r * k->max_step_up_ratio + 1e-9), k->max_step_up);
-        double down = fmax(fmax(floor(r * k->max_step_down_ratio + 1e-9), k->max_step_down), 1);
+        /* the pace decide.c holds every candidate to */
         char pace[2][SA_REASON_MAX];
-        if (k->up.set)
-            sa_scaling_rules_text(&k->up, "scale-up", pace[0], sizeof pace[0]);
-        else
-            snprintf(pace[0], sizeof pace[0], "at most +%.0f replicas per step up", up);
-        if (k->down.set)
-            sa_scaling_rules_text(&k->down, "scale-down", pace[1], sizeof pace[1]);
-        else
-            snprintf(pace[1], sizeof pace[1], "at most -%.0f replicas per step down", down);
-        e = sa_buf_printf(b,
-                          "; %s; %s; scale-up stabilisation window %lld s, scale-down %lld s; "
-                          "cooldown after scale-up %lld s, before scale-down %lld s; answers "
-                          "with confidence below %.2f are ignored",
-                          pace[0], pace[1], (long long)k->upscale_window_s,
-                          (long long)k->downscale_window_s, (long long)k->cooldown_up_s,
-                          (long long)k->cooldown_down_s, k->min_confidence);
+        sa_decide_pace(k, true, c->current_replicas, pace[0], sizeof pace[0]);
+        sa_decide_pace(k, false, c->current_replicas, pace[1], sizeof pace[1]);
+        e = sa_buf_printf(b, "; %s; %s; answers with confidence below %.2f are ignored", pace[0],
+                          pace[1], k->min_confidence);
     }
     if (e == SA_OK)
         e = sa_buf_puts(b, "; scale_up needs a target above current, scale_down below, maintain "

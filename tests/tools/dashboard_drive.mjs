@@ -144,6 +144,10 @@ await send('Page.navigate', {url});
 await until(`document.querySelectorAll('#overview-body .dep-name').length > 0`, 'overview never filled');
 await until(`!!document.getElementById('card-rule')`, 'deployment cards never shown');
 
+// The pace the decision is held to, under Validation.
+await until(`/^Pace \\(.+\\): scale-up .+; scale-down .+\\.$/.test(${text('pace')})`,
+  'no pace under Validation: ' + (await js(text('pace'))));
+
 // Read-only without a token; the form stores it for the session.
 if (await js(`document.getElementById('readonly').hidden`)) fail('read-only notice hidden without a token');
 if (!(await js(`document.getElementById('evaluate-btn').disabled`))) fail('evaluate enabled without a token');
