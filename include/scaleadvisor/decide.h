@@ -3,8 +3,9 @@
  * decision out; time is an argument; no I/O).
  *
  * Every candidate (llm, predictive, rule) is validated against the hard
- * constraints: min/max replicas, step limits up and down, scale-down
- * stabilisation, cooldowns, confidence floor, action/target consistency.
+ * constraints: min/max replicas, step limits up and down (or an HPA
+ * behavior's policies), stabilisation windows, cooldowns, the memory
+ * floor, confidence floor, action/target consistency.
  * The verdict is accepted, clamped (target moved inside the limits) or
  * rejected, with every reason that bit.
  *

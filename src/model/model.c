@@ -219,23 +219,25 @@ void sa_scaling_rules_default(sa_scaling_rules *r, bool up)
     }
 }
 
+/* One direction of an HPA behavior in place of the preset's pace. */
+static void follow(const sa_scaling_rules *b, sa_scaling_rules *rules, int64_t *window,
+                   int64_t *cooldown, double *tolerance)
+{
+    if (!b->set)
+        return;
+    *rules = *b;
+    *window = b->window_s;
+    *cooldown = 0;
+    if (isfinite(b->tolerance))
+        *tolerance = b->tolerance;
+}
+
 void sa_constraints_for(sa_constraints *c, const sa_context *ctx)
 {
     sa_constraints_preset(c, ctx->preset, ctx->min_replicas, ctx->max_replicas);
-    if (ctx->hpa_scale_up.set) {
-        c->up = ctx->hpa_scale_up;
-        c->upscale_window_s = c->up.window_s;
-        c->cooldown_up_s = 0;
-        if (isfinite(c->up.tolerance))
-            c->tolerance_up = c->up.tolerance;
-    }
-    if (ctx->hpa_scale_down.set) {
-        c->down = ctx->hpa_scale_down;
-        c->downscale_window_s = c->down.window_s;
-        c->cooldown_down_s = 0;
-        if (isfinite(c->down.tolerance))
-            c->tolerance_down = c->down.tolerance;
-    }
+    follow(&ctx->hpa_scale_up, &c->up, &c->upscale_window_s, &c->cooldown_up_s, &c->tolerance_up);
+    follow(&ctx->hpa_scale_down, &c->down, &c->downscale_window_s, &c->cooldown_down_s,
+           &c->tolerance_down);
 }
 
 void sa_scaling_rules_text(const sa_scaling_rules *r, const char *what, char *out, size_t n)
