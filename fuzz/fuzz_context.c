@@ -41,6 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         if (again.n_history != c.n_history || again.current_replicas != c.current_replicas)
             __builtin_trap();
+        const sa_scaling_rules *a[2] = {&c.hpa_scale_up, &c.hpa_scale_down};
+        const sa_scaling_rules *b[2] = {&again.hpa_scale_up, &again.hpa_scale_down};
+        for (int k = 0; k < 2; k++)
+            if (a[k]->set != b[k]->set || a[k]->window_s != b[k]->window_s ||
+                a[k]->select != b[k]->select || a[k]->n_policies != b[k]->n_policies ||
+                a[k]->n_policies > SA_SCALING_POLICIES_MAX)
+                __builtin_trap();
     } else if (!eb.msg[0]) {
         __builtin_trap(); /* every failure says why */
     }

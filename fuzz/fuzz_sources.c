@@ -12,6 +12,7 @@
 
 #include "../src/sources/k8s_int.h"
 #include "../src/sources/prom_int.h"
+#include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -85,7 +86,7 @@ static void k8s(int which, const char *s)
             __builtin_trap();
         break;
     default:
-        if (sa_k8s_quantity(s, &q) == SA_OK && !isfinite(q))
+        if (sa_parse_quantity(s, &q) == SA_OK && !isfinite(q))
             __builtin_trap();
     }
 }

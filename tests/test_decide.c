@@ -570,9 +570,11 @@ static void behavior_policy_limits(void **st)
     sa_decide_note_scale(&s, NOW - 30, 10, 9);
     assert_int_equal(sa_decide_policy_limit(&one, false, 9, &s, NOW), 9);
     assert_int_equal(sa_decide_policy_limit(&one, false, 9, &s, NOW + 30), 8);
-    /* a scale-up inside the period raises the start: 9 -> 12 at NOW */
+    /* a scale-up inside the period (someone's 9 -> 12 at NOW) does not
+     * open the way down: the pod removed 31 s ago still spends it */
     sa_decide_note_scale(&s, NOW, 9, 12);
-    assert_int_equal(sa_decide_policy_limit(&one, false, 12, &s, NOW + 1), 9);
+    assert_int_equal(sa_decide_policy_limit(&one, false, 12, &s, NOW + 1), 12);
+    assert_int_equal(sa_decide_policy_limit(&one, false, 12, &s, NOW + 31), 11);
 
     /* 10 % up: the controller's float arithmetic, rounding included:
      * 50 * 1.1 is 55.00000000000001 in doubles, so 56 */

@@ -205,6 +205,34 @@ static void test_cluster_hpa_holds_cpu_near_target(void **state)
     sa_sim_destroy(s);
 }
 
+/* checkout's HPA has a behavior: scale-down at most one pod a minute
+ * after a 10-minute window; its context says so, web's has none. */
+static void test_checkout_hpa_behavior(void **state)
+{
+    (void)state;
+    sa_sim *s = make(5, 15, true);
+    sa_context c;
+    sa_actuation a;
+    sa_errbuf eb = {0};
+    sa_sim_advance(s, T0 + 900);
+    assert_int_equal(sa_sim_set_replicas(s, "shop", "checkout", 8, &a, &eb), SA_OK);
+    int last = 8, drops = 0;
+    for (int64_t t = T0 + 960; t <= T0 + 900 + 1800; t += 60) {
+        sa_sim_advance(s, t);
+        sa_sim_observe(s, CHECKOUT, &c);
+        assert_true(c.current_replicas >= last - 1); /* one pod a minute at most */
+        drops += last - c.current_replicas > 0;
+        last = c.current_replicas;
+    }
+    assert_true(drops >= 3); /* it does come down, a pod at a time */
+    assert_true(c.hpa_scale_down.set && c.hpa_scale_up.set);
+    assert_int_equal(c.hpa_scale_down.window_s, 600);
+    assert_int_equal(c.hpa_scale_down.policies[0].value, 1);
+    sa_sim_observe(s, WEB, &c);
+    assert_false(c.hpa_scale_down.set || c.hpa_scale_up.set);
+    sa_sim_destroy(s);
+}
+
 static void test_source_backfill_then_live(void **state)
 {
     (void)state;
@@ -274,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_seasonal_ramp_steady_shapes),
         cmocka_unit_test(test_new_pods_take_startup_to_be_ready),
         cmocka_unit_test(test_cluster_hpa_holds_cpu_near_target),
+        cmocka_unit_test(test_checkout_hpa_behavior),
         cmocka_unit_test(test_source_backfill_then_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

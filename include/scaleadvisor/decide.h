@@ -72,11 +72,12 @@ void sa_decide_note_scale(sa_decide_state *s, int64_t now, int from, int to);
 
 /* The limit an HPA behavior r (r->set, not Disabled) puts on a move from
  * current at now, as the HPA controller computes it: for each policy, the
- * count at the start of its period (current less the changes noted in s
- * within the last period_s) plus (up) or minus (down) value pods or value
- * %; the policy allowing the most change (Max) or the least (Min). Up: the
- * highest count allowed, down: the lowest; never past current the wrong
- * way (a spent period allows no move) nor below 0. */
+ * count at the start of its period (current less this direction's changes
+ * noted in s within the last period_s: the controller counts its own
+ * changes both ways, but a change someone else made the other way must
+ * not widen the limit) plus (up) or minus (down) value pods or value %; the policy allowing the
+ * most change (Max) or the least (Min). Up: the highest count allowed, down: the lowest; never past
+ * current the wrong way (a spent period allows no move) nor below 0. */
 int sa_decide_policy_limit(const sa_scaling_rules *r, bool up, int current,
                            const sa_decide_state *s, int64_t now);
 

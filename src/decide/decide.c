@@ -43,10 +43,15 @@ int sa_decide_policy_limit(const sa_scaling_rules *r, bool up, int current,
     bool have = false;
     for (size_t p = 0; p < r->n_policies && p < SA_SCALING_POLICIES_MAX; p++) {
         const sa_scaling_policy *pol = &r->policies[p];
-        int64_t start = current; /* the count when the period began */
+        /* the count when the period began, undoing this direction's
+         * changes in it: the controller counts its own changes both ways,
+         * we see everyone's, and a manual scale-up must not open the way
+         * to as large a scale-down at once */
+        int64_t start = current;
         for (size_t k = 0; k < s->ev_n && k < SA_DECIDE_EVENTS_MAX; k++) {
             size_t i = (s->ev_head + k) % SA_DECIDE_EVENTS_MAX;
-            if (s->ev_t[i] > now - pol->period_s && s->ev_t[i] <= now)
+            if (s->ev_t[i] > now - pol->period_s && s->ev_t[i] <= now &&
+                (up ? s->ev_change[i] > 0 : s->ev_change[i] < 0))
                 start -= s->ev_change[i];
         }
         if (start < 0)

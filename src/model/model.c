@@ -256,7 +256,10 @@ void sa_scaling_rules_text(const sa_scaling_rules *r, const char *what, char *ou
             return;
         const sa_scaling_policy *p = &r->policies[i];
         k = snprintf(out + used, n - used, "%s %d %s per %d s", i ? " or" : "", p->value,
-                     p->percent ? "%" : "pods", p->period_s);
+                     p->percent      ? "%"
+                     : p->value == 1 ? "pod"
+                                     : "pods",
+                     p->period_s);
     }
     used += k > 0 ? (size_t)k : 0;
     if (r->n_policies > 1 && used < n)

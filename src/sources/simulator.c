@@ -3,13 +3,16 @@
  * deployment is stepped one simulated second at a time: its request rate
  * comes from its load shape and its own seeded generator, pods start up
  * after startup_s, CPU % is the rate over the ready pods' capacity, and the
- * cluster's HPA runs every hpa_sync_s. Metrics are averaged over a ring of
- * the last step_s seconds, as a metrics pipeline would.
+ * cluster's HPA runs every hpa_sync_s (checkout's with a spec.behavior
+ * that scales down one pod a minute after a 10-minute window, as bursty
+ * services are often set up). Metrics are averaged over a ring of the last
+ * step_s seconds, as a metrics pipeline would.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "scaleadvisor/decide.h"
 #include "scaleadvisor/rules.h"
 #include "scaleadvisor/simulator.h"
 #include "scaleadvisor/util.h"
@@ -24,17 +27,19 @@ typedef struct {
     const char *ns, *name;
     sim_shape shape;
     int min_replicas, max_replicas;
-    double target_cpu;   /* % */
-    double rps_per_pod;  /* requests/s one pod serves at 100 % CPU */
-    double mem_base;     /* memory % of an idle pod */
-    double mem_per_load; /* memory % added at 100 % CPU */
+    double target_cpu;     /* % */
+    double rps_per_pod;    /* requests/s one pod serves at 100 % CPU */
+    double mem_base;       /* memory % of an idle pod */
+    double mem_per_load;   /* memory % added at 100 % CPU */
+    int down_window_s;     /* > 0: its HPA has a behavior: this scale-down window, */
+    int down_pods_per_min; /* and at most this many pods removed a minute */
 } sim_spec;
 
 static const sim_spec specs[SA_SIM_DEPLOYMENTS] = {
-    {"shop", "web", SHAPE_SEASONAL, 2, 12, 70, 25, 30, 25},
-    {"shop", "checkout", SHAPE_BURSTY, 1, 8, 70, 4, 35, 20},
-    {"analytics", "ingest", SHAPE_RAMP, 1, 12, 70, 20, 40, 40},
-    {"analytics", "api", SHAPE_STEADY, 2, 10, 70, 25, 30, 15},
+    {"shop", "web", SHAPE_SEASONAL, 2, 12, 70, 25, 30, 25, 0, 0},
+    {"shop", "checkout", SHAPE_BURSTY, 1, 8, 70, 4, 35, 20, 600, 1},
+    {"analytics", "ingest", SHAPE_RAMP, 1, 12, 70, 20, 40, 40, 0, 0},
+    {"analytics", "api", SHAPE_STEADY, 2, 10, 70, 25, 30, 15, 0, 0},
 };
 
 typedef struct {
@@ -47,6 +52,7 @@ typedef struct {
     int64_t next_burst; /* bursty: second of the next burst */
     sa_hpa_state hpa;
     int hpa_desired;
+    sa_decide_state events; /* its replica changes, for the behavior's policies */
     /* rings of the last step_s seconds */
     double *rate, *cpu, *mem;
 } sim_dep;
@@ -139,6 +145,7 @@ static void pods_start(sa_sim *s, sim_dep *d)
  * pending pods first (newest first), then ready ones. */
 static void scale_to(sa_sim *s, sim_dep *d, int to)
 {
+    int from = d->replicas;
     while (d->replicas < to && d->n_pending < SIM_PODS_MAX) {
         d->pending[d->n_pending++] = s->now + s->o.startup_s;
         d->replicas++;
@@ -150,6 +157,20 @@ static void scale_to(sa_sim *s, sim_dep *d, int to)
             d->ready--;
         d->replicas--;
     }
+    sa_decide_note_scale(&d->events, s->now, from, d->replicas);
+}
+
+/* The behavior of deployment i's HPA, per direction (not set: none). */
+static void spec_behavior(size_t i, sa_scaling_rules *up, sa_scaling_rules *down)
+{
+    memset(up, 0, sizeof *up);
+    memset(down, 0, sizeof *down);
+    if (specs[i].down_window_s <= 0)
+        return;
+    sa_scaling_rules_default(up, true);
+    sa_scaling_rules_default(down, false);
+    down->window_s = specs[i].down_window_s;
+    down->policies[0] = (sa_scaling_policy){.value = specs[i].down_pods_per_min, .period_s = 60};
 }
 
 static double ring_mean(const sa_sim *s, const double *r)
@@ -170,10 +191,26 @@ static void hpa_sync(sa_sim *s, size_t i)
     p.target_utilization = specs[i].target_cpu / 100.0;
     p.min_replicas = specs[i].min_replicas;
     p.max_replicas = specs[i].max_replicas;
+    sa_scaling_rules up, down;
+    spec_behavior(i, &up, &down);
+    if (down.set) {
+        p.downscale_window_s = (double)down.window_s;
+        p.rate_limit = false;
+    }
     if (!isfinite(cpu) || d->ready < 1)
         return;
-    d->hpa_desired = sa_hpa_step(&d->hpa, &p, (double)s->now, cpu / 100.0 * d->ready, d->ready,
-                                 d->replicas, NULL);
+    int want = sa_hpa_step(&d->hpa, &p, (double)s->now, cpu / 100.0 * d->ready, d->ready,
+                           d->replicas, NULL);
+    /* the behavior's policies, counted from the replica changes seen */
+    if (up.set && want > d->replicas) {
+        int lim = sa_decide_policy_limit(&up, true, d->replicas, &d->events, s->now);
+        want = want < lim ? want : lim;
+    }
+    if (down.set && want < d->replicas) {
+        int lim = sa_decide_policy_limit(&down, false, d->replicas, &d->events, s->now);
+        want = want > lim ? want : lim;
+    }
+    d->hpa_desired = want;
     if (s->o.hpa && d->hpa_desired != d->replicas)
         scale_to(s, d, d->hpa_desired);
 }
@@ -259,6 +296,7 @@ sa_err sa_sim_create(const sa_sim_options *o, int64_t start, sa_sim **out, sa_er
             goto out;
         }
         sa_hpa_state_init(&d->hpa);
+        sa_decide_state_init(&d->events);
         /* start ready, sized for the shape's typical load at the target */
         d->replicas = d->ready = sp->min_replicas + (sp->shape == SHAPE_STEADY ? 3 : 1);
         d->hpa_desired = d->replicas;
@@ -308,6 +346,7 @@ void sa_sim_observe(const sa_sim *s, size_t i, sa_context *c)
     c->observed_at = s->now;
     c->has_hpa = s->o.hpa;
     if (c->has_hpa) {
+        spec_behavior(i, &c->hpa_scale_up, &c->hpa_scale_down);
         c->hpa_target_cpu_percent = sp->target_cpu;
         c->hpa_current_replicas = d->replicas;
         c->hpa_desired_replicas = d->hpa_desired;
