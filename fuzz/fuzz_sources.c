@@ -71,7 +71,10 @@ static void k8s(int which, const char *s)
     case 1:
         if (sa_k8s_parse_hpas(s, &h, &n, cont, &eb) == SA_OK) {
             for (size_t i = 0; i < n; i++)
-                if (h[i].min_replicas < 1 || h[i].max_replicas < 1)
+                if (h[i].min_replicas < 1 || h[i].max_replicas < 1 ||
+                    h[i].scale_up.n_policies > SA_SCALING_POLICIES_MAX ||
+                    h[i].scale_down.n_policies > SA_SCALING_POLICIES_MAX ||
+                    (h[i].behavior_error[0] && (h[i].scale_up.set || h[i].scale_down.set)))
                     __builtin_trap();
             free(h);
         }
