@@ -253,7 +253,8 @@ static void test_cycle_backfill_and_degraded(void **st)
     (void)st;
     fixture f;
     fixture_up(&f,
-               "{\"readers\":1,\"backfill_s\":600,\"deployments\":[{\"name\":\"web\",\"namespace\":"
+               "{\"readers\":1,\"backfill_s\":600,\"queries\":{\"hpa_desired_replicas\":\"\"},"
+               "\"deployments\":[{\"name\":\"web\",\"namespace\":"
                "\"shop\","
                "\"min_replicas\":2,\"max_replicas\":8},{\"name\":\"api\",\"namespace\":\"shop\","
                "\"queries\":{\"memory_percent\":\"\",\"ready_pods\":\"\"}}]}",
@@ -365,6 +366,76 @@ static void test_cycle_backfill_and_degraded(void **st)
     assert_non_null(strstr(sa_fake_peer_request(f.peer, 20)->path, "kube_pod_created"));
     assert_string_equal(v[0].degraded, "");
     SA_ASSERT_NEAR(v[0].startup_s, 65, 0);
+    contexts_free(v, n);
+    fixture_down(&f);
+}
+
+/* The deployment's HPA from kube-state-metrics: desired every cycle, its
+ * bounds and targets every ten minutes standing in for what the file does
+ * not state; no HPA (an empty result) or a failing query degrades nothing. */
+static void test_cycle_hpa(void **st)
+{
+    (void)st;
+    fixture f;
+    fixture_up(&f,
+               "{\"readers\":1,\"backfill_s\":0,\"queries\":{\"memory_percent\":\"\","
+               "\"ready_pods\":\"\",\"startup\":\"\"},\"deployments\":[{\"name\":\"web\","
+               "\"namespace\":\"shop\",\"min_replicas\":2},{\"name\":\"api\",\"namespace\":"
+               "\"shop\"}]}",
+               0);
+    /* web: cpu, replicas; its HPA: desired, min, max, cpu and memory targets */
+    push(f.peer, "/api/v1/query", 200, VEC("90"));
+    push(f.peer, "/api/v1/query", 200, VEC("5"));
+    push(f.peer, "/api/v1/query", 200, VEC("6"));
+    push(f.peer, "/api/v1/query", 200, VEC("3"));
+    push(f.peer, "/api/v1/query", 200, VEC("15"));
+    push(f.peer, "/api/v1/query", 200, VEC("60"));
+    push(f.peer, "/api/v1/query", 200, VEC("80"));
+    /* api: cpu, replicas, and no HPA */
+    push(f.peer, "/api/v1/query", 200, VEC("50"));
+    push(f.peer, "/api/v1/query", 200, VEC("2"));
+    push(f.peer, "/api/v1/query", 200, EMPTY_VEC);
+    sa_context *v = NULL;
+    size_t n = 0;
+    sa_errbuf eb = {0};
+    assert_int_equal(f.src->collect(f.src, 1700000000, &v, &n, &eb), SA_OK);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 10);
+    const char *q = sa_fake_peer_request(f.peer, 2)->path;
+    assert_non_null(strstr(q, "kube_horizontalpodautoscaler_status_desired_replicas"));
+    assert_non_null(strstr(q, "kube_horizontalpodautoscaler_info"));
+    assert_non_null(strstr(q, "scaletargetref_kind%3D%22Deployment%22"));
+    assert_non_null(strstr(q, "scaletargetref_name%3D%22web%22"));
+    assert_non_null(strstr(sa_fake_peer_request(f.peer, 6)->path, "metric_name%3D%22memory%22"));
+    assert_string_equal(v[0].degraded, "");
+    assert_true(v[0].has_hpa);
+    assert_int_equal(v[0].hpa_desired_replicas, 6);
+    assert_int_equal(v[0].hpa_current_replicas, 5);
+    assert_int_equal(v[0].min_replicas, 2);  /* the file states it */
+    assert_int_equal(v[0].max_replicas, 15); /* the HPA's */
+    SA_ASSERT_NEAR(v[0].target_cpu_percent, 60, 0);
+    SA_ASSERT_NEAR(v[0].hpa_target_cpu_percent, 60, 0);
+    SA_ASSERT_NEAR(v[0].target_memory_percent, 80, 0);
+    assert_string_equal(v[1].degraded, "");
+    assert_false(v[1].has_hpa);
+    assert_int_equal(v[1].max_replicas, 10);
+    assert_true(isnan(v[1].target_memory_percent));
+    contexts_free(v, n);
+
+    /* a minute on: web's spec is not read again (its figures kept); api's
+     * HPA query fails: logged, nothing degraded */
+    push(f.peer, "/api/v1/query", 200, VEC("95"));
+    push(f.peer, "/api/v1/query", 200, VEC("6"));
+    push(f.peer, "/api/v1/query", 200, VEC("8"));
+    push(f.peer, "/api/v1/query", 200, VEC("50"));
+    push(f.peer, "/api/v1/query", 200, VEC("2"));
+    push(f.peer, "/api/v1/query", 400, BAD_DATA);
+    assert_int_equal(f.src->collect(f.src, 1700000060, &v, &n, &eb), SA_OK);
+    assert_int_equal(sa_fake_peer_request_count(f.peer), 16);
+    assert_int_equal(v[0].hpa_desired_replicas, 8);
+    assert_int_equal(v[0].max_replicas, 15);
+    SA_ASSERT_NEAR(v[0].target_memory_percent, 80, 0);
+    assert_string_equal(v[1].degraded, "");
+    assert_false(v[1].has_hpa);
     contexts_free(v, n);
     fixture_down(&f);
 }
@@ -591,7 +662,16 @@ static void test_live_prometheus(void **st)
         assert_int_equal(v[0].history[i].timestamp - v[0].history[i - 1].timestamp, 60);
     SA_ASSERT_NEAR(v[0].history[10].cpu_percent, 60.0, 0.5);
     assert_int_equal(v[0].history[10].replicas, 3);
+    assert_false(v[0].has_hpa); /* the StatefulSet's HPA named like it is not its */
     assert_string_equal(v[1].name, "api");
+    /* api's HPA: desired read; the file's bounds and CPU target stand, its
+     * memory target (which the file does not give) is the HPA's */
+    assert_true(v[1].has_hpa);
+    assert_int_equal(v[1].hpa_desired_replicas, 3);
+    assert_int_equal(v[1].max_replicas, 8);
+    SA_ASSERT_NEAR(v[1].target_cpu_percent, 70, 0);
+    SA_ASSERT_NEAR(v[1].hpa_target_cpu_percent, 75, 0);
+    SA_ASSERT_NEAR(v[1].target_memory_percent, 90, 0);
     SA_ASSERT_NEAR(v[1].cpu_percent, 150.0, 22.5);
     assert_true(v[1].n_history >= 150);
     assert_string_equal(v[2].name, "ghost");
@@ -615,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_parse_instant),
         cmocka_unit_test(test_parse_range),
         cmocka_unit_test(test_cycle_backfill_and_degraded),
+        cmocka_unit_test(test_cycle_hpa),
         cmocka_unit_test(test_cycle_timeout_and_unreachable),
         cmocka_unit_test(test_reads_side_by_side),
         cmocka_unit_test(test_parsers_fail_each_allocation),

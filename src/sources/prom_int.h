@@ -23,6 +23,14 @@ typedef enum {
     SA_PQ_STARTUP,  /* startup: seconds a new pod takes to become ready; queried
                        every 10 minutes when startup_seconds is not set, and
                        its failure degrades nothing */
+    /* the deployment's HPA, from kube-state-metrics: its desired replicas
+     * every cycle (an empty result: no HPA), its spec every 10 minutes; a
+     * failure degrades nothing */
+    SA_PQ_HPA_DESIRED, /* hpa_desired_replicas */
+    SA_PQ_HPA_MIN,     /* hpa_min_replicas */
+    SA_PQ_HPA_MAX,     /* hpa_max_replicas */
+    SA_PQ_HPA_CPU,     /* hpa_target_cpu_percent: its cpu Utilization target */
+    SA_PQ_HPA_MEMORY,  /* hpa_target_memory_percent: its memory Utilization target */
     SA_PQ_COUNT
 } sa_prom_query;
 
@@ -36,6 +44,7 @@ typedef struct {
     char name[SA_NAME_MAX];
     char namespace_[SA_NAME_MAX];
     int min_replicas, max_replicas;
+    bool has_min, has_max, has_target_cpu; /* stated in the file: over the HPA's */
     double target_cpu_percent;
     double target_memory_percent; /* its HPA's memory target; NaN = none */
     sa_preset preset;

@@ -21,6 +21,14 @@
 #define POD_RE "{{deployment}}-[a-z0-9]+-[a-z0-9]+"
 #define SEL "namespace=\"{{namespace}}\",pod=~\"" POD_RE "\""
 
+/* The HPA whose scale target is the deployment (kube-state-metrics 2.x:
+ * kube_horizontalpodautoscaler_info carries scaletargetref_*). */
+#define HPA_NS "{namespace=\"{{namespace}}\"}"
+#define HPA_OF                                                                                     \
+    " * on(namespace, horizontalpodautoscaler) group_left() max by (namespace, "                   \
+    "horizontalpodautoscaler) (kube_horizontalpodautoscaler_info{namespace=\"{{namespace}}\","     \
+    "scaletargetref_kind=\"Deployment\",scaletargetref_name=\"{{deployment}}\"})"
+
 /* Defaults for cAdvisor (kubelet /metrics/cadvisor) and kube-state-metrics. */
 static const char *const default_queries[SA_PQ_COUNT] = {
     [SA_PQ_CPU] =
@@ -43,10 +51,29 @@ static const char *const default_queries[SA_PQ_COUNT] = {
         "quantile(0.5, ((kube_pod_status_ready_time{" SEL
         "} - on(namespace, pod) kube_pod_created{" SEL "}) <= 3600 >= 0) unless on(namespace, pod) "
         "(kube_pod_container_status_restarts_total{" SEL "} > 0))",
+    [SA_PQ_HPA_DESIRED] =
+        "max(kube_horizontalpodautoscaler_status_desired_replicas" HPA_NS HPA_OF ")",
+    [SA_PQ_HPA_MIN] = "max(kube_horizontalpodautoscaler_spec_min_replicas" HPA_NS HPA_OF ")",
+    [SA_PQ_HPA_MAX] = "max(kube_horizontalpodautoscaler_spec_max_replicas" HPA_NS HPA_OF ")",
+    [SA_PQ_HPA_CPU] =
+        "max(kube_horizontalpodautoscaler_spec_target_metric{namespace=\"{{namespace}}\","
+        "metric_name=\"cpu\",metric_target_type=\"utilization\"}" HPA_OF ")",
+    [SA_PQ_HPA_MEMORY] =
+        "max(kube_horizontalpodautoscaler_spec_target_metric{namespace=\"{{namespace}}\","
+        "metric_name=\"memory\",metric_target_type=\"utilization\"}" HPA_OF ")",
 };
 
-static const char *const query_names[SA_PQ_COUNT] = {"cpu_percent", "memory_percent", "replicas",
-                                                     "ready_pods",  "request_rate",   "startup"};
+static const char *const query_names[SA_PQ_COUNT] = {"cpu_percent",
+                                                     "memory_percent",
+                                                     "replicas",
+                                                     "ready_pods",
+                                                     "request_rate",
+                                                     "startup",
+                                                     "hpa_desired_replicas",
+                                                     "hpa_min_replicas",
+                                                     "hpa_max_replicas",
+                                                     "hpa_target_cpu_percent",
+                                                     "hpa_target_memory_percent"};
 
 const char *sa_prom_query_name(sa_prom_query q)
 {
@@ -111,7 +138,9 @@ static sa_err apply_queries(const cJSON *qo, const char *where, char (*q)[SA_PRO
         if (k < 0)
             return sa_fail(eb, SA_ERR_INVALID,
                            "%squeries.%s: unknown query (known: cpu_percent, memory_percent, "
-                           "replicas, ready_pods, request_rate)",
+                           "replicas, ready_pods, request_rate, startup, hpa_desired_replicas, "
+                           "hpa_min_replicas, hpa_max_replicas, hpa_target_cpu_percent, "
+                           "hpa_target_memory_percent)",
                            where, it->string);
         if (!cJSON_IsString(it))
             return sa_fail(eb, SA_ERR_INVALID, "%squeries.%s: must be a string", where, it->string);
@@ -180,6 +209,8 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
                        where, (long long)mx, (long long)mn);
     d->min_replicas = (int)mn;
     d->max_replicas = (int)mx;
+    d->has_min = cJSON_GetObjectItemCaseSensitive(o, "min_replicas") != NULL;
+    d->has_max = cJSON_GetObjectItemCaseSensitive(o, "max_replicas") != NULL;
     d->target_cpu_percent = 70.0;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "target_cpu_percent");
     if (t) {
@@ -187,6 +218,7 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
             return sa_fail(eb, SA_ERR_INVALID, "%starget_cpu_percent: must be a number in (0, 100]",
                            where);
         d->target_cpu_percent = t->valuedouble;
+        d->has_target_cpu = true;
     }
     d->target_memory_percent = NAN;
     const cJSON *tm = cJSON_GetObjectItemCaseSensitive(o, "target_memory_percent");

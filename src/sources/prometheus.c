@@ -22,11 +22,21 @@
  * (SCALEADVISOR_STARTUP_S's range). */
 #define PROM_STARTUP_MAX_S 3600.0
 
+/* What kube-state-metrics says of a deployment's HPA. */
+typedef struct {
+    int64_t spec_at; /* when its spec was last read; 0 = never */
+    bool spec_known; /* min and max read */
+    int min, max;    /* spec bounds */
+    double cpu, mem; /* Utilization targets; NaN = none */
+    bool failing;    /* the desired query failed last cycle (logged once) */
+} prom_hpa;
+
 typedef struct {
     char base[SA_CFG_STR_MAX]; /* URL without trailing '/' */
     sa_prom_config cfg;
     bool *backfilled;        /* per deployment */
     sa_src_startup *startup; /* per deployment: from kube-state-metrics */
+    prom_hpa *hpa;           /* per deployment: from kube-state-metrics */
     /* set when Prometheus refused the connection this cycle, or timed out
      * for PROM_TIMEOUTS_MAX deployments in a row: the remaining ones are
      * reported degraded without waiting on it again. Guarded by mu: the
@@ -197,7 +207,12 @@ static void apply_value(sa_context *c, sa_prom_query q, double v, int *nfail)
         else
             c->ready_pods = (int)llround(v);
         break;
-    case SA_PQ_STARTUP: /* measure_startup */
+    case SA_PQ_STARTUP:     /* measure_startup */
+    case SA_PQ_HPA_DESIRED: /* read_hpa */
+    case SA_PQ_HPA_MIN:
+    case SA_PQ_HPA_MAX:
+    case SA_PQ_HPA_CPU:
+    case SA_PQ_HPA_MEMORY:
     case SA_PQ_COUNT:
         break;
     }
@@ -230,6 +245,75 @@ static void measure_startup(prom *p, size_t i, int64_t now, sa_context *c)
         c->startup_s = m->s;
 }
 
+/* One optional HPA figure: SA_OK and *v, SA_ERR_NOTFOUND when there is
+ * none, else the failure. */
+static sa_err hpa_value(prom *p, const sa_prom_deployment *d, sa_prom_query q, int64_t now,
+                        double lo, double hi, double *v, sa_errbuf *eb)
+{
+    double ts = 0;
+    *v = NAN;
+    if (!d->queries[q][0])
+        return SA_ERR_NOTFOUND;
+    sa_err e = instant(p, d, q, now, v, &ts, eb);
+    if (e == SA_OK && !(*v >= lo && *v <= hi))
+        e = sa_fail(eb, SA_ERR_INVALID, "%s %g is outside %g..%g", sa_prom_query_name(q), *v, lo,
+                    hi);
+    return e;
+}
+
+/* The deployment's HPA as kube-state-metrics exports it: its desired
+ * replicas every cycle (none: the deployment has no HPA), its bounds and
+ * targets every SA_SRC_STARTUP_EVERY_S; they stand in for what the file
+ * does not state, as the Kubernetes source takes the HPA's unless an
+ * annotation says otherwise. Failures are logged (once until it works
+ * again) and degrade nothing. */
+static void read_hpa(prom *p, size_t i, int64_t now, sa_context *c)
+{
+    const sa_prom_deployment *d = &p->cfg.deps[i];
+    prom_hpa *h = &p->hpa[i];
+    sa_errbuf qe = {0};
+    double v;
+    sa_err e = hpa_value(p, d, SA_PQ_HPA_DESIRED, now, 0, 100000, &v, &qe);
+    if (e != SA_OK) {
+        if (e != SA_ERR_NOTFOUND && !h->failing)
+            sa_log(SA_LOG_WARN, "prometheus HPA not read", "namespace=%s deployment=%s error=%s",
+                   d->namespace_, d->name, qe.msg);
+        h->failing = e != SA_ERR_NOTFOUND;
+        h->spec_known = false;
+        h->spec_at = 0;
+        return;
+    }
+    h->failing = false;
+    c->has_hpa = true;
+    c->hpa_desired_replicas = (int)llround(v);
+    c->hpa_current_replicas = c->current_replicas;
+    if (!h->spec_at || now - h->spec_at >= SA_SRC_STARTUP_EVERY_S || now < h->spec_at) {
+        double mn, mx;
+        h->spec_at = now;
+        h->spec_known = hpa_value(p, d, SA_PQ_HPA_MIN, now, 1, 100000, &mn, &qe) == SA_OK &&
+                        hpa_value(p, d, SA_PQ_HPA_MAX, now, 1, 100000, &mx, &qe) == SA_OK &&
+                        mn <= mx;
+        h->min = h->spec_known ? (int)llround(mn) : 0;
+        h->max = h->spec_known ? (int)llround(mx) : 0;
+        if (hpa_value(p, d, SA_PQ_HPA_CPU, now, 1e-9, 100000, &h->cpu, &qe) != SA_OK)
+            h->cpu = NAN;
+        if (hpa_value(p, d, SA_PQ_HPA_MEMORY, now, 1e-9, 100000, &h->mem, &qe) != SA_OK)
+            h->mem = NAN;
+    }
+    int lo = d->has_min || !h->spec_known ? c->min_replicas : h->min;
+    int hi = d->has_max || !h->spec_known ? c->max_replicas : h->max;
+    if (lo <= hi) {
+        c->min_replicas = lo;
+        c->max_replicas = hi;
+    }
+    c->hpa_target_cpu_percent = h->cpu;
+    /* an HPA may aim above 100 % of requests; our targets stop at 100 */
+    if (!d->has_target_cpu && isfinite(h->cpu))
+        c->target_cpu_percent = h->cpu < 100 ? h->cpu : 100;
+    if (!isfinite(d->target_memory_percent))
+        c->target_memory_percent = h->mem;
+}
+
 static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
 {
     const sa_prom_deployment *d = &p->cfg.deps[i];
@@ -252,8 +336,8 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     pthread_mutex_unlock(&p->mu);
     if (c->degraded[0])
         return;
-    for (int q = 0; q < SA_PQ_COUNT; q++) {
-        if (!d->queries[q][0] || q == SA_PQ_STARTUP)
+    for (int q = 0; q < SA_PQ_STARTUP; q++) { /* the required series */
+        if (!d->queries[q][0])
             continue;
         double v = NAN, ts = 0;
         sa_errbuf qe = {0};
@@ -300,6 +384,7 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
         }
     }
     measure_startup(p, i, now, c);
+    read_hpa(p, i, now, c);
 }
 
 /* The deployments of one cycle, read side by side (sa_parallel_for). */
@@ -338,6 +423,7 @@ static void prom_destroy(sa_src *s)
         sa_prom_config_release(&p->cfg);
         free(p->backfilled);
         free(p->startup);
+        free(p->hpa);
         pthread_mutex_destroy(&p->mu);
         free(p);
     }
@@ -386,7 +472,8 @@ sa_err sa_src_prometheus_create(const sa_config *cfg, sa_src **out, sa_errbuf *e
     }
     p->backfilled = calloc(p->cfg.n, sizeof *p->backfilled);
     p->startup = malloc(p->cfg.n * sizeof *p->startup);
-    if (!p->backfilled || !p->startup) {
+    p->hpa = calloc(p->cfg.n, sizeof *p->hpa);
+    if (!p->backfilled || !p->startup || !p->hpa) {
         e = sa_fail(eb, SA_ERR_NOMEM, "out of memory");
         goto out;
     }

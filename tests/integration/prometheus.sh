@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # it_prometheus: a REAL Prometheus (Debian's package) on a loopback port
 # scrapes a tiny exporter this script serves (cAdvisor and
-# kube-state-metrics shaped series for shop/web and shop/api), with three
+# kube-state-metrics shaped series for shop/web and shop/api, HPAs included), with three
 # hours of older history loaded as TSDB blocks by promtool. Then the real
 # scaleadvisor binary runs `serve --source prometheus` against it; the test
 # checks that the configured deployments are discovered, back-filled from
@@ -57,6 +57,20 @@ def lines(t, t0, ts_suffix="", target=""):
         out.append('kube_deployment_spec_replicas{%s} %d%s' % (dl, pods, ts_suffix))
         out.append('kube_deployment_status_replicas_ready{%s} %d%s' % (dl, pods, ts_suffix))
         out.append('http_requests_total{%s} %.3f%s' % (dl, rps * (t - t0), ts_suffix))
+    # kube-state-metrics' HPAs: api's, and a StatefulSet's named like web
+    for hpa, kind, name, mn, mx, cpu_t, mem_t, desired in (
+            ("api-hpa", "Deployment", "api", 2, 12, 75, 90, 3), ("db-hpa", "StatefulSet", "web", 1, 5, 50, None, 4)):
+        hl = 'namespace="shop",horizontalpodautoscaler="%s"%s' % (hpa, target)
+        out.append('kube_horizontalpodautoscaler_info{%s,scaletargetref_api_version="apps/v1",'
+                   'scaletargetref_kind="%s",scaletargetref_name="%s"} 1%s' % (hl, kind, name, ts_suffix))
+        out.append('kube_horizontalpodautoscaler_spec_min_replicas{%s} %d%s' % (hl, mn, ts_suffix))
+        out.append('kube_horizontalpodautoscaler_spec_max_replicas{%s} %d%s' % (hl, mx, ts_suffix))
+        out.append('kube_horizontalpodautoscaler_spec_target_metric{%s,metric_name="cpu",'
+                   'metric_target_type="utilization"} %d%s' % (hl, cpu_t, ts_suffix))
+        if mem_t is not None:
+            out.append('kube_horizontalpodautoscaler_spec_target_metric{%s,metric_name="memory",'
+                       'metric_target_type="utilization"} %d%s' % (hl, mem_t, ts_suffix))
+        out.append('kube_horizontalpodautoscaler_status_desired_replicas{%s} %d%s' % (hl, desired, ts_suffix))
     return out
 PY
 cat > "$TMP/exporter.py" <<'PY'
@@ -201,6 +215,10 @@ check "web's start-up is its pods' (median creation to Ready, the restarted one 
      (.web | test("start-up 48 s")) and (.api | test("start-up 90 s"))' "$TMP/recs.json"
 check "web at 60 % has a rule recommendation from those series" \
     '.recommendations[] | select(.deployment == "web") | .recommendations.rule.action == "maintain"' "$TMP/recs.json"
+check "api's HPA (kube-state-metrics) is read: its desired replicas side by side, its memory target weighed; web has none (the StatefulSet's HPA is not its)" \
+    '[.recommendations[] | {(.deployment): .}] | add |
+     .api.hpa_desired_replicas == 3 and .web.hpa_desired_replicas == null and
+     (.api.recommendations.rule.factors_considered | any(test("vs the HPA.s memory target 90.0%")))' "$TMP/recs.json"
 check "ghost (no series) is degraded with the reason and never scaled down" \
     '.recommendations[] | select(.deployment == "ghost") | (.degraded | test("cpu_percent: empty result")) and .decision.action != "scale_down"' "$TMP/recs.json"
 
