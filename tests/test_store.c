@@ -332,14 +332,25 @@ static void test_reads_through_readonly_handle(void **state)
     assert_int_equal(sa_store_add_audit(f->w, web, rec, 1015, &a, NULL, &eb), SA_OK);
 
     {
-        sa_actuation got, noop = {5, 5, "simulator", "ok"};
-        int64_t at = 0;
+        sa_actuation got[4], noop = {5, 5, "simulator", "ok"}, down = {5, 4, "simulator", "ok"};
+        int64_t at[4] = {0};
+        size_t n = 9;
         assert_int_equal(sa_store_add_audit(f->w, web, rec, 1030, &noop, NULL, &eb), SA_OK);
-        assert_int_equal(sa_store_last_actuation(f->w, web, &got, &at, &eb), SA_OK);
-        assert_int_equal(at, 1015); /* the newest that changed replicas */
-        assert_int_equal(got.before, 3);
-        assert_int_equal(got.after, 5);
-        assert_int_equal(sa_store_last_actuation(f->w, api, &got, &at, &eb), SA_ERR_NOTFOUND);
+        assert_int_equal(sa_store_add_audit(f->w, web, rec, 1045, &down, NULL, &eb), SA_OK);
+        assert_int_equal(sa_store_recent_actuations(f->w, web, 1000, got, at, 4, &n, &eb), SA_OK);
+        assert_int_equal(n, 2); /* those that changed replicas, newest first */
+        assert_int_equal(at[0], 1045);
+        assert_int_equal(got[0].after, 4);
+        assert_int_equal(at[1], 1015);
+        assert_int_equal(got[1].before, 3);
+        assert_int_equal(got[1].after, 5);
+        assert_int_equal(sa_store_recent_actuations(f->w, web, 1016, got, at, 4, &n, &eb), SA_OK);
+        assert_int_equal(n, 1); /* not before since */
+        assert_int_equal(sa_store_recent_actuations(f->w, web, 1000, got, at, 1, &n, &eb), SA_OK);
+        assert_int_equal(n, 1); /* at most max */
+        assert_int_equal(at[0], 1045);
+        assert_int_equal(sa_store_recent_actuations(f->w, api, 0, got, at, 4, &n, &eb), SA_OK);
+        assert_int_equal(n, 0);
     }
     assert_int_equal(sa_store_open(f->path, SA_STORE_READONLY, &r, &eb), SA_OK);
     /* Latest per deployment, ordered by namespace. */

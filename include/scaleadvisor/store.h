@@ -102,10 +102,12 @@ SA_MUST_CHECK sa_err sa_store_settle_actuation(sa_store *s, int64_t audit_id, co
                                                int64_t rec_id, bool applied,
                                                const char *result_json, sa_errbuf *eb);
 
-/* The newest actuation of dep that changed replicas (at, before, after),
- * so a restart keeps its cooldowns. SA_ERR_NOTFOUND when there is none. */
-SA_MUST_CHECK sa_err sa_store_last_actuation(sa_store *s, int64_t dep, sa_actuation *a, int64_t *at,
-                                             sa_errbuf *eb);
+/* The actuations of dep that changed replicas at or after since, newest
+ * first, at most max, into a[] and at[] (*n of them; 0 when none), so a
+ * restart keeps its cooldowns and its HPA behavior's periods. */
+SA_MUST_CHECK sa_err sa_store_recent_actuations(sa_store *s, int64_t dep, int64_t since,
+                                                sa_actuation *a, int64_t *at, size_t max, size_t *n,
+                                                sa_errbuf *eb);
 
 /* Record the end of a cycle (number, start, duration, deployments). */
 SA_MUST_CHECK sa_err sa_store_add_cycle(sa_store *s, int64_t started_at, double duration_ms,

@@ -19,6 +19,7 @@
 
 #include "scaleadvisor/actuate.h"
 #include "scaleadvisor/codec.h"
+#include "scaleadvisor/decide.h"
 #include "scaleadvisor/llm.h"
 #include "scaleadvisor/log.h"
 #include "scaleadvisor/util.h"
@@ -186,11 +187,17 @@ static sa_err dep_add(sa_service *s, const sa_context *ctx, int64_t now, svc_dep
     for (size_t i = 0; i < n; i++)
         keep_sample(d, &v[i]);
     {
-        /* cooldowns survive a restart: replay the newest actuation */
-        sa_actuation a;
-        int64_t at = 0;
-        if (sa_store_last_actuation(s->d.store, d->dep_id, &a, &at, NULL) == SA_OK)
-            svc_eval_note_scale(d->ev, at, a.before, a.after);
+        /* cooldowns and an HPA behavior's periods survive a restart:
+         * replay the actuations of the longest period, oldest first */
+        sa_actuation a[SA_DECIDE_EVENTS_MAX];
+        int64_t at[SA_DECIDE_EVENTS_MAX];
+        size_t na = 0;
+        if (sa_store_recent_actuations(s->d.store, d->dep_id, now - SA_SCALING_PERIOD_MAX, a, at,
+                                       SA_DECIDE_EVENTS_MAX, &na, NULL) == SA_OK)
+            while (na > 0) {
+                na--;
+                svc_eval_note_scale(d->ev, at[na], a[na].before, a[na].after);
+            }
     }
     if (n)
         sa_log(SA_LOG_INFO, "resumed from stored history",

@@ -505,30 +505,32 @@ sa_err sa_store_settle_actuation(sa_store *s, int64_t audit_id, const sa_actuati
     return e;
 }
 
-sa_err sa_store_last_actuation(sa_store *s, int64_t dep, sa_actuation *a, int64_t *at,
-                               sa_errbuf *eb)
+sa_err sa_store_recent_actuations(sa_store *s, int64_t dep, int64_t since, sa_actuation *a,
+                                  int64_t *at, size_t max, size_t *n, sa_errbuf *eb)
 {
     sa_err e = SA_OK;
     sqlite3_stmt *st;
     int rc;
+    *n = 0;
     pthread_mutex_lock(&s->mu);
-    st = s->st[ST_AUDIT_LAST];
+    st = s->st[ST_AUDIT_RECENT];
     sqlite3_bind_int64(st, 1, dep);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, (int64_t)max);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
         const char *m = (const char *)sqlite3_column_text(st, 3);
         const char *o = (const char *)sqlite3_column_text(st, 4);
-        memset(a, 0, sizeof *a);
-        *at = sqlite3_column_int64(st, 0);
-        a->before = sqlite3_column_int(st, 1);
-        a->after = sqlite3_column_int(st, 2);
-        sa_strlcpy(a->method, m ? m : "", sizeof a->method);
-        sa_strlcpy(a->outcome, o ? o : "", sizeof a->outcome);
-    } else if (rc == SQLITE_DONE) {
-        e = sa_fail(eb, SA_ERR_NOTFOUND, "no actuation of deployment %lld", (long long)dep);
-    } else {
-        e = sa_store_dberr(s, eb, "reading the audit log");
+        sa_actuation *x = &a[*n];
+        memset(x, 0, sizeof *x);
+        at[*n] = sqlite3_column_int64(st, 0);
+        x->before = sqlite3_column_int(st, 1);
+        x->after = sqlite3_column_int(st, 2);
+        sa_strlcpy(x->method, m ? m : "", sizeof x->method);
+        sa_strlcpy(x->outcome, o ? o : "", sizeof x->outcome);
+        (*n)++;
     }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        e = sa_store_dberr(s, eb, "reading the audit log");
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     pthread_mutex_unlock(&s->mu);

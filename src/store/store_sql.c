@@ -48,9 +48,10 @@ static const struct {
      "UPDATE audit_log SET method = ?2, before_replicas = ?3, after_replicas = ?4, outcome = ?5"
      " WHERE id = ?1"},
     {ST_REC_SETTLE, 1, "UPDATE recommendations SET applied = ?2, result_json = ?3 WHERE id = ?1"},
-    {ST_AUDIT_LAST, 0,
+    {ST_AUDIT_RECENT, 0,
      "SELECT at, before_replicas, after_replicas, method, outcome FROM audit_log"
-     " WHERE deployment_id = ?1 AND after_replicas != before_replicas ORDER BY id DESC LIMIT 1"},
+     " WHERE deployment_id = ?1 AND after_replicas != before_replicas AND at >= ?2"
+     " ORDER BY id DESC LIMIT ?3"},
     {ST_CYCLE_ADD, 1,
      "INSERT INTO cycles (started_at, duration_ms, deployments) VALUES (?1, ?2, ?3)"},
     {ST_CYCLE_LAST, 0, "SELECT coalesce(max(id), 0) FROM cycles"},
