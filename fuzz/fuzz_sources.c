@@ -17,6 +17,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Every failure says why; the message is cleared for the next call. */
+static void says_why(sa_err e, sa_errbuf *eb)
+{
+    if (e != SA_OK && !eb->msg[0])
+        __builtin_trap();
+    eb->msg[0] = '\0';
+}
+
 static void prom(int which, const char *s)
 {
     sa_errbuf eb = {0};
@@ -30,7 +38,7 @@ static void prom(int which, const char *s)
     case 1:
         for (size_t i = 0; i < 16; i++)
             col[i] = NAN;
-        (void)sa_prom_parse_range(200, s, 1000, 10, 16, col, &eb);
+        says_why(sa_prom_parse_range(200, s, 1000, 10, 16, col, &eb), &eb);
         break;
     default:
         if (sa_prom_config_parse(s, 15, SA_PRESET_BALANCED, &c, &eb) == SA_OK) {
@@ -63,7 +71,7 @@ static void k8s(int which, const char *s)
             for (size_t i = 0; i < n; i++) {
                 if (!d[i].selector[0] || d[i].n_containers > SA_K8S_MAX_CONTAINERS)
                     __builtin_trap();
-                (void)sa_k8s_parse_pod_metrics(s, &d[i], &u, &eb);
+                says_why(sa_k8s_parse_pod_metrics(s, &d[i], &u, &eb), &eb);
             }
             free(d);
         }
@@ -78,10 +86,10 @@ static void k8s(int which, const char *s)
                     __builtin_trap();
             free(h);
         }
-        (void)sa_k8s_parse_hpa(s, &one, &eb);
+        says_why(sa_k8s_parse_hpa(s, &one, &eb), &eb);
         break;
     case 2:
-        (void)sa_k8s_parse_scale(s, &r, rv, &eb);
+        says_why(sa_k8s_parse_scale(s, &r, rv, &eb), &eb);
         sa_k8s_status_text(403, s, txt, sizeof txt);
         /* a measured start-up lies in [0, SA_K8S_STARTUP_MAX_S] */
         if (sa_k8s_parse_pod_startup(s, &q, &n, &eb) == SA_OK &&
