@@ -198,6 +198,8 @@ static const bad_case bad_cases[] = {
     {BEH("{\"scaleDown\":{\"tolerance\":-0.1}}"), SA_ERR_SCHEMA,
      "hpa.behavior.scaleDown.tolerance: must be a quantity"},
 #undef BEH
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"hpa\":{\"other_metrics\":3}}",
+     SA_ERR_SCHEMA, "hpa.other_metrics: must be a string of at most 127 bytes"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"hpa\":{\"target_memory_percent\":0}"
      "}",
      SA_ERR_SCHEMA, "hpa.target_memory_percent: must be between"},
@@ -343,6 +345,16 @@ static void hpa_behavior_parsed_and_kept(void **st)
     assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
     assert_memory_equal(&a.hpa_scale_up, &b.hpa_scale_up, sizeof up);
     assert_memory_equal(&a.hpa_scale_down, &b.hpa_scale_down, sizeof up);
+    /* the HPA's metrics the rule cannot read, named, kept */
+    assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},"
+                           "\"hpa\":{\"desired_replicas\":4,\"other_metrics\":\"External q\"}}",
+                           &a, &eb),
+                     SA_OK);
+    assert_string_equal(a.hpa_other_metrics, "External q");
+    sa_buf_reset(&out);
+    assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
+    assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
+    assert_string_equal(b.hpa_other_metrics, "External q");
     /* the HPA's memory target, unless the deployment states its own */
     assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},"
                            "\"hpa\":{\"target_memory_percent\":75}}",

@@ -225,6 +225,8 @@ static void test_parse_objects(void **st)
     assert_int_equal(h[0].min_replicas, 2);
     SA_ASSERT_NEAR(h[0].target_cpu_percent, 60, 0);
     SA_ASSERT_NEAR(h[0].target_memory_percent, 80, 0);
+    assert_string_equal(h[0].other_metrics, "External queue_messages_ready, Pods http_requests");
+    assert_string_equal(h[1].other_metrics, "");
     assert_true(isnan(h[1].target_memory_percent));
     assert_string_equal(h[0].resource_version, "700");
     assert_true(isnan(h[1].target_cpu_percent));
@@ -312,6 +314,7 @@ static void test_collect_contexts(void **st)
     SA_ASSERT_NEAR(a->target_cpu_percent, 55, 0); /* annotation over the HPA's 60 */
     SA_ASSERT_NEAR(a->hpa_target_cpu_percent, 60, 0);
     SA_ASSERT_NEAR(a->target_memory_percent, 80, 0); /* its HPA's memory target */
+    assert_string_equal(a->hpa_other_metrics, "External queue_messages_ready, Pods http_requests");
     assert_true(isnan(w->target_memory_percent));
     assert_int_equal(a->hpa_current_replicas, 4);
     assert_int_equal(a->hpa_desired_replicas, 5);

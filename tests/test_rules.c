@@ -9,6 +9,7 @@
 
 #include "sa_test.h"
 #include "scaleadvisor/rules.h"
+#include "scaleadvisor/util.h"
 #include "scaleadvisor/banned.h"
 
 static sa_hpa_params defaults(void)
@@ -410,6 +411,48 @@ static void rules_hpa_memory_target(void **st)
     assert_int_equal(r.target_replicas, 2); /* ceil(4 x 0.25) = 1, min 2 */
 }
 
+/* An HPA that also scales on metrics the rule cannot read (external,
+ * custom): its own desired count stands for them, as the largest of the
+ * HPA's proposals would. */
+static void rules_hpa_other_metrics(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_context ctx = ctx_with(4, 70.0, 40.0, 4); /* CPU keeps 4 */
+    ctx.has_hpa = true;
+    ctx.hpa_desired_replicas = 9;
+    sa_strlcpy(ctx.hpa_other_metrics, "External queue_messages_ready",
+               sizeof ctx.hpa_other_metrics);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.target_replicas, 9);
+    assert_non_null(strstr(r.reasoning, "The HPA also scales on External queue_messages_ready, "
+                                        "not read here: its own desired 9 replicas stand for "
+                                        "them and decide."));
+    bool factor = false;
+    for (size_t i = 0; i < r.n_factors; i++)
+        factor = factor || strstr(r.factors[i], "HPA metrics not read here: External "
+                                                "queue_messages_ready (its desired 9)");
+    assert_true(factor);
+    /* below CPU's wish it does not decide; unknown, it is only named */
+    sa_hpa_state_init(&s);
+    ctx.cpu_percent = 140.0; /* ceil(4 x 2) = 8 */
+    ctx.hpa_desired_replicas = 5;
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.target_replicas, 8);
+    assert_non_null(strstr(r.reasoning, "its own desired 5 replicas stand for them."));
+    ctx.hpa_desired_replicas = -1;
+    r = eval(&ctx, &s, 1015);
+    assert_non_null(strstr(r.reasoning, "(its desired count unknown)"));
+    /* without other metrics the HPA's desired is only shown, not used */
+    sa_hpa_state_init(&s);
+    ctx = ctx_with(4, 70.0, 40.0, 4);
+    ctx.has_hpa = true;
+    ctx.hpa_desired_replicas = 9;
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.target_replicas, 4);
+}
+
 static void rules_unknown_cpu(void **st)
 {
     (void)st;
@@ -520,6 +563,7 @@ int main(void)
         cmocka_unit_test(rules_at_max),
         cmocka_unit_test(rules_memory_pressure),
         cmocka_unit_test(rules_hpa_memory_target),
+        cmocka_unit_test(rules_hpa_other_metrics),
         cmocka_unit_test(rules_unknown_cpu),
         cmocka_unit_test(rules_unknown_ready_assumes_current),
         cmocka_unit_test(action_for_words),

@@ -25,6 +25,7 @@
 #define SA_REASONS_MAX 12
 #define SA_REASON_MAX 160
 #define SA_STATUS_MAX 192
+#define SA_HPA_OTHER_MAX 128 /* an HPA's metrics the rule cannot read, listed */
 
 typedef enum {
     SA_ACTION_MAINTAIN = 0,
@@ -148,6 +149,10 @@ typedef struct {
     double hpa_target_cpu_percent;
     int hpa_current_replicas;
     int hpa_desired_replicas;
+    /* its metrics the rule cannot evaluate (custom, external, object,
+     * averageValue targets: "External queue_depth"); "" = none. The rule
+     * then counts the HPA's own desired replicas among its wishes. */
+    char hpa_other_metrics[SA_HPA_OTHER_MAX];
     /* its spec.behavior, per direction (set = false where it has none) */
     sa_scaling_rules hpa_scale_up, hpa_scale_down;
 

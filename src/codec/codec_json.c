@@ -219,6 +219,8 @@ sa_err sa_codec_context_json(const sa_context *c, sa_buf *out)
         PUT(key_num(out, "target_cpu_percent", c->hpa_target_cpu_percent, false));
         PUT(key_int(out, "current_replicas", c->hpa_current_replicas, true, true));
         PUT(key_int(out, "desired_replicas", c->hpa_desired_replicas, true, true));
+        if (c->hpa_other_metrics[0])
+            PUT(key_str(out, "other_metrics", c->hpa_other_metrics, false, true));
         if (c->hpa_scale_up.set || c->hpa_scale_down.set) {
             PUT(sa_buf_puts(out, ",\"behavior\":{"));
             PUT(rules_json(out, "scaleUp", &c->hpa_scale_up, false));

@@ -315,6 +315,13 @@ static sa_err parse_hpa(const cJSON *root, sa_context *c, bool target_given, sa_
     if (e == SA_OK)
         e = int_field(h, &w, "desired_replicas", false, true, 0, REPLICAS_MAX, -1,
                       &c->hpa_desired_replicas);
+    const cJSON *om = cJSON_GetObjectItemCaseSensitive(h, "other_metrics");
+    if (e == SA_OK && om && !cJSON_IsNull(om)) {
+        if (!cJSON_IsString(om) || strlen(om->valuestring) >= sizeof c->hpa_other_metrics)
+            e = bad(&w, "other_metrics", "must be a string of at most 127 bytes");
+        else
+            sa_strlcpy(c->hpa_other_metrics, om->valuestring, sizeof c->hpa_other_metrics);
+    }
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(h, "behavior");
     if (e == SA_OK && b && !cJSON_IsNull(b))
         e = sa_codec_behavior_parse(b, "hpa.behavior", &c->hpa_scale_up, &c->hpa_scale_down, eb);

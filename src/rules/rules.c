@@ -41,6 +41,7 @@ typedef struct {
     bool stabilised;    /* a scale-down was held back by the window */
     bool mem_known;
     int mem_target; /* memory rule's wish; 0 when not pressing */
+    int hpa_target; /* the HPA's desired, when it scales on metrics not read here; 0 else */
 } rule_calc;
 
 static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s, int64_t now,
@@ -189,6 +190,9 @@ static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints
     else if (!isfinite(ctx->target_memory_percent))
         sa_rec_add_factor(out, "memory %.1f%% (pressure above %.0f%%)", ctx->memory_percent,
                           SA_RULES_MEMORY_HIGH);
+    if (ctx->has_hpa && ctx->hpa_other_metrics[0])
+        sa_rec_add_factor(out, "HPA metrics not read here: %.100s (its desired %d)",
+                          ctx->hpa_other_metrics, ctx->hpa_desired_replicas);
     sa_rec_add_factor(out, "bounds %d..%d, current %d", c->min_replicas, c->max_replicas,
                       ctx->current_replicas);
 }
@@ -196,7 +200,7 @@ static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints
 static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constraints *c,
                             const rule_calc *k, int raw, int target)
 {
-    char cpu[400], mem[200], end[200], what[96];
+    char cpu[400], mem[200], end[200], what[96], other[SA_HPA_OTHER_MAX + 128] = "";
     int r = ctx->current_replicas;
     if (k->mem_metric)
         snprintf(what, sizeof what,
@@ -248,7 +252,18 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
                  c->max_replicas, target);
     else
         snprintf(end, sizeof end, " Target %d (current %d).", target, r);
-    sa_rec_set_reasoning(out, "%s%s%s", cpu, mem, end);
+    if (ctx->has_hpa && ctx->hpa_other_metrics[0] && ctx->hpa_desired_replicas >= 0)
+        snprintf(other, sizeof other,
+                 " The HPA also scales on %s, not read here: its own desired %d replicas stand "
+                 "for them%s.",
+                 ctx->hpa_other_metrics, ctx->hpa_desired_replicas,
+                 k->hpa_target > k->cpu_target && k->hpa_target > k->mem_target ? " and decide"
+                                                                                : "");
+    else if (ctx->has_hpa && ctx->hpa_other_metrics[0])
+        snprintf(other, sizeof other,
+                 " The HPA also scales on %s, not read here (its desired count unknown).",
+                 ctx->hpa_other_metrics);
+    sa_rec_set_reasoning(out, "%s%s%s%s", cpu, mem, other, end);
 }
 
 int sa_rules_memory_floor(const sa_context *ctx, const sa_constraints *c)
@@ -283,16 +298,22 @@ void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa
     int r = ctx->current_replicas;
     eval_cpu(ctx, c, s, now, &k);
     eval_memory(ctx, &k);
+    /* The HPA takes the largest of its metrics' proposals: where some of
+     * them cannot be read here, its own desired count stands for them. */
+    if (ctx->has_hpa && ctx->hpa_other_metrics[0] && ctx->hpa_desired_replicas >= 0)
+        k.hpa_target = ctx->hpa_desired_replicas;
     /* the larger wish wins; memory pressure also vetoes a CPU scale-down */
     int raw = k.cpu_target > k.mem_target ? k.cpu_target : k.mem_target;
+    raw = raw > k.hpa_target ? raw : k.hpa_target;
     int target = clamp_int(raw, c->min_replicas, c->max_replicas);
     /* at_max: more is wanted but the deployment already sits at max */
     sa_action a = raw > target && r == c->max_replicas ? SA_ACTION_AT_MAX
                                                        : sa_action_for(r, target, c->max_replicas);
     if (proposal_out) {
         int wish = k.stepped ? k.proposal : r;
+        wish = wish > k.mem_target ? wish : k.mem_target;
         *proposal_out =
-            clamp_int(wish > k.mem_target ? wish : k.mem_target, c->min_replicas, c->max_replicas);
+            clamp_int(wish > k.hpa_target ? wish : k.hpa_target, c->min_replicas, c->max_replicas);
     }
     out->action = a;
     out->target_replicas = target;

@@ -61,14 +61,15 @@ SA_MUST_CHECK sa_err sa_k8s_parse_deployments(const char *body, sa_k8s_deploymen
 typedef struct {
     char name[SA_NAME_MAX];
     char namespace_[SA_NAME_MAX];
-    char target_kind[64];          /* spec.scaleTargetRef.kind */
-    char target_name[SA_NAME_MAX]; /* spec.scaleTargetRef.name */
-    int min_replicas;              /* spec.minReplicas, default 1 */
-    int max_replicas;              /* spec.maxReplicas */
-    double target_cpu_percent;     /* Resource cpu Utilization target; NaN = none */
-    double target_memory_percent;  /* Resource memory Utilization target; NaN = none */
-    int current_replicas;          /* status.currentReplicas; -1 = unknown */
-    int desired_replicas;          /* status.desiredReplicas; -1 = unknown */
+    char target_kind[64];                 /* spec.scaleTargetRef.kind */
+    char target_name[SA_NAME_MAX];        /* spec.scaleTargetRef.name */
+    int min_replicas;                     /* spec.minReplicas, default 1 */
+    int max_replicas;                     /* spec.maxReplicas */
+    double target_cpu_percent;            /* Resource cpu Utilization target; NaN = none */
+    double target_memory_percent;         /* Resource memory Utilization target; NaN = none */
+    char other_metrics[SA_HPA_OTHER_MAX]; /* the metrics the rule cannot read; "" none */
+    int current_replicas;                 /* status.currentReplicas; -1 = unknown */
+    int desired_replicas;                 /* status.desiredReplicas; -1 = unknown */
     /* spec.behavior (sa_codec_behavior_parse): not set when absent; a
      * malformed one is not set either and named in behavior_error */
     sa_scaling_rules scale_up, scale_down;

@@ -286,6 +286,41 @@ static double resource_target(const cJSON *spec, const char *resource)
     return NAN;
 }
 
+/* The HPA's metrics that are not a cpu or memory Utilization target
+ * ("Pods http_requests, External queue_depth"), which the rule cannot
+ * evaluate; "" when there are none. */
+static void other_metrics(const cJSON *spec, char *out, size_t n)
+{
+    static const struct {
+        const char *type, *key;
+    } kinds[] = {{"Pods", "pods"},
+                 {"Object", "object"},
+                 {"External", "external"},
+                 {"ContainerResource", "containerResource"},
+                 {"Resource", "resource"}};
+    const cJSON *m;
+    size_t used = 0;
+    out[0] = '\0';
+    cJSON_ArrayForEach(m, J(spec, "metrics"))
+    {
+        const char *type = str_or(m, "type", "?"), *name = "?";
+        for (size_t k = 0; k < SA_ARRAY_LEN(kinds); k++) {
+            const cJSON *o = J(m, kinds[k].key);
+            if (strcmp(type, kinds[k].type) == 0 && o)
+                name = str_or(J(o, "metric"), "name", str_or(o, "name", "?"));
+        }
+        if (!strcmp(type, "Resource") && (!strcmp(name, "cpu") || !strcmp(name, "memory")) &&
+            !strcmp(str_or(J(J(m, "resource"), "target"), "type", ""), "Utilization"))
+            continue;
+        int k = snprintf(out + used, n - used, "%s%.24s %.64s", used ? ", " : "", type, name);
+        if (k < 0 || (size_t)k >= n - used) {
+            out[used] = '\0'; /* keep whole entries only */
+            return;
+        }
+        used += (size_t)k;
+    }
+}
+
 static bool parse_hpa_item(const cJSON *item, sa_k8s_hpa *h)
 {
     memset(h, 0, sizeof *h);
@@ -306,6 +341,7 @@ static bool parse_hpa_item(const cJSON *item, sa_k8s_hpa *h)
         return false;
     h->target_cpu_percent = resource_target(spec, "cpu");
     h->target_memory_percent = resource_target(spec, "memory");
+    other_metrics(spec, h->other_metrics, sizeof h->other_metrics);
     const cJSON *b = J(spec, "behavior");
     sa_errbuf eb = {0};
     if (b && !cJSON_IsNull(b) &&

@@ -173,6 +173,7 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
         c->hpa_target_cpu_percent = h->target_cpu_percent;
         c->hpa_current_replicas = h->current_replicas;
         c->hpa_desired_replicas = h->desired_replicas;
+        sa_strlcpy(c->hpa_other_metrics, h->other_metrics, sizeof c->hpa_other_metrics);
         /* its pace, unless the deployment names a preset of its own */
         if (!d->has_preset) {
             c->hpa_scale_up = h->scale_up;
