@@ -198,6 +198,8 @@ static const bad_case bad_cases[] = {
     {BEH("{\"scaleDown\":{\"tolerance\":-0.1}}"), SA_ERR_SCHEMA,
      "hpa.behavior.scaleDown.tolerance: must be a quantity"},
 #undef BEH
+    {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"miss_cost_rh\":-1}}", SA_ERR_SCHEMA,
+     "deployment.miss_cost_rh: must be between 0 and 1e+06"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"hpa\":{\"other_metrics\":3}}",
      SA_ERR_SCHEMA, "hpa.other_metrics: must be a string of at most 127 bytes"},
     {"{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},\"hpa\":{\"target_memory_percent\":0}"
@@ -345,6 +347,16 @@ static void hpa_behavior_parsed_and_kept(void **st)
     assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
     assert_memory_equal(&a.hpa_scale_up, &b.hpa_scale_up, sizeof up);
     assert_memory_equal(&a.hpa_scale_down, &b.hpa_scale_down, sizeof up);
+    /* the deployment's own price of a violation minute, kept */
+    assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,"
+                           "\"miss_cost_rh\":40}}",
+                           &a, &eb),
+                     SA_OK);
+    SA_ASSERT_NEAR(a.miss_cost_rh, 40, 0);
+    sa_buf_reset(&out);
+    assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
+    assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
+    SA_ASSERT_NEAR(b.miss_cost_rh, 40, 0);
     /* the HPA's metrics the rule cannot read, named, kept */
     assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},"
                            "\"hpa\":{\"desired_replicas\":4,\"other_metrics\":\"External q\"}}",

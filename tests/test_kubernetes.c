@@ -201,6 +201,8 @@ static void test_parse_objects(void **st)
     assert_true(isnan(d[0].containers[1].cpu_request));
     assert_true(d[0].has_max && !d[0].has_min && d[0].has_preset && d[0].has_startup);
     assert_int_equal(d[0].ann_startup, 180);
+    assert_true(d[0].has_miss_cost && !d[1].has_miss_cost);
+    SA_ASSERT_NEAR(d[0].ann_miss_cost, 40, 0);
     assert_false(d[1].has_startup);
     assert_int_equal(d[1].ready_replicas, 3);
     free(d);
@@ -299,6 +301,8 @@ static void test_collect_contexts(void **st)
      * after creation) */
     SA_ASSERT_NEAR(v[1].startup_s, 65, 0);
     SA_ASSERT_NEAR(w->target_cpu_percent, 70, 0);
+    SA_ASSERT_NEAR(w->miss_cost_rh, 40, 0); /* its annotation */
+    assert_true(isnan(v[1].miss_cost_rh));
     SA_ASSERT_NEAR(w->cpu_percent, 100.0, 1e-9);   /* 750m used / 750m requested; sidecar ignored */
     SA_ASSERT_NEAR(w->memory_percent, 50.0, 1e-9); /* 192Mi / 384Mi */
     assert_int_equal(w->observed_at, NOW); /* fresh (newest 20 s old): stamped with the cycle */

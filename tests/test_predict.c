@@ -339,6 +339,42 @@ static void level_from_tail_and_miss_cost(void **st)
     assert_true(headroom_with_miss_cost(1000.0) > 30.0); /* a miss is dear */
 }
 
+/* A deployment's own price of a miss (its context's, from an annotation)
+ * over the configured one: the same spikes, configured at 1 replica-hour
+ * (not worth covering), covered while the deployment prices a violation
+ * minute at 1000, and left again once it stops. */
+static void miss_cost_of_the_deployment(void **st)
+{
+    (void)st;
+    sa_predict_params p = replay_like(0);
+    p.miss_cost_rh = 1.0;
+    sa_predictor *pr = make(&p);
+    sa_context c = ctx_with(10, 10);
+    c.miss_cost_rh = 1000.0;
+    sa_rec r;
+    unsigned x = 11;
+    double m, u;
+    for (int i = 0; i < 1200; i++) {
+        x = x * 1103515245u + 12345u;
+        double noise = (double)((x >> 16) % 1000) / 1000.0 - 0.5;
+        sa_predictor_observe(pr, 300.0 * i, 10.0 + 0.5 * noise + (i % 60 == 30 ? 40.0 : 0.0));
+        if (i == 600) {
+            assert_int_equal(sa_predictor_forecast(pr, 1, &m, NULL, &u, NULL), 1);
+            assert_true(u - m > 30.0); /* a miss is dear for this one */
+            bool said = false;
+            for (size_t k = 0; k < r.n_factors; k++)
+                said = said || strstr(r.factors[k], "this deployment's violation minute priced "
+                                                    "at 1000 replica-hours");
+            assert_true(said);
+            c.miss_cost_rh = NAN; /* back to the configured price */
+        }
+        sa_predictor_recommend(pr, &c, 300.0 * i + 180, &r, NULL);
+    }
+    assert_int_equal(sa_predictor_forecast(pr, 1, &m, NULL, &u, NULL), 1);
+    assert_true(u - m < 1.0);
+    sa_predictor_destroy(pr);
+}
+
 /* Rare spikes two samples wide on a noisy level of 10: covering them costs
  * far more than missing them, at every horizon. A level chosen on the next
  * sample's errors (where such a spike is one error) and applied two or
@@ -861,6 +897,7 @@ int main(void)
         cmocka_unit_test(far_errors_rebuilt_on_switch),
         cmocka_unit_test(headroom_grows_with_errors),
         cmocka_unit_test(level_from_tail_and_miss_cost),
+        cmocka_unit_test(miss_cost_of_the_deployment),
         cmocka_unit_test(far_horizons_do_not_hold_spikes),
         cmocka_unit_test(smoothing_chosen_for_noise),
         cmocka_unit_test(inaccurate_forecast_falls_back),

@@ -33,14 +33,15 @@ static void test_config_defaults_and_overrides(void **st)
     (void)st;
     sa_prom_config c = {0};
     sa_errbuf eb = {0};
-    const char *j = "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"sum(rate(http_requests_"
-                    "total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
-                    "\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\",\"min_replicas\":2,"
-                    "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\","
-                    "\"startup_seconds\":240,\"target_memory_percent\":85,\"behavior\":{"
-                    "\"scaleDown\":{\"policies\":"
-                    "[{\"type\":\"Pods\",\"value\":1,\"periodSeconds\":60}]}}},"
-                    "{\"name\":\"api\",\"queries\":{\"memory_percent\":\"\"}}]}";
+    const char *j =
+        "{\"backfill_s\":600,\"queries\":{\"request_rate\":\"sum(rate(http_requests_"
+        "total{namespace=\\\"{{namespace}}\\\"}[1m]))\"},"
+        "\"deployments\":[{\"name\":\"web\",\"namespace\":\"shop\",\"min_replicas\":2,"
+        "\"max_replicas\":12,\"target_cpu_percent\":60,\"preset\":\"aggressive\","
+        "\"startup_seconds\":240,\"target_memory_percent\":85,\"miss_cost_rh\":40,\"behavior\":{"
+        "\"scaleDown\":{\"policies\":"
+        "[{\"type\":\"Pods\",\"value\":1,\"periodSeconds\":60}]}}},"
+        "{\"name\":\"api\",\"queries\":{\"memory_percent\":\"\"}}]}";
     assert_int_equal(sa_prom_config_parse(j, 30, SA_PRESET_CONSERVATIVE, &c, &eb), SA_OK);
     assert_int_equal(c.n, 2);
     assert_int_equal(c.backfill_s, 600);
@@ -55,6 +56,8 @@ static void test_config_defaults_and_overrides(void **st)
     SA_ASSERT_NEAR(c.deps[0].startup_s, 240, 0);
     assert_true(isnan(c.deps[1].startup_s)); /* SCALEADVISOR_STARTUP_S */
     SA_ASSERT_NEAR(c.deps[0].target_memory_percent, 85, 0);
+    SA_ASSERT_NEAR(c.deps[0].miss_cost_rh, 40, 0);
+    assert_true(isnan(c.deps[1].miss_cost_rh));
     assert_true(isnan(c.deps[1].target_memory_percent));
     /* its HPA's behavior, stated in the file (the defaults fill the rest) */
     assert_true(c.deps[0].scale_up.set && c.deps[0].scale_down.set);
@@ -97,6 +100,8 @@ static void test_config_errors(void **st)
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_cpu_percent\":0}]}",
                "target_cpu_percent");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"preset\":\"wild\"}]}", "preset");
+    expect_bad("{\"deployments\":[{\"name\":\"a\",\"miss_cost_rh\":-2}]}",
+               "deployments[0].miss_cost_rh: must be a number in 0..1000000");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"target_memory_percent\":\"80\"}]}",
                "deployments[0].target_memory_percent: must be a number in (0, 1000]");
     expect_bad("{\"deployments\":[{\"name\":\"a\",\"startup_seconds\":3601}]}",

@@ -26,6 +26,7 @@
 #define SA_REASON_MAX 160
 #define SA_STATUS_MAX 192
 #define SA_HPA_OTHER_MAX 128 /* an HPA's metrics the rule cannot read, listed */
+#define SA_MISS_COST_MAX 1e6 /* a price of a violation minute, at most (as the configured one) */
 
 typedef enum {
     SA_ACTION_MAINTAIN = 0,
@@ -131,7 +132,9 @@ typedef struct {
     double target_cpu_percent;    /* utilisation target, (0, 100]; default 70 */
     double target_memory_percent; /* its HPA's memory utilisation target; NaN = none */
     sa_preset preset;
-    double startup_s; /* a new replica is ready after this, s; NaN = configured */
+    double startup_s;    /* a new replica is ready after this, s; NaN = configured */
+    double miss_cost_rh; /* the predictor's price of a violation minute, replica-hours;
+                            NaN = configured (SCALEADVISOR_MISS_COST_RH) */
 
     /* metrics now; NaN when unknown */
     double cpu_percent;

@@ -201,6 +201,8 @@ sa_err sa_codec_context_json(const sa_context *c, sa_buf *out)
         PUT(key_num(out, "target_memory_percent", c->target_memory_percent, true));
     PUT(key_str(out, "preset", sa_preset_name(c->preset), false, true));
     PUT(key_num(out, "startup_seconds", c->startup_s, true));
+    if (isfinite(c->miss_cost_rh))
+        PUT(key_num(out, "miss_cost_rh", c->miss_cost_rh, true));
     PUT(sa_buf_puts(out, "},\"metrics\":{"));
     PUT(key_num(out, "cpu_percent", c->cpu_percent, false));
     PUT(key_num(out, "memory_percent", c->memory_percent, true));

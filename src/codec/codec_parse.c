@@ -169,6 +169,8 @@ static sa_err parse_deployment(const cJSON *root, sa_context *c, sa_errbuf *eb)
                       &c->target_memory_percent);
     if (e == SA_OK)
         e = num_field(d, &w, "startup_seconds", false, true, 0.0, 3600.0, &c->startup_s);
+    if (e == SA_OK)
+        e = num_field(d, &w, "miss_cost_rh", false, true, 0.0, SA_MISS_COST_MAX, &c->miss_cost_rh);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(d, "preset");
     if (e == SA_OK && p &&
         (!cJSON_IsString(p) || sa_preset_parse(p->valuestring, &c->preset) != SA_OK))

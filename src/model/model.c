@@ -70,6 +70,7 @@ void sa_context_init(sa_context *c)
     c->target_memory_percent = NAN;
     c->preset = SA_PRESET_BALANCED;
     c->startup_s = NAN;
+    c->miss_cost_rh = NAN;
     c->cpu_percent = NAN;
     c->memory_percent = NAN;
     c->request_rate = NAN;

@@ -145,6 +145,7 @@ sa_err sa_predictor_create(const sa_predict_params *prm, sa_predictor **out, sa_
     p->level = prm->risk;
     p->far_c = -1;
     p->startup_cfg = prm->startup_s;
+    p->miss_cost_cfg = prm->miss_cost_rh;
     if (!p->y || !p->real || !p->scratch || !p->covered) {
         e = sa_fail(eb, SA_ERR_NOMEM, "predictor: out of memory");
         goto out;

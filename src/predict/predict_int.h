@@ -66,11 +66,13 @@ typedef struct {
 typedef enum { PR_ABS = 0, PR_SQRT, PR_REL, PR_NMODES } pr_mode;
 
 struct sa_predictor {
-    sa_predict_params p; /* p.startup_s: the deployment's own when it has one */
-    double startup_cfg;  /* the start-up time it was created with */
-    bool startup_own;    /* p.startup_s is the deployment's own (its context's) */
-    size_t window;       /* error window, samples (about a day) */
-    size_t hmax;         /* horizons in use */
+    sa_predict_params p;  /* p.startup_s: the deployment's own when it has one */
+    double startup_cfg;   /* the start-up time it was created with */
+    double miss_cost_cfg; /* the violation price it was created with */
+    bool miss_cost_own;   /* p.miss_cost_rh is the deployment's own (its context's) */
+    bool startup_own;     /* p.startup_s is the deployment's own (its context's) */
+    size_t window;        /* error window, samples (about a day) */
+    size_t hmax;          /* horizons in use */
 
     /* history: y[0..ny-1], oldest first, real[k] = observed, not filled;
      * trimmed to `keep` from time to time: what any forecaster looks back

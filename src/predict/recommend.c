@@ -211,9 +211,9 @@ static void describe(const sa_predictor *p, const pr_horizon *hz, int trusted, i
     if (p->p.miss_cost_rh > 0.0)
         sa_rec_add_factor(out,
                           "forecaster and level chosen where capacity above the load plus "
-                          "misses would have cost least, a violation minute priced at %.3g "
+                          "misses would have cost least, %s violation minute priced at %.4g "
                           "replica-hours",
-                          p->p.miss_cost_rh);
+                          p->miss_cost_own ? "this deployment's" : "a", p->p.miss_cost_rh);
     if (p->chosen == PR_HW)
         sa_rec_add_factor(out,
                           "Holt-Winters %s model on the last %zu samples, updated every sample, "
@@ -235,6 +235,10 @@ void sa_predictor_recommend(sa_predictor *p, const sa_context *ctx, double now, 
      * configured one; the miss duration of the level choice follows it */
     p->startup_own = isfinite(ctx->startup_s) && ctx->startup_s >= 0.0;
     p->p.startup_s = p->startup_own ? ctx->startup_s : p->startup_cfg;
+    /* likewise its own price of a violation minute (read at the next
+     * choice of forecaster and level) */
+    p->miss_cost_own = isfinite(ctx->miss_cost_rh) && ctx->miss_cost_rh >= 0.0;
+    p->p.miss_cost_rh = p->miss_cost_own ? ctx->miss_cost_rh : p->miss_cost_cfg;
     if (p->ny == 0)
         return;
     int lo = ctx->min_replicas >= 1 ? ctx->min_replicas : p->p.min_replicas;

@@ -26,6 +26,7 @@
 #define SA_K8S_ANN_TARGET "scaleadvisor.io/target-cpu-percent"
 #define SA_K8S_ANN_PRESET "scaleadvisor.io/preset"
 #define SA_K8S_ANN_STARTUP "scaleadvisor.io/startup-seconds"
+#define SA_K8S_ANN_MISS_COST "scaleadvisor.io/miss-cost-rh"
 
 typedef struct {
     char name[64];
@@ -42,9 +43,9 @@ typedef struct {
     size_t n_containers;
     sa_k8s_container containers[SA_K8S_MAX_CONTAINERS];
     /* annotations: has_* false when absent; bad values named in ann_error */
-    bool has_min, has_max, has_target, has_preset, has_startup;
+    bool has_min, has_max, has_target, has_preset, has_startup, has_miss_cost;
     int ann_min, ann_max, ann_startup;
-    double ann_target;
+    double ann_target, ann_miss_cost;
     sa_preset ann_preset;
     char ann_error[SA_STATUS_MAX]; /* "" = all annotations valid */
 } sa_k8s_deployment;

@@ -143,6 +143,12 @@ static void parse_annotations(const cJSON *ann, sa_k8s_deployment *d)
         else
             ann_bad(d, SA_K8S_ANN_STARTUP, v, "an integer in 0..3600 (seconds)");
     }
+    if ((v = str_or(ann, SA_K8S_ANN_MISS_COST, NULL))) {
+        if (sa_parse_double(v, 0.0, SA_MISS_COST_MAX, &d->ann_miss_cost) == SA_OK)
+            d->has_miss_cost = true;
+        else
+            ann_bad(d, SA_K8S_ANN_MISS_COST, v, "a number in 0..1000000 (replica-hours)");
+    }
     if ((v = str_or(ann, SA_K8S_ANN_PRESET, NULL))) {
         if (sa_preset_parse(v, &d->ann_preset) == SA_OK)
             d->has_preset = true;

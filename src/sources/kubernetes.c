@@ -192,6 +192,8 @@ static void resolve_bounds(k8s *k, dep_state *st, const sa_k8s_deployment *d, co
         c->preset = d->ann_preset;
     if (d->has_startup)
         c->startup_s = d->ann_startup;
+    if (d->has_miss_cost)
+        c->miss_cost_rh = d->ann_miss_cost;
     if (d->ann_error[0])
         degrade(c, "%s", d->ann_error);
     if (c->min_replicas > c->max_replicas) {

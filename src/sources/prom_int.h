@@ -48,7 +48,8 @@ typedef struct {
     double target_cpu_percent;
     double target_memory_percent; /* its HPA's memory target; NaN = none */
     sa_preset preset;
-    double startup_s; /* startup_seconds; NaN = SCALEADVISOR_STARTUP_S */
+    double startup_s;    /* startup_seconds; NaN = SCALEADVISOR_STARTUP_S */
+    double miss_cost_rh; /* miss_cost_rh; NaN = SCALEADVISOR_MISS_COST_RH */
     /* behavior: its HPA's spec.behavior (kube-state-metrics does not
      * export it); not set when absent */
     sa_scaling_rules scale_up, scale_down;

@@ -179,6 +179,7 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
                                         "max_replicas",
                                         "target_cpu_percent",
                                         "target_memory_percent",
+                                        "miss_cost_rh",
                                         "preset",
                                         "startup_seconds",
                                         "behavior",
@@ -219,6 +220,14 @@ static sa_err parse_deployment(const cJSON *o, size_t i, char (*base)[SA_PROM_QU
                            where);
         d->target_cpu_percent = t->valuedouble;
         d->has_target_cpu = true;
+    }
+    d->miss_cost_rh = NAN;
+    const cJSON *mc = cJSON_GetObjectItemCaseSensitive(o, "miss_cost_rh");
+    if (mc) {
+        if (!cJSON_IsNumber(mc) || !(mc->valuedouble >= 0.0 && mc->valuedouble <= SA_MISS_COST_MAX))
+            return sa_fail(eb, SA_ERR_INVALID, "%smiss_cost_rh: must be a number in 0..1000000",
+                           where);
+        d->miss_cost_rh = mc->valuedouble;
     }
     d->target_memory_percent = NAN;
     const cJSON *tm = cJSON_GetObjectItemCaseSensitive(o, "target_memory_percent");

@@ -328,6 +328,7 @@ static void collect_one(prom *p, size_t i, int64_t now, sa_context *c)
     c->target_memory_percent = d->target_memory_percent;
     c->preset = d->preset;
     c->startup_s = d->startup_s;
+    c->miss_cost_rh = d->miss_cost_rh;
     c->hpa_scale_up = d->scale_up;
     c->hpa_scale_down = d->scale_down;
     pthread_mutex_lock(&p->mu);

@@ -183,6 +183,10 @@ check "dry-run: api's HPA behavior (one pod a minute up) paces its decision, and
     '.recommendations[] | select(.deployment == "api") | .current_replicas == 4 and
      .decision.action == "scale_up" and .decision.target_replicas == 5 and
      (.decision.validation.reasons | any(test("HPA behavior: scale-up policies \\(Max of 1\\) allow 5 now from 4")))' "$TMP/dry.recs"
+check "dry-run: web's own price of a violation minute (its annotation) reaches its predictor; api's is the configured one" \
+    '[.recommendations[] | {(.deployment): (.recommendations.predictive.factors_considered | join("; "))}] | add |
+     (.web | test("this deployment.s violation minute priced at 40 replica-hours")) and
+     (.api | test("a violation minute priced at 16 replica-hours"))' "$TMP/dry.recs"
 checks "dry-run: only GET requests reached the API" 'length > 0 and all(.method == "GET")' "$TMP/dry.log"
 checks "the bearer token is sent" 'all(.auth == "Bearer it-secret-token")' "$TMP/dry.log"
 check "dry-run: no actuation recorded" '.actuations | length == 0' "$TMP/dry.web.json"
