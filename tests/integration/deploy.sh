@@ -4,7 +4,8 @@
 # the pod runs non-root with a read-only root filesystem and no
 # capabilities, probes and resources are set, the Secret is a template
 # only, the Dockerfile is multi-stage and ends as a non-root user. YAML is
-# parsed when PyYAML is present (Debian: python3-yaml).
+# parsed when PyYAML is present (Debian: python3-yaml). The example
+# Prometheus deployments file is one the service starts with.
 set -euo pipefail
 cd "${SA_SOURCE_DIR:?}"
 D=deploy
@@ -71,5 +72,29 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.yaml")):
         assert "apiVersion" in d and "kind" in d, f + ": object without apiVersion/kind"
 print("it_deploy: YAML parsed")
 PY
+fi
+# the example Prometheus deployments file is one the service accepts: its
+# config is checked at start-up (exit 2 and the field on a bad one), so a
+# start that reaches "http listening" proves it
+if [ -n "${SA_BIN:-}" ] && [ -x "$SA_BIN" ]; then
+    tmp=$(mktemp -d)
+    trap 'kill "${sa:-0}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+    awk '/deployments.json: \|/ { on = 1; next } on { sub(/^    /, ""); print }' \
+        "$D/prometheus-config.example.yaml" > "$tmp/deployments.json"
+    jq -e '.deployments | length > 0' "$tmp/deployments.json" >/dev/null ||
+        fail "prometheus-config.example.yaml: deployments.json not extracted"
+    (cd "$tmp" && exec env -u GROQ_API_KEY PROMETHEUS_URL=http://127.0.0.1:9 \
+        SCALEADVISOR_CONFIG="$tmp/deployments.json" "$SA_BIN" serve --source prometheus \
+        --listen 127.0.0.1:0 --db "$tmp/sa.db" > "$tmp/out" 2> "$tmp/err") &
+    sa=$!
+    for _ in $(seq 1 100); do
+        grep -q '"msg":"http listening"' "$tmp/err" 2>/dev/null && break
+        kill -0 "$sa" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q '"msg":"http listening"' "$tmp/err" ||
+        { cat "$tmp/err" >&2; fail "the service refused deploy/prometheus-config.example.yaml's deployments.json"; }
+    kill "$sa"; wait "$sa" 2>/dev/null || true
+    echo "it_deploy: the example Prometheus deployments file is accepted"
 fi
 echo "it_deploy: OK"
