@@ -34,7 +34,8 @@ typedef struct {
     sa_store *w, *r;
     sa_src *src;
     sa_metrics *m;
-    sa_llm *llm; /* optional, owned by the test */
+    sa_llm *llm;          /* optional, owned by the test */
+    int64_t memory_limit; /* 0: the cgroup's */
     sa_service *svc;
 } fx;
 
@@ -52,6 +53,7 @@ static void fx_start(fx *f)
     d.reader = f->r;
     d.metrics = f->m;
     d.llm = f->llm;
+    d.memory_limit = f->memory_limit;
     assert_int_equal(sa_service_create(&d, &f->svc, &eb), SA_OK);
 }
 
@@ -463,6 +465,26 @@ static void test_decisions_pruned_actuations_kept(void **state)
     fx_free(f);
 }
 
+/* The memory the watched deployments need, against the limit: both on
+ * /metrics (for an alert), a warning in the log past 90 %. */
+static void test_memory_needed_against_limit(void **state)
+{
+    (void)state;
+    fx *f = fx_new(true);
+    fx_stop(f);
+    f->memory_limit = 40ll << 20;
+    fx_start(f);
+    cycle(f, T0);
+    sa_buf b;
+    sa_buf_init(&b, SA_CAP_JSON_OUT);
+    assert_int_equal(sa_metrics_render(f->m, &b), SA_OK);
+    assert_non_null(strstr(b.data, "\nscaleadvisor_memory_limit_bytes 41943040\n"));
+    /* 32 MiB and 3 MiB for each of the simulator's four deployments */
+    assert_non_null(strstr(b.data, "\nscaleadvisor_memory_needed_bytes 46137344\n"));
+    sa_buf_release(&b);
+    fx_free(f);
+}
+
 static void test_restart_resumes_without_duplicates(void **state)
 {
     (void)state;
@@ -825,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_actuation_intent_committed_first),
         cmocka_unit_test(test_paused_before_actuation),
         cmocka_unit_test(test_decisions_pruned_actuations_kept),
+        cmocka_unit_test(test_memory_needed_against_limit),
         cmocka_unit_test(test_restart_resumes_without_duplicates),
         cmocka_unit_test(test_stall_limit),
         cmocka_unit_test(test_evaluate_now_through_loop),

@@ -1,6 +1,7 @@
 /*
  * test_util.c - parsing, buffers, time and the model name tables.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,29 @@ static void parallel_for_each_index_once(void **state)
     free(hits);
 }
 
+/* The cgroup's memory limit: v2's number or "max", else v1's; no file or
+ * v1's "unlimited" (near 2^63) is no limit. */
+static void test_memory_limit(void **st)
+{
+    (void)st;
+    char *dir = sa_test_tmpdir("memlimit");
+    char v2[512], v1[512], none[512];
+    snprintf(v2, sizeof v2, "%s/memory.max", dir);
+    snprintf(v1, sizeof v1, "%s/memory.limit_in_bytes", dir);
+    snprintf(none, sizeof none, "%s/absent", dir);
+    sa_test_write_file(v2, "268435456\n");
+    sa_test_write_file(v1, "9223372036854771712\n");
+    assert_int_equal(sa_memory_limit_bytes(v2, v1), 268435456);
+    assert_int_equal(sa_memory_limit_bytes(none, v1), 0);
+    sa_test_write_file(v1, "536870912\n");
+    assert_int_equal(sa_memory_limit_bytes(none, v1), 536870912);
+    sa_test_write_file(v2, "max\n");
+    assert_int_equal(sa_memory_limit_bytes(v2, v1), 0);
+    assert_int_equal(sa_memory_limit_bytes(none, none), 0);
+    sa_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +166,7 @@ int main(void)
         cmocka_unit_test(buf_cap_frees),          cmocka_unit_test(buf_json_escapes),
         cmocka_unit_test(time_round_trip),        cmocka_unit_test(secure_streq),
         cmocka_unit_test(model_names_round_trip), cmocka_unit_test(parallel_for_each_index_once),
+        cmocka_unit_test(test_memory_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,7 @@ typedef struct {
     sa_store *reader; /* SA_STORE_READONLY handle for the API */
     sa_metrics *metrics;
     struct sa_llm *llm;
+    int64_t memory_limit; /* bytes; 0 = the cgroup's (sa_memory_limit_bytes) */
 } sa_service_deps;
 
 typedef struct sa_service sa_service;

@@ -20,6 +20,11 @@ SA_MUST_CHECK sa_err sa_parse_int(const char *s, int min, int max, int *out);
 /* A resource quantity ("250m", "1.5", "128Mi", "1e3", "100n") as a plain
  * number in base units (cores, bytes). SA_ERR_INVALID when malformed. */
 SA_MUST_CHECK sa_err sa_parse_quantity(const char *s, double *out);
+/* The memory limit of this process's cgroup in bytes: the first of the
+ * files v2 (memory.max) and v1 (memory.limit_in_bytes) that can be read;
+ * 0 when neither can or the limit is "max" or absurdly high (no limit).
+ * NULL paths take the standard /sys/fs/cgroup places. */
+int64_t sa_memory_limit_bytes(const char *v2, const char *v1);
 /* Whole string must be a finite number in [min, max]. */
 SA_MUST_CHECK sa_err sa_parse_double(const char *s, double min, double max, double *out);
 /* true/false, 1/0, yes/no, on/off (case-insensitive). */

@@ -79,6 +79,13 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
         (e = sa_metrics_gauge(m, "scaleadvisor_database_bytes",
                               "Size of the SQLite database file and its write-ahead log.", NULL, 0,
                               &s->m_db_bytes, eb)) != SA_OK ||
+        (e = sa_metrics_gauge(m, "scaleadvisor_memory_limit_bytes",
+                              "The memory limit of the service's cgroup (0: none).", NULL, 0,
+                              &s->m_mem_limit, eb)) != SA_OK ||
+        (e = sa_metrics_gauge(m, "scaleadvisor_memory_needed_bytes",
+                              "Memory the service is estimated to need for its watched "
+                              "deployments once their windows are full (about 3 MiB each).",
+                              NULL, 0, &s->m_mem_needed, eb)) != SA_OK ||
         (e = sa_metrics_counter(m, "scaleadvisor_retention_deleted_rows_total",
                                 "Rows deleted by retention, by table.", tb, 1, &s->m_retained,
                                 eb)) != SA_OK)
@@ -90,6 +97,8 @@ sa_err svc_metrics_init(sa_service *s, sa_errbuf *eb)
                                                s->d.cfg->dry_run ? "dry_run" : "apply"},
                               1));
     svc_mcheck(sa_metrics_set(s->m_paused, NULL, 0));
+    s->mem_limit = s->d.memory_limit > 0 ? s->d.memory_limit : sa_memory_limit_bytes(NULL, NULL);
+    svc_mcheck(sa_metrics_set(s->m_mem_limit, NULL, (double)s->mem_limit));
     svc_mcheck(sa_metrics_set(s->m_ready, NULL, 0));
     svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 0));
     svc_mcheck(sa_metrics_inc(s->m_cycle_errors, NULL, 0));

@@ -571,6 +571,24 @@ static void storage_metrics(sa_service *s, const sa_store_deleted *deleted)
     svc_mcheck(sa_metrics_set(s->m_db_bytes, NULL, bytes));
 }
 
+/* Memory needed for the watched deployments against the cgroup's limit: a
+ * gauge every cycle, and a warning whenever their number changed and the
+ * need passes SVC_MEM_WARN of the limit, before the kernel's OOM killer
+ * says it less clearly (the manifest's 256 MiB hold about 75). */
+static void memory_check(sa_service *s)
+{
+    int64_t need = SVC_MEM_BASE + (int64_t)s->n_deps * SVC_MEM_PER_DEPLOYMENT;
+    svc_mcheck(sa_metrics_set(s->m_mem_needed, NULL, (double)need));
+    if (s->mem_limit <= 0 || (double)need <= SVC_MEM_WARN * (double)s->mem_limit ||
+        s->n_deps == s->mem_warned_deps)
+        return;
+    s->mem_warned_deps = s->n_deps;
+    sa_log(SA_LOG_WARN, "memory limit too low for the watched deployments",
+           "deployments=%zu needed_mib=%lld limit_mib=%lld hint=%s", s->n_deps,
+           (long long)(need >> 20), (long long)(s->mem_limit >> 20),
+           "raise resources.limits.memory: about 3 MiB a deployment");
+}
+
 static int64_t retain_batch(size_t n_deployments)
 {
     int64_t written = 2 * SVC_RETAIN_EVERY * (int64_t)n_deployments;
@@ -632,6 +650,7 @@ static sa_err cycle_run(sa_service *s, int64_t now, const svc_req *first, sa_err
         s->cycles++;
         svc_mcheck(sa_metrics_inc(s->m_cycles, NULL, 1));
         storage_metrics(s, &deleted);
+        memory_check(s);
         sa_log(SA_LOG_INFO, "cycle done",
                "deployments=%zu ms=%.1f deleted_samples=%lld deleted_decisions=%lld", n, ms,
                (long long)deleted.samples, (long long)deleted.decisions);

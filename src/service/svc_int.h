@@ -26,6 +26,13 @@
 /* Liveness: the loop is stalled when it made no progress for the longer
  * of this and 3 intervals + 4 LLM budgets (a cycle spends at most two). */
 #define SVC_STALL_MIN_S 600
+/* Memory the service needs, for the warning against its cgroup's limit:
+ * a base, and per watched deployment its predictor, advisor and samples
+ * once every window is full (2.1-2.8 MB measured by bench_advisor at 1 to
+ * 60 s intervals, 330 KB of samples; docs/service.md). */
+#define SVC_MEM_BASE (32ll << 20)
+#define SVC_MEM_PER_DEPLOYMENT (3ll << 20)
+#define SVC_MEM_WARN 0.9 /* of the limit */
 
 struct svc_eval; /* the advisor's state of one deployment (evaluate.c) */
 
@@ -73,6 +80,8 @@ struct sa_service {
     bool stopping;
     svc_req *queue;
     int64_t last_cycle_at;
+    int64_t mem_limit;      /* the cgroup's memory limit, bytes; 0 = none */
+    size_t mem_warned_deps; /* deployments at the last memory warning */
     double last_cycle_ms;
     char last_error[SA_STATUS_MAX];
     double beat_ms; /* sa_mono_ms of the loop's last progress (liveness) */
@@ -81,7 +90,7 @@ struct sa_service {
     sa_metric *m_decisions, *m_cycle_seconds, *m_cycles, *m_cycle_errors;
     sa_metric *m_recommended, *m_current, *m_actuations, *m_paused, *m_ready;
     sa_metric *m_db_bytes, *m_retained, *m_degraded, *m_last_cycle;
-    sa_metric *m_hpa_desired, *m_accuracy, *m_build;
+    sa_metric *m_hpa_desired, *m_accuracy, *m_build, *m_mem_limit, *m_mem_needed;
 };
 
 /* evaluate.c: the advisor step of one deployment. */

@@ -252,3 +252,26 @@ sa_err sa_parse_quantity(const char *s, double *out)
     *out = v * mult;
     return SA_OK;
 }
+
+int64_t sa_memory_limit_bytes(const char *v2, const char *v1)
+{
+    const char *paths[2] = {v2 ? v2 : "/sys/fs/cgroup/memory.max",
+                            v1 ? v1 : "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+    for (size_t i = 0; i < 2; i++) {
+        char text[64];
+        FILE *f = fopen(paths[i], "r");
+        if (!f)
+            continue;
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+            text[--n] = '\0';
+        int64_t v;
+        /* "max" (v2) or a v1 "unlimited" near 2^63: no limit */
+        if (sa_parse_i64(text, 1, INT64_C(1) << 50, &v) == SA_OK)
+            return v;
+        return 0;
+    }
+    return 0;
+}
