@@ -308,6 +308,18 @@ static void caps(void **st)
     sa_context_release(&c);
 }
 
+/* Parse text into a, write a as JSON and parse that into b. */
+static void round_trip(const char *text, sa_context *a, sa_context *b)
+{
+    sa_errbuf eb = {0};
+    sa_buf out;
+    sa_buf_init(&out, SA_CAP_JSON_OUT);
+    assert_int_equal(parse(text, a, &eb), SA_OK);
+    assert_int_equal(sa_codec_context_json(a, &out), SA_OK);
+    assert_int_equal(sa_codec_context_parse(out.data, out.len, b, &eb), SA_OK);
+    sa_buf_release(&out);
+}
+
 /* hpa.behavior in the Kubernetes shape: what is absent takes the
  * controller's defaults, and it survives the trip through JSON. */
 static void hpa_behavior_parsed_and_kept(void **st)
@@ -348,34 +360,21 @@ static void hpa_behavior_parsed_and_kept(void **st)
     assert_memory_equal(&a.hpa_scale_up, &b.hpa_scale_up, sizeof up);
     assert_memory_equal(&a.hpa_scale_down, &b.hpa_scale_down, sizeof up);
     /* the deployment's own price of a violation minute, kept */
-    assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,"
-                           "\"miss_cost_rh\":40}}",
-                           &a, &eb),
-                     SA_OK);
+    round_trip("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,\"miss_cost_rh\":40}}", &a,
+               &b);
     SA_ASSERT_NEAR(a.miss_cost_rh, 40, 0);
-    sa_buf_reset(&out);
-    assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
-    assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
     SA_ASSERT_NEAR(b.miss_cost_rh, 40, 0);
     /* the HPA's metrics the rule cannot read, named, kept */
-    assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},"
-                           "\"hpa\":{\"desired_replicas\":4,\"other_metrics\":\"External q\"}}",
-                           &a, &eb),
-                     SA_OK);
+    round_trip("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},"
+               "\"hpa\":{\"desired_replicas\":4,\"other_metrics\":\"External q\"}}",
+               &a, &b);
     assert_string_equal(a.hpa_other_metrics, "External q");
-    sa_buf_reset(&out);
-    assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
-    assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
     assert_string_equal(b.hpa_other_metrics, "External q");
     /* the HPA's memory target, unless the deployment states its own */
-    assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},"
-                           "\"hpa\":{\"target_memory_percent\":75}}",
-                           &a, &eb),
-                     SA_OK);
+    round_trip("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1},"
+               "\"hpa\":{\"target_memory_percent\":75}}",
+               &a, &b);
     SA_ASSERT_NEAR(a.target_memory_percent, 75, 0);
-    sa_buf_reset(&out);
-    assert_int_equal(sa_codec_context_json(&a, &out), SA_OK);
-    assert_int_equal(sa_codec_context_parse(out.data, out.len, &b, &eb), SA_OK);
     SA_ASSERT_NEAR(b.target_memory_percent, 75, 0);
     assert_int_equal(parse("{\"deployment\":{\"name\":\"w\",\"current_replicas\":1,"
                            "\"target_memory_percent\":60},\"hpa\":{\"target_memory_percent\":75}}",
