@@ -351,7 +351,7 @@ static void run_jobs(sa_service *s, svc_job *jobs, size_t n, const svc_req *firs
 /* The context as stored with its recommendation: everything the decision
  * saw, with the newest SVC_CONTEXT_HISTORY samples of its history; the
  * older ones are in the samples table (the context of a decision at t is
- * this JSON plus the stored samples before t). About 3 KB of the 5.7 KB
+ * this JSON plus the stored samples before t). About 3 KB of the 6.4 KB
  * a stored decision takes (bench_service_cycle). */
 static sa_err context_json(const sa_context *ctx, sa_buf *out)
 {
