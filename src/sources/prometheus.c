@@ -218,6 +218,23 @@ static void apply_value(sa_context *c, sa_prom_query q, double v, int *nfail)
     }
 }
 
+/* One figure that may be missing (the start-up time, the HPA's): SA_OK
+ * and *v within [lo, hi], SA_ERR_NOTFOUND when there is none (the query
+ * is off or matched no series), else the failure. */
+static sa_err optional_value(prom *p, const sa_prom_deployment *d, sa_prom_query q, int64_t now,
+                             double lo, double hi, double *v, sa_errbuf *eb)
+{
+    double ts = 0;
+    *v = NAN;
+    if (!d->queries[q][0])
+        return SA_ERR_NOTFOUND;
+    sa_err e = instant(p, d, q, now, v, &ts, eb);
+    if (e == SA_OK && !(*v >= lo && *v <= hi))
+        e = sa_fail(eb, SA_ERR_INVALID, "%s %g is outside %g..%g", sa_prom_query_name(q), *v, lo,
+                    hi);
+    return e;
+}
+
 /* The pods' start-up time, queried every SA_SRC_STARTUP_EVERY_S when the
  * file does not give it: what the predictor's horizon needs. A failure
  * (no kube-state-metrics 2.8 series, say) keeps the last measurement,
@@ -229,11 +246,9 @@ static void measure_startup(prom *p, size_t i, int64_t now, sa_context *c)
     if (isfinite(d->startup_s) || !d->queries[SA_PQ_STARTUP][0])
         return;
     if (sa_src_startup_due(m, now)) {
-        double v = NAN, ts = 0;
+        double v;
         sa_errbuf qe = {0};
-        sa_err e = instant(p, d, SA_PQ_STARTUP, now, &v, &ts, &qe);
-        if (e == SA_OK && !(v >= 0.0 && v <= PROM_STARTUP_MAX_S))
-            e = sa_fail(&qe, SA_ERR_INVALID, "%g s is outside 0..%g", v, PROM_STARTUP_MAX_S);
+        sa_err e = optional_value(p, d, SA_PQ_STARTUP, now, 0.0, PROM_STARTUP_MAX_S, &v, &qe);
         if (e != SA_OK)
             sa_log(SA_LOG_INFO, "prometheus start-up time not measured",
                    "namespace=%s deployment=%s error=%s", d->namespace_, d->name, qe.msg);
@@ -243,22 +258,6 @@ static void measure_startup(prom *p, size_t i, int64_t now, sa_context *c)
     }
     if (isfinite(m->s))
         c->startup_s = m->s;
-}
-
-/* One optional HPA figure: SA_OK and *v, SA_ERR_NOTFOUND when there is
- * none, else the failure. */
-static sa_err hpa_value(prom *p, const sa_prom_deployment *d, sa_prom_query q, int64_t now,
-                        double lo, double hi, double *v, sa_errbuf *eb)
-{
-    double ts = 0;
-    *v = NAN;
-    if (!d->queries[q][0])
-        return SA_ERR_NOTFOUND;
-    sa_err e = instant(p, d, q, now, v, &ts, eb);
-    if (e == SA_OK && !(*v >= lo && *v <= hi))
-        e = sa_fail(eb, SA_ERR_INVALID, "%s %g is outside %g..%g", sa_prom_query_name(q), *v, lo,
-                    hi);
-    return e;
 }
 
 /* The deployment's HPA as kube-state-metrics exports it: its desired
@@ -273,7 +272,7 @@ static void read_hpa(prom *p, size_t i, int64_t now, sa_context *c)
     prom_hpa *h = &p->hpa[i];
     sa_errbuf qe = {0};
     double v;
-    sa_err e = hpa_value(p, d, SA_PQ_HPA_DESIRED, now, 0, 100000, &v, &qe);
+    sa_err e = optional_value(p, d, SA_PQ_HPA_DESIRED, now, 0, 100000, &v, &qe);
     if (e != SA_OK) {
         if (e != SA_ERR_NOTFOUND && !h->failing)
             sa_log(SA_LOG_WARN, "prometheus HPA not read", "namespace=%s deployment=%s error=%s",
@@ -290,14 +289,14 @@ static void read_hpa(prom *p, size_t i, int64_t now, sa_context *c)
     if (!h->spec_at || now - h->spec_at >= SA_SRC_STARTUP_EVERY_S || now < h->spec_at) {
         double mn, mx;
         h->spec_at = now;
-        h->spec_known = hpa_value(p, d, SA_PQ_HPA_MIN, now, 1, 100000, &mn, &qe) == SA_OK &&
-                        hpa_value(p, d, SA_PQ_HPA_MAX, now, 1, 100000, &mx, &qe) == SA_OK &&
+        h->spec_known = optional_value(p, d, SA_PQ_HPA_MIN, now, 1, 100000, &mn, &qe) == SA_OK &&
+                        optional_value(p, d, SA_PQ_HPA_MAX, now, 1, 100000, &mx, &qe) == SA_OK &&
                         mn <= mx;
         h->min = h->spec_known ? (int)llround(mn) : 0;
         h->max = h->spec_known ? (int)llround(mx) : 0;
-        if (hpa_value(p, d, SA_PQ_HPA_CPU, now, 1e-9, 100000, &h->cpu, &qe) != SA_OK)
+        if (optional_value(p, d, SA_PQ_HPA_CPU, now, 1e-9, 100000, &h->cpu, &qe) != SA_OK)
             h->cpu = NAN;
-        if (hpa_value(p, d, SA_PQ_HPA_MEMORY, now, 1e-9, 100000, &h->mem, &qe) != SA_OK)
+        if (optional_value(p, d, SA_PQ_HPA_MEMORY, now, 1e-9, 100000, &h->mem, &qe) != SA_OK)
             h->mem = NAN;
     }
     int lo = d->has_min || !h->spec_known ? c->min_replicas : h->min;
