@@ -60,6 +60,32 @@ else
     [ $? -eq 2 ] && grep -q SCALEADVISOR_STARTUP_S err.txt || fail "bad start-up: not exit 2 naming it"
 fi
 
+# the HPA's behavior as kubectl shows it: one pod a minute up, and the
+# pace it set is stated; a malformed one exits 2 naming the field
+cat > paced.json <<'JSON'
+{"deployment": {"name": "web", "namespace": "shop",
+                "current_replicas": 3, "min_replicas": 2, "max_replicas": 10},
+ "metrics": {"cpu_percent": 182.0, "memory_percent": 41.5, "ready_pods": 3},
+ "hpa": {"target_cpu_percent": 70, "current_replicas": 3, "desired_replicas": 4,
+         "behavior": {"scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max",
+                                  "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]},
+                      "scaleDown": {"stabilizationWindowSeconds": 300, "selectPolicy": "Disabled"}}}}
+JSON
+run "$SA_BIN" advise --context paced.json --now 1763805600 > out.json 2> err.txt || fail "paced: exit $?"
+grep -q '"decision":{"source":"rule","action":"scale_up","target_replicas":4' out.json ||
+    fail "paced: the behavior's one pod a minute did not hold the scale-up to 4: $(cat out.json)"
+grep -q 'HPA behavior: scale-up policies (Max of 1) allow 4 now from 3 (wanted 8)' out.json ||
+    fail "paced: no reason naming the behavior"
+grep -q '"pace":{"from":"hpa_behavior","scale_up":"scale-up as the HPA.s behavior allows: 1 pod per 60 s","scale_down":"scale-down disabled by the HPA.s behavior"}' out.json ||
+    fail "paced: pace not stated"
+sed 's/"Disabled"/"Never"/' paced.json > badpace.json
+set +e
+run "$SA_BIN" advise --context badpace.json > out.json 2> err.txt
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q 'hpa.behavior.scaleDown.selectPolicy: must be "Max", "Min" or "Disabled"' err.txt ||
+    fail "bad behavior: exit $rc, $(cat err.txt)"
+
 # a broken prompts dir does not stop the rules
 env -i PATH="$PATH" GROQ_API_KEY=gsk_X SCALEADVISOR_PROMPTS_DIR=/nonexistent \
     "$SA_BIN" advise --context ctx.json > out.json 2> err.txt || fail "bad prompts: exit $?"
