@@ -674,6 +674,17 @@ static void memory_floor_holds_every_source(void **st)
     d = run(&ctx, &c, &s, &down, &down, NULL);
     assert_int_equal(d.target_replicas, 8);
     assert_true(has_reason(&d.validation, "no scale-down under memory pressure (90.0% above 85%)"));
+    /* unless memory stayed at 90 % when replicas went from 7 to 8: a heap
+     * that does not follow them blocks nothing */
+    sa_sample h[3] = {
+        {NOW - 700, 70, 90, NAN, 7}, {NOW - 600, 70, 90, NAN, 8}, {NOW - 15, 70, 90, NAN, 8}};
+    ctx.history = h;
+    ctx.n_history = 3;
+    sa_decide_state_init(&s);
+    d = run(&ctx, &c, &s, NULL, &down, NULL);
+    assert_int_equal(d.target_replicas, 6);
+    ctx.history = NULL;
+    ctx.n_history = 0;
     /* an HPA memory target of 80: 8 pods at 60 % need ceil(8 x 0.75) = 6,
      * so 4 is held at 6; at 75 % (0.94x, inside the tolerance) it keeps 8 */
     sa_decide_state_init(&s);

@@ -411,6 +411,69 @@ static void rules_hpa_memory_target(void **st)
     assert_int_equal(r.target_replicas, 2); /* ceil(4 x 0.25) = 1, min 2 */
 }
 
+/* A history of 41 samples 15 s apart ending at 1000: r0 pods at m0 %
+ * memory until the change at `at` (seconds before 1000), r1 at m1 after. */
+static void memory_history(sa_context *c, sa_sample h[41], int r0, double m0, int r1, double m1,
+                           int at)
+{
+    for (int i = 0; i < 41; i++) {
+        int64_t t = 400 + 15 * i;
+        bool after = t >= 1000 - at;
+        h[i] = (sa_sample){.timestamp = t,
+                           .cpu_percent = 70.0,
+                           .memory_percent = after ? m1 : m0,
+                           .request_rate = NAN,
+                           .replicas = after ? r1 : r0};
+    }
+    c->history = h;
+    c->n_history = 41;
+}
+
+/* Memory pressure asks for more replicas only where memory follows them:
+ * a heap that stayed at 90 % when a replica was added (a JVM's) is not
+ * relieved by more, and scaling on it would run to max_replicas. */
+static void rules_memory_that_does_not_follow(void **st)
+{
+    (void)st;
+    sa_hpa_state s;
+    sa_hpa_state_init(&s);
+    sa_sample h[41];
+    sa_context ctx = ctx_with(5, 70.0, 90.0, 5);
+    memory_history(&ctx, h, 4, 89.0, 5, 90.0, 300);
+    assert_int_equal(sa_rules_memory_follows(&ctx, NULL, NULL), SA_MEM_FIXED);
+    sa_rec r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.target_replicas, 5);
+    assert_non_null(strstr(r.reasoning, "Memory 90.0% is above 85% but did not fall when "
+                                        "replicas went from 4 to 5 (89.0% then): more replicas "
+                                        "would not relieve it"));
+    /* where it followed (110 % on 4 became 88 % on 5), it asks: ceil(5 x 88 / 70) */
+    sa_hpa_state_init(&s);
+    ctx = ctx_with(5, 70.0, 88.0, 5);
+    memory_history(&ctx, h, 4, 110.0, 5, 88.0, 300);
+    assert_int_equal(sa_rules_memory_follows(&ctx, NULL, NULL), SA_MEM_FOLLOWS);
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.target_replicas, 7);
+    /* a change 30 s old, or pods not all ready: its effect is awaited */
+    sa_hpa_state_init(&s);
+    ctx = ctx_with(5, 70.0, 90.0, 5);
+    memory_history(&ctx, h, 4, 89.0, 5, 90.0, 30);
+    assert_int_equal(sa_rules_memory_follows(&ctx, NULL, NULL), SA_MEM_SETTLING);
+    r = eval(&ctx, &s, 1000);
+    assert_int_equal(r.target_replicas, 5);
+    assert_non_null(strstr(r.reasoning, "still starting"));
+    ctx.ready_pods = 4;
+    memory_history(&ctx, h, 4, 89.0, 5, 90.0, 300);
+    assert_int_equal(sa_rules_memory_follows(&ctx, NULL, NULL), SA_MEM_SETTLING);
+    /* no change in the last 30 minutes: no evidence, the pressure rule asks */
+    ctx = ctx_with(5, 70.0, 90.0, 5);
+    memory_history(&ctx, h, 5, 90.0, 5, 90.0, 300);
+    assert_int_equal(sa_rules_memory_follows(&ctx, NULL, NULL), SA_MEM_NO_EVIDENCE);
+    /* a scale-down that memory followed (80 % on 6 became 96 % on 5) */
+    ctx = ctx_with(5, 70.0, 96.0, 5);
+    memory_history(&ctx, h, 6, 80.0, 5, 96.0, 300);
+    assert_int_equal(sa_rules_memory_follows(&ctx, NULL, NULL), SA_MEM_FOLLOWS);
+}
+
 /* An HPA that also scales on metrics the rule cannot read (external,
  * custom): its own desired count stands for them, as the largest of the
  * HPA's proposals would. */
@@ -564,6 +627,7 @@ int main(void)
         cmocka_unit_test(rules_memory_pressure),
         cmocka_unit_test(rules_hpa_memory_target),
         cmocka_unit_test(rules_hpa_other_metrics),
+        cmocka_unit_test(rules_memory_that_does_not_follow),
         cmocka_unit_test(rules_unknown_cpu),
         cmocka_unit_test(rules_unknown_ready_assumes_current),
         cmocka_unit_test(action_for_words),

@@ -79,14 +79,31 @@ void sa_rules_evaluate(const sa_context *ctx, const sa_constraints *c, sa_hpa_st
 void sa_rules_evaluate_ex(const sa_context *ctx, const sa_constraints *c, sa_hpa_state *s,
                           int64_t now, sa_rec *out, int *proposal_out);
 
+/* Whether the pods' memory follows the replica count (load spread over
+ * more pods uses less memory in each), from the context's history: the
+ * newest sample of the last SA_RULES_MEMORY_LOOKBACK_S with other
+ * replicas than now, against now. A heap sized at start (a JVM's) does
+ * not follow, and more replicas never relieve it. */
+typedef enum {
+    SA_MEM_NO_EVIDENCE = 0, /* no change of replicas seen, or memory unknown */
+    SA_MEM_SETTLING,        /* a change still starting (pods not all ready, or just made) */
+    SA_MEM_FOLLOWS,         /* memory moved at least half the way a spread load would */
+    SA_MEM_FIXED            /* it did not */
+} sa_mem_follow;
+#define SA_RULES_MEMORY_LOOKBACK_S 1800
+#define SA_RULES_MEMORY_SETTLE_S 60 /* after the first sample at the new count */
+/* *then_r and *then_mem (may be NULL) receive the sample compared with. */
+sa_mem_follow sa_rules_memory_follows(const sa_context *ctx, int *then_r, double *then_mem);
+
 /* The fewest replicas a scale-down may leave by memory, which the
  * predictor and the LLM do not size for. With an HPA memory target
  * (ctx->target_memory_percent): what the HPA's memory metric alone would
  * propose (current replicas inside c's down tolerance, else ceil(ready *
  * memory% / target)), since that HPA never goes below it. Without one:
  * current replicas while memory is above SA_RULES_MEMORY_HIGH (no
- * scale-down under memory pressure), else 0; memory that does not follow
- * load (a JVM's heap) must not block scale-downs. 0 when memory is
+ * scale-down under memory pressure) unless the history shows it does not
+ * follow the replica count (SA_MEM_FIXED: a heap that more replicas do
+ * not relieve must not block scale-downs either), else 0. 0 when memory is
  * unknown. sa_decide holds every source's scale-down to it. */
 int sa_rules_memory_floor(const sa_context *ctx, const sa_constraints *c);
 

@@ -40,7 +40,10 @@ typedef struct {
     int cpu_target;     /* after stabilisation and the scale-up limit */
     bool stabilised;    /* a scale-down was held back by the window */
     bool mem_known;
-    int mem_target; /* memory rule's wish; 0 when not pressing */
+    int mem_target;           /* memory rule's wish; 0 when not pressing */
+    sa_mem_follow mem_follow; /* under pressure: whether memory follows replicas */
+    int mem_then_r;           /* the replicas and memory it was compared with */
+    double mem_then;
     int hpa_target; /* the HPA's desired, when it scales on metrics not read here; 0 else */
 } rule_calc;
 
@@ -95,6 +98,41 @@ static void eval_cpu(const sa_context *ctx, const sa_constraints *c, sa_hpa_stat
  * the mean back to the comfortable level, at least one more. */
 #define RULES_MEMORY_COMFORT 70.0
 
+sa_mem_follow sa_rules_memory_follows(const sa_context *ctx, int *then_r, double *then_mem)
+{
+    int r = ctx->current_replicas;
+    double m1 = ctx->memory_percent;
+    size_t n = ctx->n_history;
+    if (!isfinite(m1) || r <= 0 || n == 0)
+        return SA_MEM_NO_EVIDENCE;
+    int64_t now = ctx->history[n - 1].timestamp;
+    if (ctx->observed_at > now)
+        now = ctx->observed_at;
+    for (size_t k = n; k-- > 0;) {
+        const sa_sample *s = &ctx->history[k];
+        if (now - s->timestamp > SA_RULES_MEMORY_LOOKBACK_S || s->replicas <= 0)
+            break;
+        if (s->replicas == r)
+            continue;
+        double m0 = s->memory_percent;
+        if (!isfinite(m0))
+            return SA_MEM_NO_EVIDENCE;
+        if (then_r)
+            *then_r = s->replicas;
+        if (then_mem)
+            *then_mem = m0;
+        /* the first sample at the current count: when the change showed */
+        int64_t since = k + 1 < n ? ctx->history[k + 1].timestamp : now;
+        if ((ctx->ready_pods >= 0 && ctx->ready_pods < r) || now - since < SA_RULES_MEMORY_SETTLE_S)
+            return SA_MEM_SETTLING;
+        /* load spread over r pods instead of s->replicas: m0 * r0 / r */
+        double spread = m0 * (double)s->replicas / (double)r;
+        double half = m0 + 0.5 * (spread - m0);
+        return (r > s->replicas ? m1 <= half : m1 >= half) ? SA_MEM_FOLLOWS : SA_MEM_FIXED;
+    }
+    return SA_MEM_NO_EVIDENCE;
+}
+
 static void eval_memory(const sa_context *ctx, rule_calc *k)
 {
     int r = ctx->current_replicas;
@@ -102,6 +140,11 @@ static void eval_memory(const sa_context *ctx, rule_calc *k)
     k->mem_known = isfinite(ctx->memory_percent) && ctx->memory_percent >= 0.0;
     if (!k->mem_known || ctx->memory_percent <= SA_RULES_MEMORY_HIGH || r <= 0 ||
         isfinite(ctx->target_memory_percent)) /* the HPA's memory target rules instead */
+        return;
+    k->mem_follow = sa_rules_memory_follows(ctx, &k->mem_then_r, &k->mem_then);
+    /* more replicas relieve memory only where it follows them; while a
+     * change is starting, its effect is awaited */
+    if (k->mem_follow == SA_MEM_FIXED || k->mem_follow == SA_MEM_SETTLING)
         return;
     double want = ceil((double)r * ctx->memory_percent / RULES_MEMORY_COMFORT - 1e-9);
     int64_t limit = r + 4 > 2 * (int64_t)r ? r + 4 : 2 * (int64_t)r;
@@ -200,7 +243,7 @@ static void add_factors(sa_rec *out, const sa_context *ctx, const sa_constraints
 static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constraints *c,
                             const rule_calc *k, int raw, int target)
 {
-    char cpu[400], mem[200], end[200], what[96], other[SA_HPA_OTHER_MAX + 128] = "";
+    char cpu[400], mem[320], end[200], what[96], other[SA_HPA_OTHER_MAX + 128] = "";
     int r = ctx->current_replicas;
     if (k->mem_metric)
         snprintf(what, sizeof what,
@@ -236,6 +279,17 @@ static void write_reasoning(sa_rec *out, const sa_context *ctx, const sa_constra
                  " Memory %.1f%% is %.2fx the HPA's %.0f%% memory target, below "
                  "CPU's ratio.",
                  ctx->memory_percent, k->mem_ratio, ctx->target_memory_percent);
+    else if (ctx->memory_percent > SA_RULES_MEMORY_HIGH && k->mem_follow == SA_MEM_FIXED)
+        snprintf(mem, sizeof mem,
+                 " Memory %.1f%% is above %.0f%% but did not fall when replicas went from %d to "
+                 "%d (%.1f%% then): more replicas would not relieve it, so the memory rule asks "
+                 "for none.",
+                 ctx->memory_percent, SA_RULES_MEMORY_HIGH, k->mem_then_r, r, k->mem_then);
+    else if (ctx->memory_percent > SA_RULES_MEMORY_HIGH && k->mem_follow == SA_MEM_SETTLING)
+        snprintf(mem, sizeof mem,
+                 " Memory %.1f%% is above %.0f%%: the last change of replicas (from %d) is "
+                 "still starting, its effect awaited before asking for more.",
+                 ctx->memory_percent, SA_RULES_MEMORY_HIGH, k->mem_then_r);
     else if (ctx->memory_percent > SA_RULES_MEMORY_HIGH)
         snprintf(mem, sizeof mem,
                  " Memory %.1f%% is above %.0f%%: the memory rule asks for %d pods to bring "
@@ -274,7 +328,10 @@ int sa_rules_memory_floor(const sa_context *ctx, const sa_constraints *c)
     if (!isfinite(mem) || mem < 0.0 || ready <= 0)
         return 0;
     if (!(isfinite(target) && target > 0.0))
-        return mem > SA_RULES_MEMORY_HIGH ? r : 0;
+        return mem > SA_RULES_MEMORY_HIGH &&
+                       sa_rules_memory_follows(ctx, NULL, NULL) != SA_MEM_FIXED
+                   ? r
+                   : 0;
     double ratio = mem / target;
     if (ratio >= 1.0 - c->tolerance_down - 1e-9)
         return r;
