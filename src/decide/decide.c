@@ -342,8 +342,9 @@ static int limit_safety(int t, const sa_context *ctx, const sa_constraints *c,
         sa_validation_add(v, "no scale-down on unusable metrics (%s)", why);
         t = r;
     }
-    int mem = sa_rules_memory_floor(ctx, c);
-    if (t < r && t < mem) {
+    /* the floor reads the history: only for a scale-down */
+    int mem = t < r ? sa_rules_memory_floor(ctx, c) : 0;
+    if (t < mem) {
         int held = mem < r ? mem : r;
         if (isfinite(ctx->target_memory_percent))
             sa_validation_add(v, "memory %.1f%% against the HPA's %.0f%% target needs %d replicas",
